@@ -1,0 +1,196 @@
+/// Netdata's reading of a `Document`: which lines are headers, options, comments or ignored,
+/// and which section every option lands in. It reproduces Netdata's loader (spec 1.2-1.3):
+/// `fgets` chunks of at most 8191 bytes, `isspace` trimming, whole-line `#` comments, headers
+/// that must start with `[` and end with `]`, the first `=` splitting key and value, byte-exact
+/// names, merged duplicate sections, last duplicate key wins.
+public struct Ini: Sendable {
+    public static let readChunk = 8191
+
+    public private(set) var entries: [Entry] = []
+    /// Sections in order of first appearance; duplicates merge into the first.
+    public private(set) var sections: [Section] = []
+    private var sectionIndex: [[UInt8]: Int] = [:]
+
+    public init(_ document: Document) {
+        var current: Int? = nil
+        for (lineIndex, line) in document.lines.enumerated() {
+            for chunk in Ini.chunks(of: line) {
+                let entry = Ini.classify(line.text, lineIndex: lineIndex, chunk: chunk, section: current)
+                switch entry.kind {
+                case .header(let name):
+                    current = section(named: name)
+                    sections[current!].headerEntries.append(entries.count)
+                    var withSection = entry
+                    withSection.section = current
+                    entries.append(withSection)
+                case .option(let option):
+                    if let s = current { sections[s].options.append(option) }
+                    entries.append(entry)
+                default:
+                    entries.append(entry)
+                }
+            }
+        }
+    }
+
+    public func section(_ name: String) -> Section? {
+        sectionIndex[Array(name.utf8)].map { sections[$0] }
+    }
+
+    private mutating func section(named name: [UInt8]) -> Int {
+        if let index = sectionIndex[name] { return index }
+        sections.append(Section(name: name))
+        sectionIndex[name] = sections.count - 1
+        return sections.count - 1
+    }
+
+    /// The byte ranges `fgets` with an 8192-byte buffer returns for one physical line.
+    static func chunks(of line: Line) -> [Range<Int>] {
+        let total = line.text.count + (line.hasNewline ? 1 : 0)
+        if total <= readChunk { return [0..<line.text.count] }
+        var result: [Range<Int>] = []
+        var start = 0
+        while start < total {
+            let end = min(start + readChunk, total)
+            result.append(start..<min(end, line.text.count))
+            start = end
+        }
+        return result
+    }
+
+    static func classify(_ text: [UInt8], lineIndex: Int, chunk: Range<Int>, section: Int?) -> Entry {
+        var entry = Entry(line: lineIndex, chunk: chunk, kind: .blank, section: section)
+        let trimmed = Bytes.trimmed(text, chunk)
+        if trimmed.isEmpty { return entry }
+        let first = text[trimmed.lowerBound]
+        if first == UInt8(ascii: "#") {
+            entry.kind = .comment
+            return entry
+        }
+        if first == UInt8(ascii: "["), text[trimmed.upperBound - 1] == UInt8(ascii: "]"), trimmed.count >= 2 {
+            let nameRange = (trimmed.lowerBound + 1)..<(trimmed.upperBound - 1)
+            entry.kind = .header(Array(text[nameRange]))
+            entry.nameRange = nameRange
+            return entry
+        }
+        guard section != nil else {
+            entry.kind = .outsideSection
+            return entry
+        }
+        guard let equals = text[trimmed].firstIndex(of: UInt8(ascii: "=")) else {
+            entry.kind = .noEquals
+            return entry
+        }
+        let keyRange = Bytes.trimmed(text, trimmed.lowerBound..<equals)
+        if keyRange.isEmpty {
+            entry.kind = .emptyKey
+            return entry
+        }
+        var valueRange = Bytes.trimmed(text, (equals + 1)..<trimmed.upperBound)
+        if valueRange.isEmpty { valueRange = trimmed.upperBound..<trimmed.upperBound }
+        entry.kind = .option(Option(
+            keyBytes: Array(text[keyRange]), valueBytes: Array(text[valueRange]),
+            line: lineIndex, keyRange: keyRange, valueRange: valueRange, equalsOffset: equals))
+        return entry
+    }
+}
+
+public struct Entry: Sendable {
+    public enum Kind: Sendable {
+        case blank
+        case comment
+        case header([UInt8])
+        case option(Option)
+        case noEquals
+        case emptyKey
+        case outsideSection
+    }
+
+    /// Physical line index (0-based).
+    public var line: Int
+    /// Byte range of the line that Netdata read as this logical line.
+    public var chunk: Range<Int>
+    public var kind: Kind
+    /// The section in force (for a header: the section it opens).
+    public var section: Int?
+    /// For headers: the byte range of the section name.
+    public var nameRange: Range<Int>? = nil
+}
+
+public struct Option: Sendable, Equatable {
+    public var keyBytes: [UInt8]
+    public var valueBytes: [UInt8]
+    /// The name and value as text (invalid UTF-8 shows as U+FFFD; compare names with `keyBytes`).
+    public let key: String
+    public let value: String
+    /// Physical line index (0-based) and byte ranges within that line.
+    public var line: Int
+    public var keyRange: Range<Int>
+    public var valueRange: Range<Int>
+    public var equalsOffset: Int
+
+    init(keyBytes: [UInt8], valueBytes: [UInt8], line: Int, keyRange: Range<Int>, valueRange: Range<Int>, equalsOffset: Int) {
+        self.keyBytes = keyBytes
+        self.valueBytes = valueBytes
+        self.key = String(decoding: keyBytes, as: UTF8.self)
+        self.value = String(decoding: valueBytes, as: UTF8.self)
+        self.line = line
+        self.keyRange = keyRange
+        self.valueRange = valueRange
+        self.equalsOffset = equalsOffset
+    }
+}
+
+public struct Section: Sendable {
+    public let nameBytes: [UInt8]
+    /// Entry indices of every header that opened this section.
+    public var headerEntries: [Int] = []
+    /// Every option line in file order, duplicates included.
+    public var options: [Option] = []
+
+    public let name: String
+
+    init(name: [UInt8]) {
+        self.nameBytes = name
+        self.name = String(decoding: name, as: UTF8.self)
+    }
+
+    /// For each option, the index of a later option with the same name (which Netdata uses
+    /// instead), or nil when this one is the effective value.
+    public func laterDuplicates() -> [Int?] {
+        var result = [Int?](repeating: nil, count: options.count)
+        if options.count <= 32 {
+            for i in options.indices {
+                result[i] = options.indices.last { $0 > i && options[$0].keyBytes == options[i].keyBytes }
+            }
+            return result
+        }
+        var last: [[UInt8]: Int] = [:]
+        for (i, option) in options.enumerated() { last[option.keyBytes] = i }
+        for (i, option) in options.enumerated() where last[option.keyBytes] != i { result[i] = last[option.keyBytes] }
+        return result
+    }
+
+    /// The value Netdata uses: the last occurrence of the exact key.
+    public func option(_ key: String) -> Option? {
+        options.last { $0.key == key && $0.keyBytes.elementsEqual(key.utf8) }
+    }
+
+    public func value(_ key: String) -> String? { option(key)?.value }
+}
+
+enum Bytes {
+    /// C `isspace` in the C locale: space, \t, \n, \v, \f, \r.
+    @inline(__always)
+    static func isSpace(_ byte: UInt8) -> Bool {
+        byte == 0x20 || (byte >= 0x09 && byte <= 0x0D)
+    }
+
+    static func trimmed(_ text: [UInt8], _ range: Range<Int>) -> Range<Int> {
+        var lower = range.lowerBound
+        var upper = range.upperBound
+        while lower < upper, isSpace(text[lower]) { lower += 1 }
+        while upper > lower, isSpace(text[upper - 1]) { upper -= 1 }
+        return lower..<upper
+    }
+}

@@ -1,0 +1,43 @@
+/// Child-side recipe: point this node's `[stream]` at one or more parents.
+extension ConfigEditor {
+    /// Configures `[stream]` to send to `destinations` with `apiKey`.
+    ///
+    /// Sets `enabled = yes`, `destination` (entries joined by single spaces; with `ssl`, `:SSL`
+    /// is appended to every entry that does not contain it, which is how Netdata spots TLS) and
+    /// `api key`. `ssl skip certificate verification = yes` is written only when asked and
+    /// removed otherwise; `CAfile`/`CApath` are written when given and left alone when nil.
+    /// On the stock files every line lands in place (commented-out lines are uncommented).
+    /// All or nothing: on error the document is unchanged.
+    public mutating func setChild(
+        destinations: [String], apiKey: String, ssl: Bool = false,
+        skipCertificateVerification: Bool = false, caFile: String? = nil, caPath: String? = nil
+    ) throws {
+        try Self.requireCanonicalUUID(apiKey, what: "API key")
+        let destination = try Self.destinationValue(destinations, ssl: ssl)
+        var edited = self
+        let stream = ConfigEditor.streamSection
+        try edited.set(section: stream, key: "enabled", value: "yes")
+        try edited.set(section: stream, key: "destination", value: destination)
+        try edited.set(section: stream, key: "api key", value: apiKey)
+        if skipCertificateVerification {
+            try edited.set(section: stream, key: "ssl skip certificate verification", value: "yes")
+        } else {
+            try edited.unset(section: stream, key: "ssl skip certificate verification")
+        }
+        if let caPath { try edited.set(section: stream, key: "CApath", value: caPath) }
+        if let caFile { try edited.set(section: stream, key: "CAfile", value: caFile) }
+        self = edited
+    }
+
+    static func destinationValue(_ destinations: [String], ssl: Bool) throws -> String {
+        guard !destinations.isEmpty else {
+            throw EditError(.invalidValue, "No destination given; name at least one parent, e.g. 10.0.0.1:19999.")
+        }
+        // Netdata splits the value at blanks and commas, so one entry cannot contain them.
+        for entry in destinations where entry.isEmpty || entry.utf8.contains(where: { Bytes.isSpace($0) || $0 == UInt8(ascii: ",") }) {
+            throw EditError(.invalidValue, "Destination '\(entry)' is empty or contains blanks or commas; give each parent as its own entry, e.g. parent1:19999 parent2:19999.")
+        }
+        let entries = ssl ? destinations.map { $0.contains(":SSL") ? $0 : $0 + ":SSL" } : destinations
+        return entries.joined(separator: " ")
+    }
+}

@@ -1,0 +1,59 @@
+/// Parent-side recipes: the `[API_KEY]` and `[MACHINE_GUID]` sections a parent accepts.
+extension ConfigEditor {
+    /// Adds `[key]` with `type = api`, `enabled = yes` and, when given, `allow from = pattern`.
+    public mutating func addAPIKey(key: String, allowFrom: String? = nil) throws {
+        try Self.requireCanonicalUUID(key, what: "API key")
+        var options: [(key: String, value: String)] = [("type", "api"), ("enabled", "yes")]
+        if let allowFrom { options.append(("allow from", allowFrom)) }
+        try addSection(name: key, options: options)
+    }
+
+    /// Adds `[guid]` with `type = machine` and `enabled = yes`; `options` are appended after
+    /// them, and an option with the same name replaces a default (e.g. `enabled = no`).
+    public mutating func addMachine(guid: String, options: [(key: String, value: String)] = []) throws {
+        try Self.requireCanonicalUUID(guid, what: "machine GUID")
+        var merged: [(key: String, value: String)] = [("type", "machine"), ("enabled", "yes")]
+        for option in options {
+            if let index = merged.firstIndex(where: { $0.key == option.key }) {
+                merged[index].value = option.value
+            } else {
+                merged.append(option)
+            }
+        }
+        try addSection(name: guid, options: merged)
+    }
+
+    /// Sets `enabled = no` in the key's section.
+    public mutating func disableKey(_ key: String) throws {
+        try requireKeySection(key)
+        try set(section: key, key: "enabled", value: "no")
+    }
+
+    /// Removes the key's section (see `removeSection`).
+    public mutating func removeKey(_ key: String) throws {
+        try requireKeySection(key)
+        try removeSection(name: key)
+    }
+
+    private func requireKeySection(_ key: String) throws {
+        if key == ConfigEditor.streamSection {
+            throw EditError(.invalidKey, "[stream] is this node's sending side, not a key; change it with `set stream ...` instead.")
+        }
+        guard ini.section(key) != nil else { throw EditError.sectionMissing(key) }
+    }
+
+    static let streamSection = "stream"
+
+    /// Netdata matches the child's string against section names byte for byte, so we insist on
+    /// the one spelling `uuidgen` prints (spec 1.6).
+    static func requireCanonicalUUID(_ text: String, what: String) throws {
+        switch UUIDSyntax.classify(text) {
+        case .canonical:
+            return
+        case .notLowercase:
+            throw EditError(.invalidKey, "The \(what) '\(text)' has upper-case letters; Netdata compares keys byte for byte, so use the lower-case form '\(text.lowercased())' on both sides.")
+        case .invalid:
+            throw EditError(.invalidKey, "'\(text)' is not a UUID; a \(what) must look like 11111111-2222-3333-4444-555555555555 (generate one with `uuidgen`).")
+        }
+    }
+}

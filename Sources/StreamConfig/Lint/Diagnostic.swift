@@ -1,0 +1,46 @@
+public enum Severity: String, Sendable, Codable, Comparable, CaseIterable {
+    case info, warning, error
+
+    private var rank: Int { self == .info ? 0 : self == .warning ? 1 : 2 }
+    public static func < (lhs: Severity, rhs: Severity) -> Bool { lhs.rank < rhs.rank }
+}
+
+/// One finding: a plain value; printers decide how it looks.
+public struct Diagnostic: Sendable, Equatable, Codable {
+    public var code: String
+    public var severity: Severity
+    public var file: String
+    /// 1-based line and byte column.
+    public var line: Int
+    public var column: Int
+    /// How many bytes the finding covers (for carets); at least 1.
+    public var length: Int
+    public var message: String
+    public var hint: String?
+
+    public init(code: String, severity: Severity, file: String, line: Int, column: Int, length: Int = 1, message: String, hint: String? = nil) {
+        self.code = code
+        self.severity = severity
+        self.file = file
+        self.line = line
+        self.column = column
+        self.length = max(1, length)
+        self.message = message
+        self.hint = hint
+    }
+}
+
+/// The outcome of linting one file.
+public struct LintReport: Sendable {
+    public var file: String
+    public var target: NetdataTarget
+    /// Why this target was chosen (for `--target auto`).
+    public var targetReason: String
+    public var diagnostics: [Diagnostic]
+    /// Strings that must be masked in any output unless secrets are shown (API keys).
+    public var secrets: Set<String>
+
+    public var errorCount: Int { diagnostics.filter { $0.severity == .error }.count }
+    public var warningCount: Int { diagnostics.filter { $0.severity == .warning }.count }
+    public var hasErrors: Bool { diagnostics.contains { $0.severity == .error } }
+}

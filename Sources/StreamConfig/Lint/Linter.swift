@@ -1,0 +1,111 @@
+/// What to check against, and facts about the file that only the frontend can know.
+public struct LintOptions: Sendable {
+    /// nil = infer the Netdata line from the options used.
+    public var target: NetdataTarget?
+    /// The file's permission bits, when it is a real file.
+    public var fileMode: UInt32?
+
+    public init(target: NetdataTarget? = nil, fileMode: UInt32? = nil) {
+        self.target = target
+        self.fileMode = fileMode
+    }
+}
+
+/// The one lint entry point. `lint`, `edit`, every rewrite and the relay call this, so "valid"
+/// means the same everywhere.
+public enum Linter {
+    public static func lint(bytes: [UInt8], file: String, options: LintOptions = LintOptions()) -> LintReport {
+        lint(document: Document(bytes: bytes), file: file, options: options)
+    }
+
+    public static func lint(document: Document, file: String, options: LintOptions = LintOptions()) -> LintReport {
+        let ini = Ini(document)
+        let (target, reason) = options.target.map { ($0, "chosen with --target") } ?? TargetInference.infer(ini: ini, document: document)
+        var context = LintContext(document: document, ini: ini, target: target, file: file)
+        SyntaxChecks.run(&context)
+        SectionChecks.run(&context)
+        OptionNameChecks.run(&context)
+        ValueChecks.run(&context)
+        SemanticChecks.run(&context)
+        FileChecks.run(&context, mode: options.fileMode)
+        let diagnostics = Suppressions(document: document, ini: ini).filter(context.diagnostics)
+            .sorted { ($0.line, $0.column, $0.code) < ($1.line, $1.column, $1.code) }
+        return LintReport(file: file, target: target, targetReason: reason, diagnostics: diagnostics, secrets: context.secrets())
+    }
+}
+
+/// Shared state of one lint run; checks append findings through `emit`.
+struct LintContext {
+    let document: Document
+    let ini: Ini
+    let target: NetdataTarget
+    let schema: Schema
+    let file: String
+    private(set) var diagnostics: [Diagnostic] = []
+    /// Every section but `[stream]`: API keys and machine GUIDs.
+    let receiverSections: [Section]
+
+    init(document: Document, ini: Ini, target: NetdataTarget, file: String) {
+        self.document = document
+        self.ini = ini
+        self.target = target
+        self.schema = Schema.forTarget(target)
+        self.file = file
+        self.receiverSections = ini.sections.filter { $0.name != "stream" }
+    }
+
+    /// `line` and `column` are 0-based (line index, byte offset); findings are 1-based.
+    mutating func emit(_ code: String, line: Int, column: Int = 0, length: Int = 1, _ message: String, hint: String? = nil) {
+        let severity = Rules.rule(code)?.severity ?? .error
+        diagnostics.append(Diagnostic(code: code, severity: severity, file: file, line: line + 1, column: column + 1,
+                                      length: length, message: message, hint: hint))
+    }
+
+    mutating func emit(_ code: String, at option: Option, onValue: Bool = true, _ message: String, hint: String? = nil) {
+        let range = onValue && !option.valueRange.isEmpty ? option.valueRange : option.keyRange
+        emit(code, line: option.line, column: range.lowerBound, length: range.count, message, hint: hint)
+    }
+
+    mutating func emitAtHeader(_ code: String, section: Section, _ message: String, hint: String? = nil) {
+        guard let entryIndex = section.headerEntries.first else { return }
+        let entry = ini.entries[entryIndex]
+        let range = entry.nameRange ?? entry.chunk
+        emit(code, line: entry.line, column: max(0, range.lowerBound - 1), length: range.count + 2, message, hint: hint)
+    }
+
+    // MARK: Section roles
+
+    static let placeholders: Set<String> = ["API_KEY", "MACHINE_GUID"]
+
+    func isPlaceholder(_ section: Section) -> Bool { LintContext.placeholders.contains(section.name) }
+
+    /// The roles Netdata may use a section in: `[stream]` only as the sender, `type = api` or
+    /// `type = machine` one role, no `type` either role.
+    func roles(of section: Section) -> Set<SectionRole> {
+        if section.name == "stream" { return [.stream] }
+        switch section.value("type") {
+        case "api": return [.apiKey]
+        case "machine": return [.machine]
+        default: return [.apiKey, .machine]
+        }
+    }
+
+    var streamSection: Section? { ini.section("stream") }
+
+
+    /// Strings to mask in output: API keys sent, and the names of key sections.
+    func secrets() -> Set<String> {
+        var result = Set<String>()
+        for section in ini.sections {
+            let name = section.name.trimmingSpaces
+            if name.lowercased() != "stream", !isPlaceholder(section), !name.isEmpty { result.insert(name) }
+            for option in section.options where option.key.hasSuffix("api key") && !option.value.isEmpty {
+                result.insert(option.value)
+            }
+        }
+        // Hints print keys in lowercase too.
+        return result.union(result.map { $0.lowercased() })
+    }
+
+    func lineText(_ line: Int) -> String { document.lines[line].string }
+}

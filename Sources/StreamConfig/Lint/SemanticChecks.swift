@@ -1,0 +1,113 @@
+/// How options work together (SC701-SC706).
+enum SemanticChecks {
+    static func run(_ context: inout LintContext) {
+        let keys = context.receiverSections.filter { !context.isPlaceholder($0) }
+        replication(&context, keys: keys)
+        guard let stream = context.streamSection else {
+            proxies(&context, keys: keys, stream: nil)
+            return
+        }
+        let enabled = stream.option("enabled").map { NetdataBool.read($0.value) } ?? false
+        if enabled, let option = stream.option("enabled") {
+            let destination = stream.value("destination") ?? ""
+            let apiKey = stream.value("api key") ?? ""
+            var missing: [String] = []
+            if DestinationList.split(destination).isEmpty { missing.append("`destination`") }
+            if apiKey.isEmpty { missing.append("`api key`") }
+            if !missing.isEmpty {
+                context.emit("SC701", at: option,
+                             "streaming is enabled but \(missing.joined(separator: " and ")) \(missing.count > 1 ? "are" : "is") empty: Netdata turns sending off (\"cannot enable sending thread\")",
+                             hint: "set both, e.g. `stream-config child set --destination PARENT:19999 --api-key KEY`")
+            }
+            if context.target == .v1_37, stream.option("timeout seconds") == nil {
+                context.emitAtHeader("SC706", section: stream,
+                                     "`timeout seconds` is not set here, so Netdata uses its built-in 600 s, not the stock file's 60 s",
+                                     hint: "add `timeout seconds = 60` if you relied on the stock value")
+            }
+            let enabledKeys = keys.filter { section in
+                context.roles(of: section).contains(.apiKey) && (section.option("enabled").map { NetdataBool.read($0.value) } ?? false)
+                    && readOption(["proxy enabled", "default proxy enabled"], in: section, context) == nil
+            }
+            if !enabledKeys.isEmpty {
+                context.emit("SC704", at: option,
+                             "this node streams to a parent and also accepts children (\(enabledKeys.count) enabled key\(enabledKeys.count > 1 ? "s" : "")): every child it receives is forwarded to its parent too",
+                             hint: "if that is not wanted, add `proxy enabled = no` to the key sections")
+            }
+        }
+        tls(&context, stream: stream, keys: keys)
+        proxies(&context, keys: keys, stream: stream)
+    }
+
+    private static func tls(_ context: inout LintContext, stream: Section, keys: [Section]) {
+        var destinations = DestinationList.parse(stream.value("destination") ?? "", target: context.target)
+        if context.target == .v2 {
+            for section in keys {
+                for name in ["proxy destination", "default proxy destination"] {
+                    destinations += DestinationList.parse(section.value(name) ?? "", target: .v2, isStreamDestination: false)
+                }
+            }
+        }
+        let anyTLS = destinations.contains(where: \.tls)
+        let skip = stream.option("ssl skip certificate verification")
+        if anyTLS {
+            if let skip, NetdataBool.read(skip.value) {
+                context.emit("SC703", at: skip,
+                             "TLS without certificate verification: the connection is encrypted, but any server can pose as the parent",
+                             hint: "give the parent's certificate instead: `stream-config child set --ca-file parent.pem ...`")
+            }
+            return
+        }
+        let tlsOptions = [skip, stream.option("CApath"), stream.option("CAfile")].compactMap { $0 }.filter { !$0.value.isEmpty }
+        for option in tlsOptions where option.key != "ssl skip certificate verification" || NetdataBool.read(option.value) {
+            context.emit("SC702", at: option, onValue: false,
+                         "`\(option.key)` has no effect: no destination uses `:SSL`",
+                         hint: "append `:SSL` to TLS destinations (`parent:19999:SSL`), or remove the line")
+        }
+    }
+
+    /// SC705: forwarding switched on without somewhere to forward to.
+    private static func proxies(_ context: inout LintContext, keys: [Section], stream: Section?) {
+        for section in keys {
+            guard let enabled = readOption(["proxy enabled", "default proxy enabled"], in: section, context), NetdataBool.read(enabled.value) else { continue }
+            let destination = readOption(["proxy destination", "default proxy destination"], in: section, context)?.value ?? stream?.value("destination") ?? ""
+            let key = readOption(["proxy api key", "default proxy api key"], in: section, context)?.value ?? stream?.value("api key") ?? ""
+            var missing: [String] = []
+            if DestinationList.split(destination).isEmpty { missing.append("destination") }
+            if key.isEmpty { missing.append("API key") }
+            guard !missing.isEmpty else { continue }
+            context.emit("SC705", at: enabled,
+                         "forwarding is enabled for [\(section.name)] but there is no \(missing.joined(separator: " or ")) (here or in [stream]): children are silently not forwarded",
+                         hint: "set the proxy destination and proxy api key in this section")
+        }
+    }
+
+    /// The first of `names` that Netdata reads in this section (on 1.37 the API key and machine
+    /// levels use different names; on 2.x old names are renamed and the new one wins).
+    static func readOption(_ names: [String], in section: Section, _ context: LintContext) -> Option? {
+        let roles = context.roles(of: section)
+        for name in names {
+            guard let option = section.option(name) else { continue }
+            if roles.contains(where: { ValueChecks.spec(for: name, roles: [$0], schema: context.schema) != nil }) { return option }
+        }
+        return nil
+    }
+
+    /// SC417: a replication step longer than the replication period, in one section.
+    static func replication(_ context: inout LintContext, keys: [Section]) {
+        for section in keys {
+            guard let period = readOption(["replication period", "seconds to replicate"], in: section, context),
+                  let step = readOption(["replication step", "seconds per replication step"], in: section, context),
+                  let periodSeconds = seconds(period.value, context), let stepSeconds = seconds(step.value, context),
+                  stepSeconds > periodSeconds else { continue }
+            context.emit("SC417", at: step,
+                         "the replication step (\(stepSeconds)s) is longer than the replication period (\(periodSeconds)s, line \(period.line + 1)): the whole period is replicated in one step",
+                         hint: "make the step shorter than the period (the stock file suggests 10m)")
+        }
+    }
+
+    private static func seconds(_ value: String, _ context: LintContext) -> Int64? {
+        if context.target == .v2 { return NetdataDuration.parseSeconds(value) }
+        let parsed = StrToLL(value)
+        return parsed.hasDigits ? parsed.value : nil
+    }
+}

@@ -1,0 +1,32 @@
+/// "Did you mean" for option names: the closest known name by edit distance.
+enum Suggestions {
+    static func closest(to name: String, among candidates: [String]) -> String? {
+        let lower = name.lowercased()
+        var best: (String, Int)? = nil
+        for candidate in candidates {
+            let distance = editDistance(lower, candidate.lowercased())
+            if distance < (best?.1 ?? Int.max) { best = (candidate, distance) }
+        }
+        guard let (candidate, distance) = best else { return nil }
+        let allowed = max(2, min(name.count, candidate.count) / 3)
+        return distance <= allowed ? candidate : nil
+    }
+
+    static func editDistance(_ a: String, _ b: String) -> Int {
+        let a = Array(a.utf8)
+        let b = Array(b.utf8)
+        if a.isEmpty { return b.count }
+        if b.isEmpty { return a.count }
+        var previous = Array(0...b.count)
+        var current = [Int](repeating: 0, count: b.count + 1)
+        for i in 1...a.count {
+            current[0] = i
+            for j in 1...b.count {
+                let cost = a[i - 1] == b[j - 1] ? 0 : 1
+                current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
+            }
+            swap(&previous, &current)
+        }
+        return previous[b.count]
+    }
+}

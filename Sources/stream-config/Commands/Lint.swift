@@ -1,0 +1,114 @@
+import ArgumentParser
+import StreamConfig
+
+struct Lint: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Check stream.conf exactly as Netdata reads it.",
+        discussion: """
+        With no FILE, checks the file Netdata would read: $NETDATA_USER_CONFIG_DIR/stream.conf \
+        (default /etc/netdata), else the stock file in $NETDATA_STOCK_CONFIG_DIR (default \
+        /usr/lib/netdata/conf.d). A comment line `# stream-config: disable=CODE[,CODE]` silences \
+        those codes on the next line.
+
+        Exit status: 0 no errors (warnings allowed); 1 errors, or warnings with --strict; \
+        64 usage error; 66 an input could not be read.
+        """
+    )
+
+    @Argument(help: ArgumentHelp("Files to check; `-` reads standard input.", valueName: "file"))
+    var files: [String] = []
+
+    @Option(help: "Netdata line to check against: 1.37, 2 or auto (infer from the options used).")
+    var target: TargetChoice = .auto
+
+    @Option(help: "Output format: human, gcc (PATH:LINE:COL: SEVERITY: [CODE] message), json or sarif.")
+    var format: OutputFormat = .human
+
+    @Flag(help: "Fail (exit 1) on warnings too.")
+    var strict = false
+
+    @Flag(help: "Print API keys in full instead of their first 8 characters.")
+    var showSecrets = false
+
+    @Option(help: ArgumentHelp("Explain a diagnostic code and exit.", valueName: "code"))
+    var explain: String?
+
+    @Flag(help: "List every diagnostic code and exit.")
+    var listRules = false
+
+    @Option(name: .customLong("stdin-filename"), help: ArgumentHelp("Name to show for standard input.", valueName: "name"))
+    var stdinName = "<stdin>"
+
+    func run() throws {
+        try withUserErrors {
+            if let explain { return try Self.printExplanation(explain) }
+            if listRules { return Self.printRules() }
+            let code = try lintAll()
+            if code != ExitStatus.ok { throw ExitCode(code) }
+        }
+    }
+
+    static func printExplanation(_ code: String) throws {
+        guard let rule = Rules.rule(code) else {
+            throw UserError.usage("unknown diagnostic code `\(code)`", hint: "`stream-config lint --list-rules` lists them")
+        }
+        Terminal.stdout("\(rule.code) (\(rule.severity.rawValue)): \(rule.title)\n\n\(rule.explanation)")
+    }
+
+    static func printRules() {
+        for rule in Rules.all { Terminal.stdout("\(rule.code)  \(rule.severity.rawValue.padding(7))  \(rule.title)") }
+    }
+
+    private func inputs() throws -> [String] {
+        if !files.isEmpty { return files }
+        let directories = ConfigDirectories.fromEnvironment()
+        guard let (path, why) = directories.effectiveFile() else {
+            throw UserError.noInput("no stream.conf in \(directories.user) or \(directories.stock)",
+                                    hint: "name a file, or set NETDATA_USER_CONFIG_DIR / NETDATA_STOCK_CONFIG_DIR")
+        }
+        Terminal.stderr("stream-config: checking \(path) (\(why))")
+        return [path]
+    }
+
+    /// Lints every input; returns the exit status.
+    private func lintAll() throws -> Int32 {
+        let printer = DiagnosticPrinter(format: format, color: format == .human && Terminal.wantsColor(1), showSecrets: showSecrets)
+        var reports: [LintReport] = []
+        var status = ExitStatus.ok
+        for path in try inputs() {
+            let bytes: [UInt8]
+            var mode: UInt32? = nil
+            do {
+                if path == "-" {
+                    bytes = try FileAccess.readStandardInput()
+                } else {
+                    let contents = try FileAccess.read(path)
+                    bytes = contents.bytes
+                    mode = contents.mode
+                }
+            } catch let error as UserError {
+                _ = error.exit()
+                status = ExitStatus.noInput
+                continue
+            }
+            let name = path == "-" ? stdinName : path
+            let document = Document(bytes: bytes)
+            let report = Linter.lint(document: document, file: name, options: LintOptions(target: target.target, fileMode: mode))
+            reports.append(report)
+            if format == .human || format == .gcc {
+                let text = printer.render(report, document: document)
+                if !text.isEmpty { Terminal.write(1, text) }
+                if format == .human { Terminal.stderr(printer.summary(report)) }
+            }
+            let failing = report.hasErrors || (strict && report.warningCount > 0)
+            if failing && status == ExitStatus.ok { status = ExitStatus.findings }
+        }
+        if format == .json { Terminal.stdout(printer.json(reports)) }
+        if format == .sarif { Terminal.stdout(printer.sarif(reports)) }
+        return status
+    }
+}
+
+extension String {
+    func padding(_ width: Int) -> String { count >= width ? self : self + String(repeating: " ", count: width - count) }
+}

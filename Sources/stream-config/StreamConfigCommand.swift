@@ -1,0 +1,48 @@
+import ArgumentParser
+import StreamConfig
+import StreamRelay
+
+@main
+struct StreamConfigCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "stream-config",
+        abstract: "Validate, edit and relay Netdata streaming configuration (stream.conf).",
+        discussion: """
+        Exit status: 0 success; 1 findings or a refused change; 64 usage error; 66 unreadable \
+        input; 73 cannot write output; 75 the file is locked by another writer. See stream-config(1).
+        """,
+        version: StreamRelay.version,
+        subcommands: [Lint.self, Keygen.self]
+    )
+}
+
+/// `--target`: a Netdata line, or infer it from the file.
+enum TargetChoice: String, ExpressibleByArgument, CaseIterable {
+    case auto
+    case v1_37 = "1.37"
+    case v2 = "2"
+
+    init?(argument: String) {
+        switch argument.lowercased() {
+        case "auto": self = .auto
+        case "1.37", "1.37.1", "1", "v1.37", "v1": self = .v1_37
+        case "2", "2.x", "v2", "2.11", "2.11.0": self = .v2
+        default: return nil
+        }
+    }
+
+    static var allValueStrings: [String] { ["auto", "1.37", "2"] }
+
+    var target: NetdataTarget? {
+        switch self {
+        case .auto: return nil
+        case .v1_37: return .v1_37
+        case .v2: return .v2
+        }
+    }
+}
+
+extension OutputFormat: ExpressibleByArgument {}
+
+/// StreamConfig has an `Option` (an option line); in this module `@Option` is the parser's.
+typealias Option = ArgumentParser.Option

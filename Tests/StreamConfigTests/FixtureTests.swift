@@ -1,0 +1,77 @@
+import Foundation
+import Testing
+@testable import StreamConfig
+
+/// Every `fixtures/rules/NAME.conf` has `NAME.expected` next to it: a `target:` line, then one
+/// `CODE LINE:COLUMN` line per finding the linter must report, no more, no less.
+@Suite struct FixtureTests {
+    struct Fixture: CustomTestStringConvertible, Sendable {
+        var name: String
+        var conf: URL
+        var expected: URL
+        var testDescription: String { name }
+    }
+
+    static let fixtures: [Fixture] = {
+        let directory = Paths.fixtures.appendingPathComponent("rules")
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
+        return names.filter { $0.hasSuffix(".conf") }.sorted().map { name in
+            let base = String(name.dropLast(5))
+            return Fixture(name: base, conf: directory.appendingPathComponent(name), expected: directory.appendingPathComponent(base + ".expected"))
+        }
+    }()
+
+    @Test func testThereIsAFixtureForEveryRule() {
+        let covered = Set(Self.fixtures.map { String($0.name.prefix(5)) })
+        let missing = Rules.all.map(\.code).filter { !covered.contains($0) && $0 != "SC801" }
+        #expect(missing.isEmpty, "rules without a fixture: \(missing)")
+    }
+
+    @Test(arguments: fixtures)
+    func testFixtureProducesExactlyItsExpectedFindings(_ fixture: Fixture) throws {
+        let expectedText = try String(contentsOf: fixture.expected, encoding: .utf8)
+        var lines = expectedText.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty && !$0.hasPrefix("#") }
+        let targetLine = try #require(lines.first, "missing target line")
+        lines.removeFirst()
+        let targetName = targetLine.replacingOccurrences(of: "target:", with: "").trimmingCharacters(in: .whitespaces)
+        let target: NetdataTarget? = targetName == "auto" ? nil : NetdataTarget(rawValue: targetName)
+        let report = Linter.lint(bytes: try Paths.bytes(fixture.conf), file: fixture.name, options: LintOptions(target: target))
+        let actual = findings(report)
+        #expect(actual == lines.sorted(), "\(fixture.name): \(report.diagnostics.map { "\($0.code) \($0.line):\($0.column) \($0.message)" }.joined(separator: "\n"))")
+        let owner = String(fixture.name.prefix(5))
+        if owner.hasPrefix("SC") {
+            #expect(actual.contains { $0.hasPrefix(owner) }, "\(fixture.name) must trigger \(owner)")
+        }
+    }
+
+    @Test func testEveryRuleHasATitleAndAnExplanation() {
+        #expect(Set(Rules.all.map(\.code)).count == Rules.all.count)
+        for rule in Rules.all {
+            #expect(!rule.title.isEmpty && rule.explanation.count > 40, "\(rule.code)")
+        }
+    }
+}
+
+@Suite struct StockFileTests {
+    @Test func testStockFilesLintCleanForTheirOwnTarget() throws {
+        let v1 = Linter.lint(bytes: try Paths.bytes(Paths.stockV1), file: "stock-1.37.1")
+        #expect(v1.target == .v1_37)
+        #expect(v1.diagnostics.isEmpty, "\(v1.diagnostics)")
+        let v2 = Linter.lint(bytes: try Paths.bytes(Paths.stockV2), file: "stock-2.11.0")
+        #expect(v2.target == .v2)
+        #expect(v2.diagnostics.isEmpty, "\(v2.diagnostics)")
+    }
+
+    @Test func testStockFilesRoundTripByteForByte() throws {
+        for url in [Paths.stockV1, Paths.stockV2] {
+            let bytes = try Paths.bytes(url)
+            #expect(Document(bytes: bytes).render() == bytes)
+        }
+    }
+
+    @Test func testTheOld137StockFileOnNetdata2OnlyGetsRenameNotes() throws {
+        let report = Linter.lint(bytes: try Paths.bytes(Paths.stockV1), file: "stock", options: LintOptions(target: .v2))
+        #expect(!report.hasErrors)
+        #expect(codes(report) == ["SC206"])
+    }
+}

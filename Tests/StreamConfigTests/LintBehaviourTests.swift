@@ -1,0 +1,64 @@
+import Testing
+@testable import StreamConfig
+
+@Suite struct LintBehaviourTests {
+    let key = "11111111-2222-3333-4444-555555555555"
+
+    @Test func testInlineCommentMakesBooleanFalse() {
+        let report = lint("[\(key)]\n    type = api\n    enabled = yes # note\n", target: .v1_37)
+        #expect(findings(report) == ["SC108 3:19"])
+        #expect(report.diagnostics[0].message.contains("reads it as `no`"))
+    }
+
+    @Test func testDisableCommentSilencesTheNextLineOnly() {
+        let text = "[stream]\n    # stream-config: disable=SC201\n    enabeld = yes\n    enabeld2 = yes\n"
+        #expect(findings(lint(text, target: .v2)) == ["SC201 4:5"])
+    }
+
+    @Test func testTargetInferenceFromActiveOptions() {
+        #expect(lint("[stream]\n    timeout = 5m\n").target == .v2)
+        #expect(lint("[stream]\n    timeout seconds = 60\n").target == .v1_37)
+        #expect(lint("[stream]\n    #buffer size = 10MiB\n").target == .v2)
+        let neutral = lint("[stream]\n    enabled = no\n")
+        #expect(neutral.target == .v2)
+        #expect(neutral.targetReason.contains("assuming"))
+    }
+
+    @Test func testSecretsAreCollectedFromKeysAndSections() {
+        let report = lint("[stream]\n    api key = \(key)\n[aaaaaaaa-2222-3333-4444-555555555555]\n    type = api\n    enabled = yes\n")
+        #expect(report.secrets.contains(key))
+        #expect(report.secrets.contains("aaaaaaaa-2222-3333-4444-555555555555"))
+        let masked = SecretMasker(report.secrets).mask("key \(key) here")
+        #expect(masked == "key 11111111… here")
+    }
+
+    @Test func testKeyNamedStreamIsAnError() {
+        let report = lint("[stream]\n    enabled = yes\n    destination = 10.0.0.1\n    api key = stream\n    timeout seconds = 60\n", target: .v1_37)
+        #expect(findings(report) == ["SC301 4:15"])
+        #expect(report.diagnostics[0].message.contains("[stream]"))
+    }
+
+    @Test func testWrongSectionSaysWhereItBelongs() {
+        let report = lint("[\(key)]\n    type = api\n    enabled = yes\n    history = 3600\n", target: .v1_37)
+        #expect(findings(report) == ["SC202 4:5"])
+        #expect(report.diagnostics[0].hint == "in API key sections Netdata 1.37 reads `default history`")
+    }
+
+    @Test func testOlderNameAndNewerNameBothSet() {
+        let report = lint("[\(key)]\n    type = api\n    enabled = yes\n    db = ram\n    default memory mode = dbengine\n", target: .v2)
+        #expect(findings(report) == ["SC204 5:5"])
+    }
+
+    @Test func testBinaryGarbageNeverCrashes() {
+        var rng = SplitMix64(seed: 7)
+        for _ in 0..<200 {
+            let bytes = (0..<Int.random(in: 0..<2000, using: &rng)).map { _ in UInt8.random(in: 0...255, using: &rng) }
+            _ = Linter.lint(bytes: bytes, file: "garbage")
+        }
+    }
+
+    @Test func testParentThatStreamsWarnsThatChildrenAreForwarded() {
+        let text = "[stream]\n    enabled = yes\n    destination = 10.0.0.1:19999\n    api key = \(key)\n    timeout seconds = 60\n[aaaaaaaa-2222-3333-4444-555555555555]\n    type = api\n    enabled = yes\n"
+        #expect(findings(lint(text, target: .v1_37)) == ["SC704 2:15"])
+    }
+}

@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# Runs every test, including the interop tests against real Netdata 1.37.1; installs what the
+# tests need first (Debian packages; the Netdata service is never started).
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+scripts/deps.sh uuid-dev pkg-config netdata-core mandoc openssl curl jq tmux systemd
+swift build --build-tests
+export STREAM_CONFIG_BIN="$(swift build --show-bin-path)/stream-config"
+export STREAM_CONFIG_REQUIRE_INTEROP=1
+swift test --skip-build "$@"
