@@ -10,6 +10,9 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.30.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
     ],
     targets: [
         .systemLibrary(
@@ -18,7 +21,16 @@ let package = Package(
             providers: [.apt(["uuid-dev"])]
         ),
         .target(name: "StreamConfig", dependencies: ["CLibUUID"]),
-        .target(name: "StreamRelay", dependencies: ["StreamConfig"]),
+        .target(
+            name: "StreamRelay",
+            dependencies: [
+                "StreamConfig",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .executableTarget(
             name: "stream-config",
             dependencies: [
@@ -27,7 +39,17 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        .executableTarget(name: "lint-bench", dependencies: ["StreamConfig"], path: "bench/LintBench"),
         .testTarget(name: "StreamConfigTests", dependencies: ["StreamConfig"]),
+        .testTarget(
+            name: "StreamRelayTests",
+            dependencies: [
+                "StreamRelay",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
         .testTarget(name: "CLITests", dependencies: ["StreamConfig"]),
         .testTarget(name: "InteropTests", dependencies: ["StreamConfig"]),
     ],

@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// Netdata's reading of a `Document`: which lines are headers, options, comments or ignored,
 /// and which section every option lands in. It reproduces Netdata's loader (spec 1.2-1.3):
 /// `fgets` chunks of at most 8191 bytes, `isspace` trimming, whole-line `#` comments, headers
@@ -13,8 +19,11 @@ public struct Ini: Sendable {
 
     public init(_ document: Document) {
         var current: Int? = nil
+        entries.reserveCapacity(document.lines.count)
         for (lineIndex, line) in document.lines.enumerated() {
-            for chunk in Ini.chunks(of: line) {
+            // Almost every line is read in one piece; only allocate chunk lists for long ones.
+            let pieces = line.text.count < Ini.readChunk ? CollectionOfOne(0..<line.text.count).map { $0 } : Ini.chunks(of: line)
+            for chunk in pieces {
                 let entry = Ini.classify(line.text, lineIndex: lineIndex, chunk: chunk, section: current)
                 switch entry.kind {
                 case .header(let name):
@@ -89,7 +98,7 @@ public struct Ini: Sendable {
         var valueRange = Bytes.trimmed(text, (equals + 1)..<trimmed.upperBound)
         if valueRange.isEmpty { valueRange = trimmed.upperBound..<trimmed.upperBound }
         entry.kind = .option(Option(
-            keyBytes: Array(text[keyRange]), valueBytes: Array(text[valueRange]),
+            key: String(decoding: text[keyRange], as: UTF8.self), value: String(decoding: text[valueRange], as: UTF8.self),
             line: lineIndex, keyRange: keyRange, valueRange: valueRange, equalsOffset: equals))
         return entry
     }
@@ -118,22 +127,21 @@ public struct Entry: Sendable {
 }
 
 public struct Option: Sendable, Equatable {
-    public var keyBytes: [UInt8]
-    public var valueBytes: [UInt8]
-    /// The name and value as text (invalid UTF-8 shows as U+FFFD; compare names with `keyBytes`).
+    /// The name and value as written. Names are compared by their UTF-8 bytes, as Netdata does;
+    /// (bytes that are not valid UTF-8 read as U+FFFD, so two such names can compare equal).
     public let key: String
     public let value: String
+    public var keyBytes: [UInt8] { Array(key.utf8) }
+    public var valueBytes: [UInt8] { Array(value.utf8) }
     /// Physical line index (0-based) and byte ranges within that line.
     public var line: Int
     public var keyRange: Range<Int>
     public var valueRange: Range<Int>
     public var equalsOffset: Int
 
-    init(keyBytes: [UInt8], valueBytes: [UInt8], line: Int, keyRange: Range<Int>, valueRange: Range<Int>, equalsOffset: Int) {
-        self.keyBytes = keyBytes
-        self.valueBytes = valueBytes
-        self.key = String(decoding: keyBytes, as: UTF8.self)
-        self.value = String(decoding: valueBytes, as: UTF8.self)
+    init(key: String, value: String, line: Int, keyRange: Range<Int>, valueRange: Range<Int>, equalsOffset: Int) {
+        self.key = key
+        self.value = value
         self.line = line
         self.keyRange = keyRange
         self.valueRange = valueRange
@@ -161,22 +169,33 @@ public struct Section: Sendable {
         var result = [Int?](repeating: nil, count: options.count)
         if options.count <= 32 {
             for i in options.indices {
-                result[i] = options.indices.last { $0 > i && options[$0].keyBytes == options[i].keyBytes }
+                result[i] = options.indices.last { $0 > i && options[$0].key.utf8.elementsEqual(options[i].key.utf8) }
             }
             return result
         }
-        var last: [[UInt8]: Int] = [:]
-        for (i, option) in options.enumerated() { last[option.keyBytes] = i }
-        for (i, option) in options.enumerated() where last[option.keyBytes] != i { result[i] = last[option.keyBytes] }
+        var last: [String: Int] = [:]
+        for (i, option) in options.enumerated() { last[option.key] = i }
+        for (i, option) in options.enumerated() where last[option.key] != i { result[i] = last[option.key] }
         return result
     }
 
     /// The value Netdata uses: the last occurrence of the exact key.
     public func option(_ key: String) -> Option? {
-        options.last { $0.key == key && $0.keyBytes.elementsEqual(key.utf8) }
+        options.last { $0.key.sameBytes(key) }
     }
 
     public func value(_ key: String) -> String? { option(key)?.value }
+}
+
+extension String {
+    /// Byte-exact comparison (Swift's `==` treats canonically equivalent text as equal; Netdata
+    /// compares bytes).
+    @inline(__always)
+    func sameBytes(_ other: String) -> Bool {
+        var a = self
+        var b = other
+        return a.withUTF8 { pa in b.withUTF8 { pb in pa.count == pb.count && (pa.count == 0 || memcmp(pa.baseAddress!, pb.baseAddress!, pa.count) == 0) } }
+    }
 }
 
 enum Bytes {

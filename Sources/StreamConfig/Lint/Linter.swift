@@ -27,10 +27,11 @@ public enum Linter {
         OptionNameChecks.run(&context)
         ValueChecks.run(&context)
         SemanticChecks.run(&context)
-        FileChecks.run(&context, mode: options.fileMode)
+        let secrets = context.secrets()
+        FileChecks.run(&context, mode: options.fileMode, holdsSecrets: !secrets.isEmpty)
         let diagnostics = Suppressions(document: document, ini: ini).filter(context.diagnostics)
             .sorted { ($0.line, $0.column, $0.code) < ($1.line, $1.column, $1.code) }
-        return LintReport(file: file, target: target, targetReason: reason, diagnostics: diagnostics, secrets: context.secrets())
+        return LintReport(file: file, target: target, targetReason: reason, diagnostics: diagnostics, secrets: secrets)
     }
 }
 
@@ -82,13 +83,19 @@ struct LintContext {
     /// The roles Netdata may use a section in: `[stream]` only as the sender, `type = api` or
     /// `type = machine` one role, no `type` either role.
     func roles(of section: Section) -> Set<SectionRole> {
-        if section.name == "stream" { return [.stream] }
+        if section.name == "stream" { return LintContext.streamRole }
         switch section.value("type") {
-        case "api": return [.apiKey]
-        case "machine": return [.machine]
-        default: return [.apiKey, .machine]
+        case "api": return LintContext.apiKeyRole
+        case "machine": return LintContext.machineRole
+        default: return LintContext.eitherRole
         }
     }
+
+    // Shared so that asking for a section's roles allocates nothing.
+    static let streamRole: Set<SectionRole> = [.stream]
+    static let apiKeyRole: Set<SectionRole> = [.apiKey]
+    static let machineRole: Set<SectionRole> = [.machine]
+    static let eitherRole: Set<SectionRole> = [.apiKey, .machine]
 
     var streamSection: Section? { ini.section("stream") }
 

@@ -3,8 +3,12 @@ struct Suppressions {
     private var silenced: [Int: Set<String>] = [:]
 
     init(document: Document, ini: Ini) {
+        let needle = Array("stream-config:".utf8)
         for entry in ini.entries {
             guard case .comment = entry.kind else { continue }
+            // A byte scan first: most comments are not directives.
+            let bytes = document.lines[entry.line].text
+            guard bytes.count >= needle.count, bytes.withUnsafeBufferPointer({ contains($0, needle) }) else { continue }
             let text = document.lines[entry.line].string
             guard let marker = text.firstRange(of: "stream-config:") else { continue }
             let directive = text[marker.upperBound...].drop { $0 == " " || $0 == "\t" }
@@ -15,6 +19,16 @@ struct Suppressions {
             // Diagnostics are 1-based: the line after index i is i + 2.
             silenced[entry.line + 2, default: []].formUnion(codes)
         }
+    }
+
+    private func contains(_ haystack: UnsafeBufferPointer<UInt8>, _ needle: [UInt8]) -> Bool {
+        guard let first = needle.first else { return true }
+        var index = 0
+        while index + needle.count <= haystack.count {
+            if haystack[index] == first, needle.indices.allSatisfy({ haystack[index + $0] == needle[$0] }) { return true }
+            index += 1
+        }
+        return false
     }
 
     func filter(_ diagnostics: [Diagnostic]) -> [Diagnostic] {

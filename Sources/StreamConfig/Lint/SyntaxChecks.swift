@@ -41,8 +41,8 @@ enum SyntaxChecks {
             case .header(let name):
                 headerName(&context, entry: entry, name: name)
             case .option(let option):
-                if let quote = option.valueBytes.first, quote == UInt8(ascii: "\"") || quote == UInt8(ascii: "'"),
-                   option.valueBytes.count >= 2, option.valueBytes.last == quote {
+                if let quote = option.value.utf8.first, quote == UInt8(ascii: "\"") || quote == UInt8(ascii: "'"),
+                   option.value.utf8.count >= 2, option.value.utf8.last == quote {
                     context.emit("SC111", at: option,
                                  "quotes are part of the value: Netdata reads `\(option.value)` with the quotes",
                                  hint: "remove the quotes")

@@ -13,9 +13,11 @@ enum ValueChecks {
         }
     }
 
+    static let allRoles: [SectionRole] = [.apiKey, .machine, .stream]
+
     /// The spec Netdata applies to this name here, following 2.x renames.
     static func spec(for name: String, roles: Set<SectionRole>, schema: Schema) -> OptionSpec? {
-        for role in roles.sorted(by: { $0.rawValue < $1.rawValue }) {
+        for role in allRoles where roles.contains(role) {
             if let spec = schema.spec(name, role: role) { return spec }
             if let rename = schema.rename(of: name), let spec = schema.spec(rename.new, role: role) { return spec }
         }

@@ -6,6 +6,14 @@ public enum SectionRole: String, Sendable, Codable {
     case apiKey = "api"
     /// A machine GUID section (`type = machine`).
     case machine
+
+    var bit: UInt8 {
+        switch self {
+        case .stream: return 1
+        case .apiKey: return 2
+        case .machine: return 4
+        }
+    }
 }
 
 /// How Netdata reads an option's value.
@@ -49,6 +57,8 @@ public struct OptionSpec: Sendable {
     public let name: String
     public let kind: ValueKind
     public let roles: Set<SectionRole>
+    /// `roles` as bits, for the hot lookup path.
+    let roleBits: UInt8
     /// The value Netdata uses when the key is absent, in Netdata's words.
     public let defaultValue: String
     public let summary: String
@@ -57,6 +67,7 @@ public struct OptionSpec: Sendable {
         self.name = name
         self.kind = kind
         self.roles = roles
+        self.roleBits = roles.reduce(0) { $0 | $1.bit }
         self.defaultValue = defaultValue
         self.summary = summary
     }

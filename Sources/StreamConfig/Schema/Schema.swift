@@ -24,7 +24,7 @@ public struct Schema: Sendable {
     }
 
     public func spec(_ name: String, role: SectionRole) -> OptionSpec? {
-        byName[name]?.first { $0.roles.contains(role) }
+        byName[name]?.first { $0.roleBits & role.bit != 0 }
     }
 
     public func specs(named name: String) -> [OptionSpec] {

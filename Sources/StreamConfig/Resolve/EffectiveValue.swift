@@ -1,0 +1,90 @@
+/// Where a value Netdata uses comes from.
+public enum ValueSource: Sendable, Equatable {
+    /// Set in the file: 1-based line, the section and the exact name written there.
+    case file(line: Int, section: String, key: String)
+    /// Not in the file: Netdata's built-in default (or a netdata.conf setting it names).
+    case builtInDefault(NetdataTarget)
+}
+
+public struct EffectiveValue: Sendable, Equatable {
+    public var value: String
+    public var source: ValueSource
+}
+
+public struct ResolveError: Error, Sendable, Equatable, CustomStringConvertible {
+    public var message: String
+    public var suggestion: String?
+    public var description: String { message }
+}
+
+/// The configuration as Netdata uses it: for one option, the value in force and where it comes
+/// from, following 2.x renames and the [stream] -> key -> machine cascade.
+public enum Resolver {
+    /// Options of key and machine sections whose default is a `[stream]` option.
+    static let streamDefaults: [String: String] = [
+        "proxy enabled": "enabled", "default proxy enabled": "enabled",
+        "proxy destination": "destination", "default proxy destination": "destination",
+        "proxy api key": "api key", "default proxy api key": "api key",
+        "proxy send charts matching": "send charts matching", "default proxy send charts matching": "send charts matching",
+    ]
+
+    public static func roles(ofSection name: String, in ini: Ini) -> Set<SectionRole> {
+        if name == "stream" { return [.stream] }
+        switch ini.section(name)?.value("type") {
+        case "api": return [.apiKey]
+        case "machine": return [.machine]
+        default: return [.apiKey, .machine]
+        }
+    }
+
+    /// The spec of `key` in a section with these roles, following renames; nil if Netdata does
+    /// not read it there.
+    public static func spec(_ key: String, roles: Set<SectionRole>, schema: Schema) -> OptionSpec? {
+        for role in [SectionRole.stream, .apiKey, .machine] where roles.contains(role) {
+            if let spec = schema.spec(key, role: role) { return spec }
+            if let rename = schema.rename(of: key), rename.onlyIn == nil || rename.onlyIn == role,
+               let spec = schema.spec(rename.new, role: role) { return spec }
+        }
+        return nil
+    }
+
+    /// Checks that Netdata reads `key` in `[section]`, with a did-you-mean when it does not.
+    public static func validate(section: String, key: String, in ini: Ini, target: NetdataTarget) throws -> OptionSpec {
+        let schema = Schema.forTarget(target)
+        let roles = roles(ofSection: section, in: ini)
+        if let spec = spec(key, roles: roles, schema: schema) { return spec }
+        let candidates = schema.options.filter { !$0.roles.isDisjoint(with: roles) }.map(\.name)
+        let suggestion = Suggestions.closest(to: key, among: candidates)
+        let place = roles == [.stream] ? "[stream]" : "[\(section)]"
+        var message = "\(target.displayName) does not read `\(key)` in \(place)"
+        if let suggestion { message += " (did you mean `\(suggestion)`?)" }
+        else if !schema.specs(named: key).isEmpty { message += "; it belongs in \(roles == [.stream] ? "API key or machine sections" : "[stream]")" }
+        throw ResolveError(message: message, suggestion: suggestion)
+    }
+
+    public static func effective(section: String, key: String, in ini: Ini, target: NetdataTarget) throws -> EffectiveValue {
+        let spec = try validate(section: section, key: key, in: ini, target: target)
+        if let found = lookup(section: section, spec: spec, in: ini, target: target) { return found }
+        if let streamKey = streamDefaults[key] ?? streamDefaults[spec.name], section != "stream",
+           let found = lookup(section: "stream", spec: Schema.forTarget(target).spec(streamKey, role: .stream)!, in: ini, target: target) {
+            return found
+        }
+        return EffectiveValue(value: spec.defaultValue, source: .builtInDefault(target))
+    }
+
+    /// The option in force in one section: on 2.x the new name wins, then old names in
+    /// Netdata's migration order.
+    static func lookup(section: String, spec: OptionSpec, in ini: Ini, target: NetdataTarget) -> EffectiveValue? {
+        guard let found = ini.section(section) else { return nil }
+        var names = [spec.name]
+        if target == .v2 { names += Schema.v2.renames.filter { $0.new == spec.name }.map(\.old) }
+        // 2.x quirk: when both exist, `buffer size bytes` is read after `buffer size` and wins.
+        if target == .v2, spec.name == "buffer size" { names = ["buffer size bytes", "buffer size"] }
+        for name in names {
+            if let option = found.option(name) {
+                return EffectiveValue(value: option.value, source: .file(line: option.line + 1, section: section, key: name))
+            }
+        }
+        return nil
+    }
+}

@@ -1,0 +1,85 @@
+import ArgumentParser
+import StreamConfig
+
+struct Get: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Print the value Netdata uses for an option, and where it comes from.",
+        discussion: "The value goes to standard output; its source (FILE:LINE, or the built-in default) to standard error."
+    )
+
+    @Argument(help: ArgumentHelp("The section: stream, or a key or machine GUID.", valueName: "section")) var section: String
+    @Argument(help: ArgumentHelp("The option name, e.g. \"enabled\" or \"allow from\".", valueName: "option")) var option: String
+    @Option(help: ArgumentHelp("The stream.conf to read (default: the file Netdata reads).", valueName: "file")) var file: String?
+    @Option(help: "Netdata line: 1.37, 2 or auto.") var target: TargetChoice = .auto
+    @Flag(help: "Print API keys in full.") var showSecrets = false
+
+    func run() throws {
+        try withUserErrors {
+            let path: String
+            if let file { path = file } else if let found = ConfigDirectories.fromEnvironment().effectiveFile() { path = found.path } else {
+                throw UserError.noInput("no stream.conf found", hint: "pass --file")
+            }
+            let document = Document(bytes: try FileAccess.read(path).bytes)
+            let report = Linter.lint(document: document, file: path, options: LintOptions(target: target.target))
+            let effective: EffectiveValue
+            do {
+                effective = try Resolver.effective(section: section, key: option, in: Ini(document), target: report.target)
+            } catch let error as ResolveError {
+                throw UserError.usage(error.message)
+            }
+            let masker = SecretMasker(showSecrets ? [] : report.secrets)
+            Terminal.stdout(masker.mask(effective.value))
+            switch effective.source {
+            case .file(let line, let section, let key):
+                Terminal.stderr("from \(path):\(line) ([\(masker.mask(section))] \(key))")
+            case .builtInDefault(let target):
+                Terminal.stderr("built-in default for \(target.displayName) (not set in \(path))")
+            }
+        }
+    }
+}
+
+struct SetOption: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "set", abstract: "Set an option in a section, in place, keeping every other byte.")
+
+    @Argument(help: ArgumentHelp("The section: stream, or a key or machine GUID.", valueName: "section")) var section: String
+    @Argument(help: ArgumentHelp("The option name.", valueName: "option")) var option: String
+    @Argument(help: ArgumentHelp("The value, exactly as Netdata should read it.", valueName: "value")) var value: String
+    @OptionGroup var rewrite: RewriteOptions
+
+    func run() throws {
+        try withUserErrors {
+            try Rewrite.run(rewrite, describe: "set [\(SecretMasker(Set([section])).mask(section))] \(option) = \(value)") { editor in
+                try checkKnown(section: section, option: option, editor: editor, rewrite: rewrite)
+                try editor.set(section: section, key: option, value: value)
+            }
+        }
+    }
+}
+
+struct Unset: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Remove an option from a section (Netdata then uses its default).")
+
+    @Argument(help: ArgumentHelp("The section.", valueName: "section")) var section: String
+    @Argument(help: ArgumentHelp("The option name.", valueName: "option")) var option: String
+    @OptionGroup var rewrite: RewriteOptions
+
+    func run() throws {
+        try withUserErrors {
+            try Rewrite.run(rewrite, describe: "removed \(option) from [\(SecretMasker(Set([section])).mask(section))]") { editor in
+                try editor.unset(section: section, key: option)
+            }
+        }
+    }
+}
+
+/// Refuses option names Netdata would ignore there (with a did-you-mean), unless --force.
+func checkKnown(section: String, option: String, editor: ConfigEditor, rewrite: RewriteOptions) throws {
+    guard !rewrite.force else { return }
+    let target = Rewrite.target(rewrite, document: editor.document)
+    do {
+        _ = try Resolver.validate(section: section, key: option, in: editor.ini, target: target)
+    } catch let error as ResolveError {
+        throw UserError.usage(error.message, hint: error.suggestion.map { "use `\($0)`, or --force to write the name anyway" } ?? "see `man stream.conf`, or --force to write the name anyway")
+    }
+}

@@ -1,0 +1,6 @@
+import Testing
+@testable import StreamRelay
+
+@Suite struct StreamRelayVersionTests {
+    @Test func testVersionIsSet() { #expect(!StreamRelay.version.isEmpty) }
+}
