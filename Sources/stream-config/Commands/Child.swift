@@ -44,7 +44,7 @@ struct Child: ParsableCommand {
 
         func run() throws {
             try withUserErrors {
-                try Rewrite.run(rewrite, describe: "streaming enabled to \(destinations.joined(separator: " "))") { editor in
+                try Rewrite.run(rewrite, describe: "streaming enabled to \(destinations.joined(separator: " "))") { editor, _ in
                     try editor.setChild(destinations: destinations, apiKey: apiKey, ssl: ssl,
                                         skipCertificateVerification: skipCertificateVerification, caFile: caFile, caPath: caPath)
                 }

@@ -49,8 +49,8 @@ struct SetOption: ParsableCommand {
 
     func run() throws {
         try withUserErrors {
-            try Rewrite.run(rewrite, describe: "set [\(SecretMasker(Set([section])).mask(section))] \(option) = \(value)") { editor in
-                try checkKnown(section: section, option: option, editor: editor, rewrite: rewrite)
+            try Rewrite.run(rewrite, describe: "set [\(SecretMasker(Set([section])).mask(section))] \(option) = \(value)") { editor, target in
+                try checkKnown(section: section, option: option, editor: editor, target: target, force: rewrite.force)
                 try editor.set(section: section, key: option, value: value)
             }
         }
@@ -66,7 +66,7 @@ struct Unset: ParsableCommand {
 
     func run() throws {
         try withUserErrors {
-            try Rewrite.run(rewrite, describe: "removed \(option) from [\(SecretMasker(Set([section])).mask(section))]") { editor in
+            try Rewrite.run(rewrite, describe: "removed \(option) from [\(SecretMasker(Set([section])).mask(section))]") { editor, _ in
                 try editor.unset(section: section, key: option)
             }
         }
@@ -74,9 +74,8 @@ struct Unset: ParsableCommand {
 }
 
 /// Refuses option names Netdata would ignore there (with a did-you-mean), unless --force.
-func checkKnown(section: String, option: String, editor: ConfigEditor, rewrite: RewriteOptions) throws {
-    guard !rewrite.force else { return }
-    let target = Rewrite.target(rewrite, document: editor.document)
+func checkKnown(section: String, option: String, editor: ConfigEditor, target: NetdataTarget, force: Bool) throws {
+    guard !force else { return }
     do {
         _ = try Resolver.validate(section: section, key: option, in: editor.ini, target: target)
     } catch let error as ResolveError {

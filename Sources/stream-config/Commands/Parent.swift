@@ -36,7 +36,7 @@ struct Parent: ParsableCommand {
         func run() throws {
             try withUserErrors {
                 let key = self.key ?? KeyGenerator.randomKey()
-                let changed = try Rewrite.run(rewrite, describe: "added API key \(SecretMasker.mask(key))") { editor in
+                let changed = try Rewrite.run(rewrite, describe: "added API key \(SecretMasker.mask(key))") { editor, _ in
                     if editor.ini.section(key) != nil { throw EditError(.sectionExists, "[\(SecretMasker.mask(key))] already exists in the file; choose another key or use `parent disable-key`/`remove-key`") }
                     try editor.addAPIKey(key: key, allowFrom: allowFrom)
                 }
@@ -54,7 +54,7 @@ struct Parent: ParsableCommand {
 
         func run() throws {
             try withUserErrors {
-                try Rewrite.run(rewrite, describe: "disabled [\(SecretMasker.mask(key))]") { try $0.disableKey(key) }
+                try Rewrite.run(rewrite, describe: "disabled [\(SecretMasker.mask(key))]") { editor, _ in try editor.disableKey(key) }
             }
         }
     }
@@ -66,7 +66,7 @@ struct Parent: ParsableCommand {
 
         func run() throws {
             try withUserErrors {
-                try Rewrite.run(rewrite, describe: "removed [\(SecretMasker.mask(key))]") { try $0.removeKey(key) }
+                try Rewrite.run(rewrite, describe: "removed [\(SecretMasker.mask(key))]") { editor, _ in try editor.removeKey(key) }
             }
         }
     }
@@ -96,7 +96,7 @@ struct Parent: ParsableCommand {
                     let parts = item.split(separator: "=", maxSplits: 1).map { String($0).trimmingWhitespace }
                     options.append((parts[0], parts.count > 1 ? parts[1] : ""))
                 }
-                try Rewrite.run(rewrite, describe: "added machine [\(guid)]") { editor in
+                try Rewrite.run(rewrite, describe: "added machine [\(guid)]") { editor, _ in
                     try editor.addMachine(guid: guid, options: options)
                 }
             }

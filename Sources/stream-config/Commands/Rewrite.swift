@@ -59,14 +59,15 @@ enum Rewrite {
 
     /// Applies `change` and writes the result; returns the new document (nil when nothing changed).
     @discardableResult
-    static func run(_ options: RewriteOptions, describe: String, change: (inout ConfigEditor) throws -> Void) throws -> Document? {
+    static func run(_ options: RewriteOptions, describe: String, change: (inout ConfigEditor, NetdataTarget) throws -> Void) throws -> Document? {
         let lock = options.dryRun ? nil : try DirectoryLock(for: options.file ?? ConfigDirectories.fromEnvironment().userFile())
         defer { withExtendedLifetime(lock) {} }
         let source = try load(options)
         if let note = source.note { Terminal.stderr("stream-config: \(note)") }
+        let before = Linter.lint(document: source.document, file: source.path, options: LintOptions(target: options.target.target))
         var editor = ConfigEditor(source.document)
         do {
-            try change(&editor)
+            try change(&editor, before.target)
         } catch let error as EditError {
             throw UserError.refused(error.message)
         }
@@ -75,11 +76,11 @@ enum Rewrite {
             Terminal.stderr("stream-config: \(source.path) already has this; nothing to change")
             return nil
         }
-        try check(before: source.document, after: after, path: source.path, options: options)
+        try check(before: before, after: after, path: source.path, options: options)
         if options.dryRun {
             let diff = UnifiedDiff.make(old: source.document, new: after, oldLabel: "a/\(AtomicFile.fileName(of: source.path))",
                                         newLabel: "b/\(AtomicFile.fileName(of: source.path))")
-            Terminal.write(1, SecretMasker(options.showSecrets ? [] : secrets(after)).mask(diff))
+            Terminal.write(1, SecretMasker(options.showSecrets ? [] : before.secrets.union(secrets(after))).mask(diff))
             Terminal.stderr("stream-config: dry run, \(source.path) not written")
             return after
         }
@@ -92,9 +93,7 @@ enum Rewrite {
 
     /// Refuses a result with lint errors, except errors the file already had before the change
     /// (so a rewrite never makes a file worse, and can still fix one problem at a time).
-    static func check(before: Document, after: Document, path: String, options: RewriteOptions) throws {
-        let lintOptions = LintOptions(target: options.target.target)
-        let old = Linter.lint(document: before, file: path, options: lintOptions)
+    static func check(before old: LintReport, after: Document, path: String, options: RewriteOptions) throws {
         let new = Linter.lint(document: after, file: path, options: LintOptions(target: old.target))
         func key(_ d: Diagnostic) -> String { "\(d.code) \(d.message)" }
         var existing = Dictionary(old.diagnostics.filter { $0.severity == .error }.map { (key($0), 1) }, uniquingKeysWith: +)
@@ -120,10 +119,5 @@ enum Rewrite {
 
     static func secrets(_ document: Document) -> Set<String> {
         Linter.lint(document: document, file: "").secrets
-    }
-
-    /// The Netdata line to check option names against for this file.
-    static func target(_ options: RewriteOptions, document: Document) -> NetdataTarget {
-        options.target.target ?? Linter.lint(document: document, file: "").target
     }
 }
