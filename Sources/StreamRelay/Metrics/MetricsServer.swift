@@ -1,0 +1,85 @@
+import NIOCore
+import NIOPosix
+
+/// HTTP endpoint for `--metrics-listen HOST:PORT`:
+/// * `GET /metrics`: `RelayMetrics.prometheusText()`, `Content-Type: text/plain; version=0.0.4; charset=utf-8`
+/// * `GET /health`: 200 `ok\n`
+/// * anything else: 404 (other methods: 405, unparsable: 400, head over `maxRequestBytes`: 431)
+///
+/// One request per connection, every response carries `Connection: close`. A connection that
+/// has not sent a complete request head within `requestTimeout` is closed. These limits keep a
+/// misbehaving scraper, or anything else that finds the port, from holding memory or sockets.
+public final class MetricsServer: Sendable {
+    /// The bound address; with port 0 this tells which port the kernel picked.
+    public let localAddress: SocketAddress?
+    private let channel: any Channel
+
+    private init(channel: any Channel) {
+        self.channel = channel
+        self.localAddress = channel.localAddress
+    }
+
+    /// The bound port (useful after binding port 0).
+    public var port: Int? { localAddress?.port }
+
+    /// Binds and starts serving on `group`. Throws if the address cannot be bound.
+    public static func start(
+        host: String,
+        port: Int,
+        metrics: RelayMetrics,
+        group: any EventLoopGroup,
+        maxRequestBytes: Int = 8192,
+        requestTimeout: TimeAmount = .seconds(10)
+    ) async throws -> MetricsServer {
+        let channel = try await ServerBootstrap(group: group)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .serverChannelOption(.backlog, value: 64)
+            .childChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(
+                        MetricsHTTPHandler(metrics: metrics, maxRequestBytes: maxRequestBytes, requestTimeout: requestTimeout))
+                }
+            }
+            .bind(host: host, port: port)
+            .get()
+        return MetricsServer(channel: channel)
+    }
+
+    /// Stops accepting connections. Connections already accepted finish their single response
+    /// or hit their request timeout; they do not outlive `requestTimeout`.
+    public func stop() async {
+        try? await channel.close().get()
+    }
+
+    /// Why `parseListenAddress` rejected its input.
+    public struct ListenAddressError: Error, CustomStringConvertible, Equatable {
+        public let input: String
+        public var description: String {
+            "invalid --metrics-listen '\(input)': expected HOST:PORT (e.g. 127.0.0.1:9101, [::1]:9101, 0.0.0.0:9101 for all interfaces)"
+        }
+    }
+
+    /// Splits `--metrics-listen` into host and port: `HOST:PORT` or `[IPv6]:PORT`, port 0–65535.
+    /// The host is required; listening on all interfaces must be asked for explicitly (0.0.0.0).
+    public static func parseListenAddress(_ text: String) throws(ListenAddressError) -> (host: String, port: Int) {
+        let host: Substring
+        let portText: Substring
+        if text.hasPrefix("[") {
+            guard let close = text.firstIndex(of: "]"), text[text.index(after: close)...].hasPrefix(":") else {
+                throw ListenAddressError(input: text)
+            }
+            host = text[text.index(after: text.startIndex)..<close]
+            portText = text[text.index(close, offsetBy: 2)...]
+        } else {
+            guard let colon = text.lastIndex(of: ":"), !text[..<colon].contains(":") else {
+                throw ListenAddressError(input: text)
+            }
+            host = text[..<colon]
+            portText = text[text.index(after: colon)...]
+        }
+        guard !host.isEmpty, !portText.isEmpty, portText.allSatisfy(\.isASCII), portText.allSatisfy(\.isNumber),
+              let port = Int(portText), (0...65535).contains(port)
+        else { throw ListenAddressError(input: text) }
+        return (String(host), port)
+    }
+}

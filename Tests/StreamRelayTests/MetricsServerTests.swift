@@ -1,0 +1,160 @@
+import NIOCore
+import NIOPosix
+import Testing
+@testable import StreamRelay
+
+@Suite struct MetricsHTTPParsingTests {
+    func parse(_ text: String, limit: Int = 8192) -> MetricsHTTP.Parsed {
+        MetricsHTTP.parse(Array(text.utf8), limit: limit)
+    }
+
+    @Test func requestLineIsParsed() {
+        #expect(parse("GET /metrics HTTP/1.1\r\nHost: x\r\nAccept: */*\r\n\r\n") == .request(method: "GET", path: "/metrics"))
+        #expect(parse("HEAD /health?verbose=1 HTTP/1.0\r\n\r\n") == .request(method: "HEAD", path: "/health"))
+        #expect(parse("GET /metrics HTTP/1.1\n\n") == .request(method: "GET", path: "/metrics"))  // bare LF
+    }
+
+    @Test func partialHeadIsIncomplete() {
+        #expect(parse("GET /metrics HTTP/1.1\r\nHost: x\r\n") == .incomplete)
+        #expect(parse("") == .incomplete)
+    }
+
+    @Test func oversizedHeadIsRejected() {
+        #expect(parse("GET /" + String(repeating: "a", count: 100), limit: 64) == .tooLarge)
+        #expect(parse("GET / HTTP/1.1\r\nX: " + String(repeating: "a", count: 100) + "\r\n\r\n", limit: 64) == .tooLarge)
+    }
+
+    @Test(arguments: [
+        "GET /metrics\r\n\r\n", "GET  /metrics HTTP/1.1\r\n\r\n", "get /metrics HTTP/1.1\r\n\r\n",
+        "GET metrics HTTP/1.1\r\n\r\n", "GET /metrics HTTP/2\r\n\r\n", "\u{16}\u{03}\u{01}\r\n\r\n",
+    ])
+    func malformedRequestLines(text: String) {
+        #expect(parse(text) == .malformed)
+    }
+
+    @Test func responsesAreSerialized() {
+        let response = MetricsHTTP.route(method: "GET", path: "/health", metrics: { "" })
+        #expect(response.serialized(includeBody: true)
+            == "HTTP/1.1 200 OK\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: 3\r\nConnection: close\r\n\r\nok\n")
+        #expect(response.serialized(includeBody: false)
+            == "HTTP/1.1 200 OK\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: 3\r\nConnection: close\r\n\r\n")
+        let post = MetricsHTTP.route(method: "POST", path: "/metrics", metrics: { "" })
+        #expect(post.status == 405)
+        #expect(post.serialized(includeBody: true).contains("\r\nAllow: GET, HEAD\r\n"))
+    }
+}
+
+/// The server on a real loopback socket (port 0: the kernel picks a free one).
+@Suite(.timeLimit(.minutes(1)))
+struct MetricsServerTests {
+    /// Sends `request` raw, returns everything the server sends until it closes the connection.
+    static func exchange(port: Int, _ request: String, group: any EventLoopGroup) async throws -> String {
+        let channel = try await ClientBootstrap(group: group).connect(host: "127.0.0.1", port: port) { channel in
+            channel.eventLoop.makeCompletedFuture {
+                try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
+            }
+        }
+        return try await channel.executeThenClose { inbound, outbound in
+            if !request.isEmpty { try await outbound.write(ByteBuffer(string: request)) }
+            var response = ""
+            for try await chunk in inbound { response += String(buffer: chunk) }
+            return response
+        }
+    }
+
+    static func withServer(
+        requestTimeout: TimeAmount = .seconds(10),
+        _ body: (RelayMetrics, Int, any EventLoopGroup) async throws -> Void
+    ) async throws {
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let metrics = RelayMetrics()
+        let server = try await MetricsServer.start(
+            host: "127.0.0.1", port: 0, metrics: metrics, group: group, requestTimeout: requestTimeout)
+        do {
+            try await body(metrics, try #require(server.port), group)
+        } catch {
+            await server.stop()
+            try await group.shutdownGracefully()
+            throw error
+        }
+        await server.stop()
+        try await group.shutdownGracefully()
+    }
+
+    @Test func metricsEndpointServesPrometheusText() async throws {
+        try await Self.withServer { metrics, port, group in
+            metrics.connectionOpened()
+            metrics.bytesFromChildren(1399)
+            let response = try await Self.exchange(port: port, "GET /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n", group: group)
+            let body = metrics.prometheusText()
+            #expect(response == "HTTP/1.1 200 OK\r\n"
+                + "Content-Type: text/plain; version=0.0.4; charset=utf-8\r\n"
+                + "Content-Length: \(body.utf8.count)\r\n"
+                + "Connection: close\r\n\r\n" + body)
+            #expect(body.contains("stream_config_relay_connections_open 1\n"))
+            #expect(body.contains("stream_config_relay_bytes_total{direction=\"child_to_parent\"} 1399\n"))
+        }
+    }
+
+    @Test func healthAndErrors() async throws {
+        try await Self.withServer { _, port, group in
+            let health = try await Self.exchange(port: port, "GET /health HTTP/1.1\r\n\r\n", group: group)
+            #expect(health.hasPrefix("HTTP/1.1 200 OK\r\n") && health.hasSuffix("\r\n\r\nok\n"))
+
+            let head = try await Self.exchange(port: port, "HEAD /health HTTP/1.1\r\n\r\n", group: group)
+            #expect(head.hasPrefix("HTTP/1.1 200 OK\r\n") && head.hasSuffix("Content-Length: 3\r\nConnection: close\r\n\r\n"))
+
+            let missing = try await Self.exchange(port: port, "GET /api/v1/info HTTP/1.1\r\n\r\n", group: group)
+            #expect(missing.hasPrefix("HTTP/1.1 404 Not Found\r\n") && missing.hasSuffix("not found\n"))
+
+            let post = try await Self.exchange(port: port, "POST /metrics HTTP/1.1\r\nContent-Length: 0\r\n\r\n", group: group)
+            #expect(post.hasPrefix("HTTP/1.1 405 Method Not Allowed\r\n"))
+
+            // A Netdata child pointed at the metrics port: its request target is not a path
+            // ("STREAM key=... HTTP/1.1"), so 400 and close.
+            let stream = try await Self.exchange(port: port, "STREAM key=k&hostname=h HTTP/1.1\r\nUser-Agent: netdata/v1.37.1\r\n\r\n", group: group)
+            #expect(stream.hasPrefix("HTTP/1.1 400 Bad Request\r\n"))
+
+            let garbage = try await Self.exchange(port: port, "\u{16}\u{03}\u{01}\u{02}\n\n", group: group)
+            #expect(garbage.hasPrefix("HTTP/1.1 400 Bad Request\r\n"))
+        }
+    }
+
+    @Test func oversizedRequestIsCutOff() async throws {
+        try await Self.withServer { _, port, group in
+            let response = try await Self.exchange(port: port, "GET /" + String(repeating: "a", count: 10_000), group: group)
+            #expect(response.hasPrefix("HTTP/1.1 431 Request Header Fields Too Large\r\n"))
+        }
+    }
+
+    /// A client that connects and says nothing is disconnected after the request timeout.
+    @Test func silentClientIsClosed() async throws {
+        try await Self.withServer(requestTimeout: .milliseconds(200)) { _, port, group in
+            let clock = ContinuousClock()
+            let start = clock.now
+            let response = try await Self.exchange(port: port, "", group: group)
+            #expect(response.isEmpty)
+            #expect(clock.now - start < .seconds(5))
+        }
+    }
+
+    @Test func stopReleasesThePort() async throws {
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let server = try await MetricsServer.start(host: "127.0.0.1", port: 0, metrics: RelayMetrics(), group: group)
+        let port = try #require(server.port)
+        await server.stop()
+        let again = try await MetricsServer.start(host: "127.0.0.1", port: port, metrics: RelayMetrics(), group: group)
+        #expect(again.port == port)
+        await again.stop()
+        try await group.shutdownGracefully()
+    }
+
+    @Test func listenAddressesAreParsed() throws {
+        #expect(try MetricsServer.parseListenAddress("127.0.0.1:9101") == ("127.0.0.1", 9101))
+        #expect(try MetricsServer.parseListenAddress("[::1]:9101") == ("::1", 9101))
+        #expect(try MetricsServer.parseListenAddress("localhost:0") == ("localhost", 0))
+        for bad in ["9101", ":9101", "host:", "host:70000", "::1:9101", "[::1]9101", "host:+1", "host:٣"] {
+            #expect(throws: MetricsServer.ListenAddressError.self, "\(bad)") { try MetricsServer.parseListenAddress(bad) }
+        }
+    }
+}
