@@ -3,7 +3,7 @@ import StreamConfig
 import StreamRelay
 
 @main
-struct StreamConfigCommand: ParsableCommand {
+struct StreamConfigCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "stream-config",
         abstract: "Validate, edit and relay Netdata streaming configuration (stream.conf).",
@@ -12,7 +12,7 @@ struct StreamConfigCommand: ParsableCommand {
         input; 73 cannot write output; 75 the file is locked by another writer. See stream-config(1).
         """,
         version: StreamRelay.version,
-        subcommands: [Lint.self, Keygen.self, Parent.self, Child.self, Get.self, SetOption.self, Unset.self]
+        subcommands: [Lint.self, Keygen.self, Parent.self, Child.self, Get.self, SetOption.self, Unset.self, Relay.self, TLS.self, Doctor.self]
     )
 }
 

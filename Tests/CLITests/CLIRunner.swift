@@ -34,7 +34,8 @@ struct CLI {
         process.standardError = err
         process.standardInput = input
         try process.run()
-        if let stdin { input.fileHandleForWriting.write(stdin) }
+        // The throwing write: a child that exits without reading must not crash the test process (EPIPE).
+        if let stdin { try? input.fileHandleForWriting.write(contentsOf: stdin) }
         try input.fileHandleForWriting.close()
         // Read both pipes fully before waiting, so a large output cannot block the child.
         let group = DispatchGroup()

@@ -1,0 +1,147 @@
+/// What one attempt to stream to a destination came to, in the words a user needs: what
+/// happened, and what to change. Every parent answer of protocol spec 1.6 has its own diagnosis.
+public struct Diagnosis: Sendable, Equatable, Codable {
+    public enum Verdict: String, Sendable, Codable {
+        /// The parent would accept this child now.
+        case accepted
+        /// The key works and the child is connected already (the parent holds its GUID).
+        case alreadyConnected
+        case refused
+        case unreachable
+        case misconfigured
+    }
+
+    public var verdict: Verdict
+    /// Stable identifier for scripts, e.g. `key-refused`, `tls-expected`.
+    public var code: String
+    public var summary: String
+    public var fix: String?
+
+    public var isSuccess: Bool { verdict == .accepted || verdict == .alreadyConnected }
+
+    public init(verdict: Verdict, code: String, summary: String, fix: String?) {
+        self.verdict = verdict
+        self.code = code
+        self.summary = summary
+        self.fix = fix
+    }
+}
+
+/// How a connection attempt ended, as observed by the probe.
+public enum ProbeOutcome: Sendable, Equatable {
+    case resolveFailed(String)
+    case connectRefused
+    case connectTimedOut(seconds: Int)
+    case tlsFailed(String)
+    /// The answer bytes the parent sent before closing (or within the read timeout).
+    case answered([UInt8])
+    /// Connected (and TLS when asked), request sent, then closed or silent with no answer.
+    case noAnswer
+}
+
+public enum AnswerDiagnosis {
+    /// - Parameters:
+    ///   - destination: the entry as written in `destination`.
+    ///   - usedTLS: whether the probe used TLS (`:SSL`).
+    ///   - peerAddress: the child's address as the parent sees it, for `allow from` advice.
+    public static func diagnose(_ outcome: ProbeOutcome, destination: String, usedTLS: Bool, peerAddress: String) -> Diagnosis {
+        let seenAs = PeerName.forAllowFrom(peerAddress)
+        switch outcome {
+        case .resolveFailed(let reason):
+            return Diagnosis(verdict: .misconfigured, code: "resolve-failed",
+                             summary: "cannot resolve `\(destination)`: \(reason)",
+                             fix: "check the host name, or write the parent's IP address; destinations are HOST[:PORT][:SSL], not URLs")
+        case .connectRefused:
+            return Diagnosis(verdict: .unreachable, code: "connection-refused",
+                             summary: "nothing listens at \(destination): the connection was refused",
+                             fix: "start Netdata on the parent, and check the port; a Debian parent listens on 127.0.0.1 only until `[web] bind to` in its netdata.conf allows remote children")
+        case .connectTimedOut(let seconds):
+            return Diagnosis(verdict: .unreachable, code: "connect-timeout",
+                             summary: "no answer from \(destination) within \(seconds) s (a firewall dropping the packets, or a wrong address)",
+                             fix: "check the address and that port 19999 (or yours) is open between this node and the parent")
+        case .tlsFailed(let reason):
+            if !usedTLS { fallthrough }
+            return Diagnosis(verdict: .refused, code: "tls-failed",
+                             summary: "the TLS handshake with \(destination) failed: \(reason)",
+                             fix: tlsFix(reason))
+        case .noAnswer:
+            if usedTLS {
+                return Diagnosis(verdict: .refused, code: "tls-not-served",
+                                 summary: "\(destination) accepted the connection but did not answer over TLS: it is probably not serving TLS on this port",
+                                 fix: "remove `:SSL` from the destination, or configure `[web] ssl key` and `ssl certificate` on the parent (`stream-config tls init --netdata-conf`)")
+            }
+            return Diagnosis(verdict: .refused, code: "no-answer",
+                             summary: "\(destination) accepted the connection and closed it without an answer (the child logs \"remote netdata does not respond\" and waits 30 s)",
+                             fix: "the parent may be shutting down or overloaded; if it serves only TLS (`^SSL=force`), add `:SSL` to the destination")
+        case .answered(let bytes):
+            return answered(bytes, destination: destination, usedTLS: usedTLS, seenAs: seenAs)
+        }
+    }
+
+    static func answered(_ bytes: [UInt8], destination: String, usedTLS: Bool, seenAs: String) -> Diagnosis {
+        let text = String(decoding: bytes, as: UTF8.self)
+        if text.hasPrefix(StreamAnswer.promptPrefix) || text == StreamAnswer.promptV1 || text == StreamAnswer.promptV2 {
+            return Diagnosis(verdict: .accepted, code: "accepted",
+                             summary: "\(destination) accepts this child (\"\(text)\")", fix: nil)
+        }
+        switch text {
+        case StreamAnswer.notPermitted:
+            return Diagnosis(verdict: .refused, code: "key-refused",
+                             summary: "\(destination) refused the key (the child logs \"remote server denied access\" and retries in 60 s)",
+                             fix: "on the parent, make sure the section named exactly as this child's `api key` exists, has `type = api` and `enabled = yes`, and that its `allow from` matches \(seenAs) (`stream-config lint` on the parent's stream.conf shows why not); a machine GUID section for this child must not say `enabled = no`")
+        case StreamAnswer.alreadyStreaming:
+            return Diagnosis(verdict: .alreadyConnected, code: "already-streaming",
+                             summary: "already streaming: your key works and this child (its machine GUID) is connected to \(destination) right now",
+                             fix: nil)
+        case StreamAnswer.sameLocalhost:
+            return Diagnosis(verdict: .misconfigured, code: "same-machine-guid",
+                             summary: "\(destination) has the same machine GUID as this child: it is this node itself, or a copy of it (the child waits an hour)",
+                             fix: "do not point a node at itself; if the child was cloned, delete its registry/netdata.public.unique.id and restart it to get a new GUID")
+        case StreamAnswer.sameVnode:
+            return Diagnosis(verdict: .misconfigured, code: "vnode",
+                             summary: "\(destination) collects this machine GUID itself as a virtual node",
+                             fix: "give this child its own machine GUID")
+        case StreamAnswer.tooBusy, StreamAnswer.internalError, StreamAnswer.initializing:
+            return Diagnosis(verdict: .refused, code: "parent-busy",
+                             summary: "\(destination) answered \"\(text)\": it is busy, starting or rate-limiting new children",
+                             fix: "wait and try again; check the parent's `[web] accept a streaming request every`")
+        case StreamAnswer.notAllowedV1, StreamAnswer.notAuthorizedV2:
+            return Diagnosis(verdict: .refused, code: "web-acl",
+                             summary: "\(destination)'s web server does not allow streaming from \(seenAs) (\"\(text)\")",
+                             fix: "on the parent, add this child's address to netdata.conf `[web] allow streaming from` (and `allow connections from`)")
+        default:
+            break
+        }
+        if text.hasPrefix("HTTP/") {
+            if text.hasPrefix("HTTP/1.1 400") || text.hasPrefix("HTTP/1.0 400") {
+                return Diagnosis(verdict: .refused, code: "tls-expected",
+                                 summary: "\(destination) answered HTTP 400: this is a TLS port and you connected without `:SSL`",
+                                 fix: "append `:SSL` to the destination (`\(destination):SSL`) and verify the parent with `CAfile` (`stream-config child set --ssl --ca-file parent.pem`)")
+            }
+            return Diagnosis(verdict: .misconfigured, code: "not-netdata",
+                             summary: "\(destination) answered HTTP (\"\(text.prefix { $0 != "\r" && $0 != "\n" })\"): this is not Netdata's streaming port",
+                             fix: "point the destination at the parent's Netdata port (19999 by default)")
+        }
+        if let first = bytes.first, first == 0x15 || first == 0x16 {
+            return Diagnosis(verdict: .refused, code: "tls-expected",
+                             summary: "\(destination) answered with TLS: this is a TLS port and you connected without `:SSL`",
+                             fix: "append `:SSL` to the destination and set `CAfile` to the parent's certificate")
+        }
+        let shown = String(text.prefix(80)).map { $0.isASCII && !$0.isNewline ? String($0) : "." }.joined()
+        return Diagnosis(verdict: .misconfigured, code: "not-understood",
+                         summary: "\(destination) answered something a Netdata child does not understand (\"\(shown)\"); the child logs \"remote node response is not understood, is it Netdata?\"",
+                         fix: "check that the destination is a Netdata parent's port (not statsd, not a web proxy)")
+    }
+
+    static func tlsFix(_ reason: String) -> String {
+        let lower = reason.lowercased()
+        if lower.contains("expired") { return "the parent's certificate has expired: renew it (`stream-config tls init --force` on the parent)" }
+        if lower.contains("self") || lower.contains("unknown") || lower.contains("verify") || lower.contains("issuer") {
+            return "give the child the parent's certificate: `stream-config child set --ssl --ca-file parent.pem` (or, in a lab only, `--skip-certificate-verification`)"
+        }
+        if lower.contains("wrong version") || lower.contains("record") || lower.contains("eof") {
+            return "the parent does not serve TLS on this port: remove `:SSL`, or configure `[web] ssl key`/`ssl certificate` on the parent"
+        }
+        return "check the parent's certificate with `stream-config tls show` and `openssl s_client`"
+    }
+}

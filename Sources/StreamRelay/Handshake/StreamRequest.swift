@@ -1,0 +1,157 @@
+import StreamConfig
+
+/// A child's `STREAM key=...&hostname=... HTTP/1.1\r\n<headers>\r\n\r\n` request (protocol.md
+/// 1.1-1.3), kept as the exact bytes received, with the query read the way a Netdata parent
+/// reads it: percent-decode the whole query, then split on `&` and on the first `=` of each piece,
+/// skipping empty pieces, names and values.
+public struct StreamRequest: Sendable, Equatable {
+    /// The whole request, up to and including the blank line.
+    public let bytes: [UInt8]
+    /// Where the query string is in `bytes` (after `STREAM `, before the first ` HTTP/`).
+    public let queryRange: Range<Int>
+    /// The raw query split on `&` (byte ranges in `bytes`), each with its decoded name.
+    let rawPieces: [(range: Range<Int>, decodedName: String)]
+    /// Decoded `name=value` pairs in order, empty ones skipped.
+    public let parameters: [(name: String, value: String)]
+
+    public enum ParseError: Error, Sendable, Equatable {
+        /// No ` HTTP/` after the query (Netdata never completes such a request).
+        case noHTTPVersion
+        /// `%XX` invalid, or a decoded byte that is a control character or invalid UTF-8
+        /// (a 1.37 parent answers HTTP 400 "URL not valid").
+        case badEncoding
+        /// An encoded `&` (`%26`): the parent would split there, so the pieces the relay reads
+        /// and rewrites would not be the pieces the parent reads.
+        case encodedSeparator
+    }
+
+    public static func == (lhs: StreamRequest, rhs: StreamRequest) -> Bool { lhs.bytes == rhs.bytes }
+
+    static let prefix = Array("STREAM ".utf8)
+    static let httpMarker = Array(" HTTP/".utf8)
+
+    /// `bytes` must start with `STREAM ` and end with `\r\n\r\n`.
+    public init(bytes: [UInt8]) throws(ParseError) {
+        self.bytes = bytes
+        let start = StreamRequest.prefix.count
+        guard let end = Bytes.find(StreamRequest.httpMarker, in: bytes, from: start) else { throw .noHTTPVersion }
+        queryRange = start..<end
+        guard let decoded = URLDecoding.decode(bytes[queryRange]) else { throw .badEncoding }
+
+        var pieces: [(Range<Int>, String)] = []
+        var pieceStart = start
+        for index in start...end where index == end || bytes[index] == UInt8(ascii: "&") {
+            let range = pieceStart..<index
+            pieceStart = index + 1
+            guard let piece = URLDecoding.decode(bytes[range]) else { throw .badEncoding }
+            if piece.contains(UInt8(ascii: "&")) { throw .encodedSeparator }
+            let nameEnd = piece.firstIndex(of: UInt8(ascii: "=")) ?? piece.endIndex
+            pieces.append((range, String(decoding: piece[..<nameEnd], as: UTF8.self)))
+        }
+        rawPieces = pieces
+        parameters = StreamRequest.split(decoded)
+    }
+
+    static func split(_ decoded: [UInt8]) -> [(name: String, value: String)] {
+        var result: [(String, String)] = []
+        for piece in decoded.split(separator: UInt8(ascii: "&"), omittingEmptySubsequences: true) {
+            guard let equals = piece.firstIndex(of: UInt8(ascii: "=")) else { continue }
+            let name = piece[piece.startIndex..<equals]
+            let value = piece[(equals + 1)...]
+            if name.isEmpty || value.isEmpty { continue }
+            result.append((String(decoding: name, as: UTF8.self), String(decoding: value, as: UTF8.self)))
+        }
+        return result
+    }
+
+    /// A string parameter as the parent reads it: 1.37 keeps the last occurrence, 2.x the first.
+    public func value(_ name: String, target: NetdataTarget) -> String? {
+        switch target {
+        case .v1_37: return parameters.last { $0.name == name }?.value
+        case .v2: return parameters.first { $0.name == name }?.value
+        }
+    }
+
+    /// Distinct values sent for `name` (more than one means the child was ambiguous).
+    public func values(_ name: String) -> [String] {
+        var seen: [String] = []
+        for parameter in parameters where parameter.name == name && !seen.contains(parameter.value) { seen.append(parameter.value) }
+        return seen
+    }
+
+    /// The query string as received (for logs: it contains the key, mask it).
+    public var query: String { String(decoding: bytes[queryRange], as: UTF8.self) }
+
+    /// The request with every `key` piece replaced by `key=<apiKey>`; every other byte unchanged.
+    public func replacingKey(with apiKey: String) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(bytes.count + apiKey.utf8.count)
+        out += bytes[..<queryRange.lowerBound]
+        for (index, piece) in rawPieces.enumerated() {
+            if index > 0 { out.append(UInt8(ascii: "&")) }
+            if piece.decodedName == "key" {
+                out += Array("key=".utf8) + Array(apiKey.utf8)
+            } else {
+                out += bytes[piece.range]
+            }
+        }
+        out += bytes[queryRange.upperBound...]
+        return out
+    }
+
+    /// The `User-Agent` header value, if any.
+    public var userAgent: String? {
+        let text = String(decoding: bytes, as: UTF8.self)
+        for line in text.split(separator: "\r\n").dropFirst() where line.hasPrefix("User-Agent: ") {
+            return String(line.dropFirst("User-Agent: ".count))
+        }
+        return nil
+    }
+}
+
+/// Netdata's URL decoding of a query string (`url_decode_r`): `%XX` is a byte, `+` a space; the
+/// result must be valid UTF-8 without control characters.
+enum URLDecoding {
+    static func decode(_ input: ArraySlice<UInt8>) -> [UInt8]? {
+        var out: [UInt8] = []
+        out.reserveCapacity(input.count)
+        var index = input.startIndex
+        while index < input.endIndex {
+            var byte = input[index]
+            if byte == UInt8(ascii: "%") {
+                guard index + 2 < input.endIndex, let high = hex(input[index + 1]), let low = hex(input[index + 2]) else { return nil }
+                byte = high << 4 | low
+                index += 3
+            } else {
+                if byte == UInt8(ascii: "+") { byte = UInt8(ascii: " ") }
+                index += 1
+            }
+            if byte < 0x20 || byte == 0x7F { return nil }
+            out.append(byte)
+        }
+        guard Array(String(decoding: out, as: UTF8.self).utf8) == out else { return nil }
+        return out
+    }
+
+    static func hex(_ byte: UInt8) -> UInt8? {
+        switch byte {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): return byte - UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): return byte - UInt8(ascii: "a") + 10
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): return byte - UInt8(ascii: "A") + 10
+        default: return nil
+        }
+    }
+}
+
+enum Bytes {
+    /// First index of `needle` in `haystack` at or after `from`.
+    static func find(_ needle: [UInt8], in haystack: [UInt8], from: Int = 0) -> Int? {
+        guard !needle.isEmpty, haystack.count >= needle.count, from <= haystack.count - needle.count else { return nil }
+        var index = from
+        while index <= haystack.count - needle.count {
+            if haystack[index] == needle[0], haystack[index..<(index + needle.count)].elementsEqual(needle) { return index }
+            index += 1
+        }
+        return nil
+    }
+}

@@ -1,0 +1,209 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import NIOCore
+import NIOPosix
+import NIOSSL
+import StreamConfig
+
+/// One real STREAM handshake with a parent, as a child would do it, for `doctor`: connect
+/// (with a timeout), TLS when asked, send the request, read the answer, close. Never streams.
+public enum StreamProbe {
+    public struct TLSSettings: Sendable {
+        public var verify: Bool
+        public var caFile: String?
+        public var caPath: String?
+
+        public init(verify: Bool, caFile: String?, caPath: String?) {
+            self.verify = verify
+            self.caFile = caFile
+            self.caPath = caPath
+        }
+    }
+
+    public struct Result: Sendable {
+        public var outcome: ProbeOutcome
+        /// The local address of the connection: what the parent sees as the child's address.
+        public var localAddress: String?
+    }
+
+    public static func run(destination: Destination, defaultPort: Int, request: [UInt8], tls: TLSSettings,
+                           timeout: TimeAmount, group: EventLoopGroup) async -> Result {
+        let context: NIOSSLContext?
+        if destination.tls {
+            do {
+                context = try makeContext(tls)
+            } catch {
+                return Result(outcome: .tlsFailed("cannot use the CA settings: \(error)"), localAddress: nil)
+            }
+        } else {
+            context = nil
+        }
+        let serverName = destination.tls && !destination.host.contains(":") && destination.host.first.map({ !$0.isNumber }) == true ? destination.host : nil
+        let bootstrap = ClientBootstrap(group: group)
+            .connectTimeout(timeout)
+            .channelInitializer { channel in
+                do {
+                    let sync = channel.pipeline.syncOperations
+                    if let context { try sync.addHandler(try NIOSSLClientHandler(context: context, serverHostname: serverName)) }
+                    try sync.addHandler(ProbeHandler(request: request, timeout: timeout))
+                    return channel.eventLoop.makeSucceededVoidFuture()
+                } catch {
+                    return channel.eventLoop.makeFailedFuture(error)
+                }
+            }
+        let channel: Channel
+        do {
+            switch destination.transport {
+            case .unix:
+                channel = try await bootstrap.connect(unixDomainSocketPath: destination.host).get()
+            case .tcp, .udp:
+                let port = destination.numericPort ?? (destination.port == nil || destination.port == "" ? defaultPort : -1)
+                guard port > 0, port < 65536 else {
+                    return Result(outcome: .resolveFailed("the port `\(destination.port ?? "")` is not a number (service names are not resolved here)"), localAddress: nil)
+                }
+                guard !destination.host.isEmpty else { return Result(outcome: .resolveFailed("no host in the destination"), localAddress: nil) }
+                channel = try await bootstrap.connect(host: destination.host, port: port).get()
+            }
+        } catch {
+            return Result(outcome: classifyConnectError(error, timeout: timeout), localAddress: nil)
+        }
+        let local = channel.localAddress?.ipAddress
+        do {
+            let handler = try await channel.pipeline.handler(type: ProbeHandler.self).get()
+            let outcome = try await handler.outcome.get()
+            try? await channel.close()
+            return Result(outcome: outcome, localAddress: local)
+        } catch {
+            try? await channel.close()
+            return Result(outcome: .noAnswer, localAddress: local)
+        }
+    }
+
+    static func makeContext(_ settings: TLSSettings) throws -> NIOSSLContext {
+        var configuration = TLSConfiguration.makeClientConfiguration()
+        // Netdata checks the chain only, not the host name.
+        configuration.certificateVerification = settings.verify ? .noHostnameVerification : .none
+        var extra: [NIOSSLAdditionalTrustRoots] = []
+        if let file = settings.caFile, !file.isEmpty { extra.append(.file(file)) }
+        if let directory = settings.caPath, !directory.isEmpty {
+            extra.append(.certificates(try certificates(in: directory)))
+        }
+        configuration.additionalTrustRoots = extra
+        return try NIOSSLContext(configuration: configuration)
+    }
+
+    static func certificates(in directory: String) throws -> [NIOSSLCertificate] {
+        var result: [NIOSSLCertificate] = []
+        guard let dir = opendir(directory) else { return [] }
+        defer { closedir(dir) }
+        while let entry = readdir(dir) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+            guard !name.hasPrefix(".") else { continue }
+            if let certificates = try? NIOSSLCertificate.fromPEMFile("\(directory)/\(name)") { result += certificates }
+        }
+        return result
+    }
+
+    static func classifyConnectError(_ error: Error, timeout: TimeAmount) -> ProbeOutcome {
+        if case ChannelError.connectTimeout = error { return .connectTimedOut(seconds: Int(timeout.nanoseconds / 1_000_000_000)) }
+        if let connection = error as? NIOConnectionError {
+            if connection.connectionErrors.isEmpty, connection.dnsAError != nil || connection.dnsAAAAError != nil {
+                return .resolveFailed("\(connection.dnsAError ?? connection.dnsAAAAError!)")
+            }
+            if connection.connectionErrors.contains(where: { "\($0.error)".contains("refused") || "\($0.error)".contains("ECONNREFUSED") }) {
+                return .connectRefused
+            }
+            if connection.connectionErrors.contains(where: { if case ChannelError.connectTimeout = $0.error { return true } else { return false } }) {
+                return .connectTimedOut(seconds: Int(timeout.nanoseconds / 1_000_000_000))
+            }
+        }
+        let text = "\(error)"
+        if text.contains("refused") || text.contains("ECONNREFUSED") { return .connectRefused }
+        if text.lowercased().contains("timed out") || text.contains("connectTimeout") { return .connectTimedOut(seconds: Int(timeout.nanoseconds / 1_000_000_000)) }
+        return .resolveFailed(text)
+    }
+}
+
+/// Sends the request when the channel is active (NIOSSL holds it until the handshake is done)
+/// and completes with the parent's answer: bounded, with a deadline.
+final class ProbeHandler: ChannelInboundHandler, @unchecked Sendable {
+    typealias InboundIn = ByteBuffer
+
+    private let request: [UInt8]
+    private let timeout: TimeAmount
+    private var received: [UInt8] = []
+    private var promise: EventLoopPromise<ProbeOutcome>?
+    private var timer: Scheduled<Void>?
+    private(set) var outcome: EventLoopFuture<ProbeOutcome>!
+
+    init(request: [UInt8], timeout: TimeAmount) {
+        self.request = request
+        self.timeout = timeout
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        let promise = context.eventLoop.makePromise(of: ProbeOutcome.self)
+        self.promise = promise
+        outcome = promise.futureResult
+        if context.channel.isActive { start(context) }
+    }
+
+    /// A connection that fails after the handler was added still completes the outcome.
+    func handlerRemoved(context: ChannelHandlerContext) {
+        finish(final: true)
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        start(context)
+        context.fireChannelActive()
+    }
+
+    private func start(_ context: ChannelHandlerContext) {
+        guard timer == nil else { return }
+        var buffer = context.channel.allocator.buffer(capacity: request.count)
+        buffer.writeBytes(request)
+        context.writeAndFlush(NIOAny(buffer), promise: nil)
+        let loopBound = NIOLoopBound(self, eventLoop: context.eventLoop)
+        timer = context.eventLoop.scheduleTask(in: timeout) {
+            loopBound.value.finish(final: true)
+        }
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        var buffer = unwrapInboundIn(data)
+        if received.count < ParentAnswerScanner.maxAnswerBytes, let bytes = buffer.readBytes(length: min(buffer.readableBytes, ParentAnswerScanner.maxAnswerBytes - received.count)) {
+            received += bytes
+        }
+        finish(final: received.count >= ParentAnswerScanner.maxAnswerBytes)
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        finish(final: true)
+        context.fireChannelInactive()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: Error) {
+        if error is NIOSSLError || error is BoringSSLError || "\(type(of: error))".contains("SSL") {
+            complete(.tlsFailed("\(error)"))
+        } else {
+            finish(final: true)
+        }
+        context.close(promise: nil)
+    }
+
+    private func finish(final: Bool) {
+        guard promise != nil else { return }
+        if case .complete(let answer) = ParentAnswerScanner.scan(received, final: final) {
+            complete(.answered(answer.bytes))
+        } else if final {
+            complete(received.isEmpty ? .noAnswer : .answered(received))
+        }
+    }
+
+    private func complete(_ outcome: ProbeOutcome) {
+        timer?.cancel()
+        promise?.succeed(outcome)
+        promise = nil
+    }
+}

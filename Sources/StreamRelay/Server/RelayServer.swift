@@ -1,0 +1,207 @@
+import Logging
+import NIOCore
+import NIOPosix
+import NIOSSL
+import StreamConfig
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// What every connection shares: the configuration in force (swapped whole on reload), the
+/// back-off table, the limits and the logger.
+final class RelayContext: Sendable {
+    private let configurationBox: Locked<RelayConfiguration>
+    let backoff: DestinationBackoff
+    let limits: RelayLimits
+    let logger: Logger
+    let metrics: RelayMetrics
+    /// Our `host_id` in synthesized `stream_info` answers.
+    let hostID: String
+
+    init(configuration: RelayConfiguration, limits: RelayLimits, logger: Logger, metrics: RelayMetrics = RelayMetrics(),
+         hostID: String = KeyGenerator.randomKey()) {
+        self.configurationBox = Locked(configuration)
+        self.metrics = metrics
+        self.backoff = DestinationBackoff(base: limits.backoffBase, maximum: limits.backoffMax)
+        self.limits = limits
+        self.logger = logger
+        self.hostID = hostID
+    }
+
+    /// A connection reads this once, at admission: a reload never changes a decision half-way.
+    var configuration: RelayConfiguration { configurationBox.current }
+
+    func swap(_ configuration: RelayConfiguration) {
+        configurationBox.withLock { $0 = configuration }
+    }
+}
+
+/// A listener that could not be opened.
+public struct RelayStartError: Error, Sendable, CustomStringConvertible {
+    public let address: String
+    public let reason: String
+    public var description: String { "cannot listen on \(address): \(reason)" }
+}
+
+/// The relay: listeners, the configuration, the connections and their lifecycle.
+public final class RelayServer: Sendable {
+    let context: RelayContext
+    private let options: RelayOptions
+    private let group: EventLoopGroup
+    private let serverTLS: NIOSSLContext?
+    private let listeners = Locked<[Channel]>([])
+    private let connections = Locked<[ObjectIdentifier: Channel]>([:])
+    private let stopped: EventLoopPromise<Void>
+    private let stopping = Locked(false)
+
+    /// `serverTLS` from `makeServerTLS` when children may use TLS.
+    public init(configuration: RelayConfiguration, options: RelayOptions, serverTLS: NIOSSLContext?, logger: Logger,
+                metrics: RelayMetrics = RelayMetrics(), group: EventLoopGroup) {
+        self.context = RelayContext(configuration: configuration, limits: options.limits, logger: logger, metrics: metrics)
+        self.options = options
+        self.group = group
+        self.serverTLS = serverTLS
+        self.stopped = group.next().makePromise()
+    }
+
+    /// Loads the children-facing certificate and key (PEM).
+    public static func makeServerTLS(_ files: ServerTLSFiles) throws -> NIOSSLContext {
+        let chain = try NIOSSLCertificate.fromPEMFile(files.certificateChain).map { NIOSSLCertificateSource.certificate($0) }
+        let key = try NIOSSLPrivateKey(file: files.privateKey, format: .pem)
+        let configuration = TLSConfiguration.makeServerConfiguration(certificateChain: chain, privateKey: .privateKey(key))
+        return try NIOSSLContext(configuration: configuration)
+    }
+
+    public var configuration: RelayConfiguration { context.configuration }
+
+    /// Completes when the relay has stopped (after `shutdown`).
+    public var stoppedFuture: EventLoopFuture<Void> { stopped.futureResult }
+
+    public var connectionCount: Int { connections.withLock { $0.count } }
+
+    public var metrics: RelayMetrics { context.metrics }
+
+    /// Opens every listener; on a failure closes those already open and throws.
+    /// Returns the bound addresses (useful with port 0).
+    public func start() throws -> [SocketAddress] {
+        var bound: [Channel] = []
+        for address in options.listen {
+            do {
+                let channel = try bootstrap().bind(host: address.host, port: address.port).wait()
+                bound.append(channel)
+            } catch {
+                for channel in bound { channel.close(promise: nil) }
+                stopping.withLock { $0 = true }
+                stopped.succeed(())
+                throw RelayStartError(address: address.description, reason: Self.describe(error))
+            }
+        }
+        listeners.withLock { $0 = bound }
+        for channel in bound {
+            context.logger.notice("listening on \(channel.localAddress.map { "\($0)" } ?? "?")\(serverTLS != nil ? " (plaintext and TLS)" : "")")
+        }
+        return bound.compactMap(\.localAddress)
+    }
+
+    /// Uses `configuration` for every connection admitted from now on.
+    public func reload(_ configuration: RelayConfiguration) {
+        context.swap(configuration)
+    }
+
+    /// Stops accepting, lets open connections finish for `drainTimeout`, closes the rest.
+    public func shutdown() {
+        let first = stopping.withLock { state -> Bool in
+            defer { state = true }
+            return !state
+        }
+        guard first else { return }
+        let open = listeners.withLock { channels -> [Channel] in
+            defer { channels = [] }
+            return channels
+        }
+        let closed = open.map { $0.close() }
+        let loop = group.next()
+        let limits = options.limits
+        EventLoopFuture.andAllComplete(closed, on: loop).whenComplete { _ in
+            self.context.logger.notice("stopping: no longer accepting; \(self.connectionCount) connection(s) get \(UpstreamConnector.seconds(limits.drainTimeout)) to finish")
+            self.drain(until: .now() + limits.drainTimeout, on: loop)
+        }
+    }
+
+    private func drain(until deadline: NIODeadline, on loop: EventLoop) {
+        let remaining = connections.withLock { Array($0.values) }
+        if remaining.isEmpty {
+            context.logger.notice("stopped")
+            stopped.succeed(())
+            return
+        }
+        if NIODeadline.now() >= deadline {
+            context.logger.notice("closing \(remaining.count) connection(s) still open after the drain period")
+            let closes = remaining.map { channel -> EventLoopFuture<Void> in
+                channel.close(promise: nil)
+                return channel.closeFuture
+            }
+            EventLoopFuture.andAllComplete(closes, on: loop).whenComplete { _ in
+                self.context.logger.notice("stopped")
+                self.stopped.succeed(())
+            }
+            return
+        }
+        loop.scheduleTask(in: .milliseconds(100)) { self.drain(until: deadline, on: loop) }
+    }
+
+    private func bootstrap() -> ServerBootstrap {
+        ServerBootstrap(group: group)
+            .serverChannelOption(ChannelOptions.backlog, value: 256)
+            .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
+            .childChannelOption(ChannelOptions.allowRemoteHalfClosure, value: true)
+            .childChannelOption(ChannelOptions.socketOption(.tcp_nodelay), value: 1)
+            .childChannelInitializer { [self] channel in
+                do {
+                    try self.setUp(channel)
+                    return channel.eventLoop.makeSucceededVoidFuture()
+                } catch {
+                    return channel.eventLoop.makeFailedFuture(error)
+                }
+            }
+    }
+
+    private func setUp(_ channel: Channel) throws {
+        let id = ObjectIdentifier(channel)
+        let admitted = connections.withLock { table -> Bool in
+            guard table.count < options.limits.maxConnections else { return false }
+            table[id] = channel
+            return true
+        }
+        guard admitted else {
+            context.logger.warning("refusing a connection from \(channel.remoteAddress.map { "\($0)" } ?? "?"): \(options.limits.maxConnections) connections open")
+            channel.close(promise: nil)
+            return
+        }
+        context.metrics.connectionOpened()
+        channel.closeFuture.whenComplete { _ in
+            _ = self.connections.withLock { $0.removeValue(forKey: id) }
+            self.context.metrics.connectionClosed()
+        }
+        let sync = channel.pipeline.syncOperations
+        if let serverTLS { try sync.addHandler(TLSDetector(context: serverTLS)) }
+        try sync.addHandler(ByteToMessageHandler(HandshakeDecoder(maxRequestBytes: options.limits.maxRequestBytes)),
+                            name: ChildSessionHandler.decoderName)
+        try sync.addHandler(ChildSessionHandler(relay: context))
+    }
+
+    static func describe(_ error: Error) -> String {
+        if let error = error as? IOError {
+            switch error.errnoCode {
+            case EADDRINUSE: return "address already in use"
+            case EADDRNOTAVAIL: return "address not available on this host"
+            case EACCES: return "permission denied"
+            default: return String(describing: error)
+            }
+        }
+        return String(describing: error)
+    }
+}

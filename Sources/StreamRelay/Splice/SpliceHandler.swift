@@ -1,0 +1,187 @@
+import NIOCore
+
+/// One half of a splice between the child's channel and the parent's (the "glue handler"
+/// pattern of NIO's connect-proxy example). Both halves live on the same event loop.
+///
+/// - Back-pressure: a side reads only while its partner is writable; when the partner becomes
+///   writable again, the pending read is issued. So at most one read's worth is queued.
+/// - Half-close: EOF from one side becomes `close(mode: .output)` on the other; a channel is
+///   closed once both of its directions are done.
+/// - Errors and closes: either side going away closes the other.
+/// - The parent side starts "held": it reads nothing until the child has sent its first byte
+///   after the parent's answer, so nothing from the parent can reach the child in the same
+///   `recv` as the answer (protocol.md 1.5). Bytes the parent sent with its answer are
+///   delivered then.
+final class SpliceHandler: ChannelDuplexHandler, RemovableChannelHandler {
+    typealias InboundIn = ByteBuffer
+    typealias OutboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+
+    enum Side: String { case child, parent }
+
+    let side: Side
+    private let metrics: RelayMetrics
+    private var partner: SpliceHandler?
+    private var context: ChannelHandlerContext?
+    private var pendingRead = false
+    private var held: Bool
+    /// Parent side: bytes to give the child once it has spoken.
+    private var heldForPartner: ByteBuffer?
+    private var inputClosed = false
+    private var outputClosed = false
+    /// Bytes read from this side's peer.
+    private(set) var bytesRead = 0
+    private(set) var closeReason: String?
+    /// Parent bytes kept while held, at most.
+    static let maxHeldBytes = 64 * 1024
+
+    private init(side: Side, held: Bool, heldForPartner: ByteBuffer?, metrics: RelayMetrics) {
+        self.side = side
+        self.metrics = metrics
+        self.held = held
+        self.heldForPartner = heldForPartner
+    }
+
+    /// The two halves, wired to each other. `parentLeftover`: bytes that followed the answer.
+    static func pair(parentLeftover: ByteBuffer?, metrics: RelayMetrics) -> (child: SpliceHandler, parent: SpliceHandler) {
+        let child = SpliceHandler(side: .child, held: false, heldForPartner: nil, metrics: metrics)
+        let parent = SpliceHandler(side: .parent, held: true, heldForPartner: parentLeftover, metrics: metrics)
+        child.partner = parent
+        parent.partner = child
+        return (child, parent)
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        self.context = nil
+        self.partner = nil
+    }
+
+    // MARK: Calls from the partner
+
+    private func partnerWrite(_ data: NIOAny) {
+        context?.write(data, promise: nil)
+    }
+
+    private func partnerFlush() {
+        context?.flush()
+    }
+
+    private func partnerWriteEOF() {
+        guard let context, !outputClosed else { return }
+        outputClosed = true
+        let channel = context.channel
+        let promise = context.eventLoop.makePromise(of: Void.self)
+        promise.futureResult.whenFailure { _ in channel.close(promise: nil) }
+        context.close(mode: .output, promise: promise)
+        if inputClosed { context.close(promise: nil) }
+    }
+
+    private func partnerClosed(reason: String) {
+        if closeReason == nil { closeReason = reason }
+        context?.close(promise: nil)
+    }
+
+    private var partnerIsWritable: Bool { context?.channel.isWritable ?? false }
+
+    private func partnerBecameWritable() {
+        if pendingRead, !held {
+            pendingRead = false
+            context?.read()
+        }
+    }
+
+    /// The child has sent its first byte after the answer: the parent side may read now.
+    private func release() {
+        guard held, let context else { return }
+        held = false
+        if let bytes = heldForPartner, bytes.readableBytes > 0 {
+            heldForPartner = nil
+            count(bytes.readableBytes)
+            partner?.partnerWrite(NIOAny(bytes))
+            partner?.partnerFlush()
+        }
+        heldForPartner = nil
+        if context.channel.isActive {
+            try? context.channel.syncOptions?.setOption(ChannelOptions.autoRead, value: true)
+        }
+        if pendingRead, partner?.partnerIsWritable ?? false {
+            pendingRead = false
+            context.read()
+        }
+    }
+
+    private func count(_ bytes: Int) {
+        bytesRead += bytes
+        if side == .child { metrics.bytesFromChildren(bytes) } else { metrics.bytesToChildren(bytes) }
+    }
+
+    // MARK: Channel events
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        if held {
+            // Normally nothing is read while held (autoRead is off); a read already under way is kept.
+            var bytes = unwrapInboundIn(data)
+            if (heldForPartner?.readableBytes ?? 0) + bytes.readableBytes > Self.maxHeldBytes {
+                closeReason = "the parent sent more than \(Self.maxHeldBytes) bytes before the child spoke"
+                partner?.partnerClosed(reason: closeReason!)
+                context.close(promise: nil)
+            } else if heldForPartner == nil {
+                heldForPartner = bytes
+            } else {
+                heldForPartner!.writeBuffer(&bytes)
+            }
+            return
+        }
+        count(unwrapInboundIn(data).readableBytes)
+        partner?.partnerWrite(data)
+        if side == .child { partner?.release() }
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        partner?.partnerFlush()
+        context.fireChannelReadComplete()
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        if closeReason == nil { closeReason = "\(side.rawValue) closed the connection" }
+        partner?.partnerClosed(reason: "\(side.rawValue) closed the connection")
+        partner = nil
+        context.fireChannelInactive()
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if let event = event as? ChannelEvent, event == .inputClosed {
+            inputClosed = true
+            partner?.partnerWriteEOF()
+            if outputClosed { context.close(promise: nil) }
+        } else if event is IdleStateHandler.IdleStateEvent {
+            closeReason = "idle timeout"
+            partner?.partnerClosed(reason: "idle timeout")
+            context.close(promise: nil)
+        }
+        context.fireUserInboundEventTriggered(event)
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: Error) {
+        if closeReason == nil { closeReason = "\(side.rawValue) error: \(error)" }
+        partner?.partnerClosed(reason: "\(side.rawValue) error: \(error)")
+        context.close(promise: nil)
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        if context.channel.isWritable { partner?.partnerBecameWritable() }
+        context.fireChannelWritabilityChanged()
+    }
+
+    func read(context: ChannelHandlerContext) {
+        if !held, partner?.partnerIsWritable ?? false {
+            context.read()
+        } else {
+            pendingRead = true
+        }
+    }
+}

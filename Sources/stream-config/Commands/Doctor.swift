@@ -1,0 +1,161 @@
+import ArgumentParser
+import NIOCore
+import NIOPosix
+import StreamConfig
+import StreamRelay
+#if canImport(Glibc)
+import Glibc
+#endif
+
+struct Doctor: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Find out why streaming does not work: lint, then a real handshake with every parent.",
+        discussion: """
+        Child mode (default): lints [stream], then for each destination in order resolves, connects, \
+        does TLS when `:SSL`, sends the real STREAM request with this node's hostname and machine GUID, \
+        and explains the parent's answer with the fix. Parent mode (--parent): lints the parent's \
+        stream.conf and checks netdata.conf for what keeps children out.
+        Exit status: 0 every destination would accept this child (or the parent checks pass); \
+        1 otherwise; 64 usage; 66 unreadable input.
+        """
+    )
+
+    enum Format: String, ExpressibleByArgument, CaseIterable { case human, json }
+
+    @Option(help: ArgumentHelp("The stream.conf to check (default: the file Netdata reads).", valueName: "file")) var config: String?
+    @Option(help: ArgumentHelp("netdata.conf, for the hostname, the registry directory and (with --parent) the web server settings.", valueName: "file"))
+    var netdataConf: String?
+    @Option(help: ArgumentHelp("Probe this destination instead of [stream] destination (repeatable).", valueName: "dest")) var destination: [String] = []
+    @Flag(help: "Check this node as a parent instead.") var parent = false
+    @Option(help: ArgumentHelp("The machine GUID to present (default: from Netdata's registry).", valueName: "guid")) var machineGUID: String?
+    @Option(help: ArgumentHelp("The hostname to present (default: netdata.conf [global] hostname, else the system's).", valueName: "name")) var hostname: String?
+    @Option(help: "Connect and answer timeout, in seconds (default: the configured timeout, at most 10).") var timeout: Int?
+    @Option(help: "Output format: human or json.") var format: Format = .human
+    @Option(help: "Netdata line: 1.37, 2 or auto.") var target: TargetChoice = .auto
+
+    struct Step: Encodable {
+        var destination: String
+        var diagnosis: Diagnosis
+    }
+
+    func run() async throws {
+        do {
+            let ok = try await diagnose()
+            if !ok { throw ExitCode(ExitStatus.findings) }
+        } catch let error as UserError {
+            throw error.exit()
+        }
+    }
+
+    private func diagnose() async throws -> Bool {
+        let path: String
+        if let config { path = config } else if let found = ConfigDirectories.fromEnvironment().effectiveFile() { path = found.path } else {
+            throw UserError.noInput("no stream.conf found", hint: "pass --config")
+        }
+        let document = Document(bytes: try FileAccess.read(path).bytes)
+        let report = Linter.lint(document: document, file: path, options: LintOptions(target: target.target))
+        let ini = Ini(document)
+        let netdata = try netdataConf.map { Ini(Document(bytes: try FileAccess.read($0).bytes)) }
+        var steps: [Step] = []
+        let errors = report.diagnostics.filter { $0.severity == .error }
+        if !errors.isEmpty {
+            let masker = SecretMasker(report.secrets)
+            for e in errors.prefix(10) {
+                steps.append(Step(destination: "lint", diagnosis: Diagnosis(verdict: .misconfigured, code: e.code,
+                    summary: "\(path):\(e.line):\(e.column): \(masker.mask(e.message))", fix: e.hint.map(masker.mask))))
+            }
+        }
+        if parent {
+            for d in ParentChecks.check(streamConf: ini, netdataConf: netdata, target: report.target) { steps.append(Step(destination: "parent", diagnosis: d)) }
+        } else {
+            steps += try await probeChild(ini: ini, netdata: netdata, target: report.target, secrets: report.secrets)
+        }
+        print(steps, masker: SecretMasker(report.secrets))
+        return steps.allSatisfy { $0.diagnosis.isSuccess }
+    }
+
+    private func probeChild(ini: Ini, netdata: Ini?, target: NetdataTarget, secrets: Set<String>) async throws -> [Step] {
+        let stream = ini.section("stream")
+        let apiKey = stream?.value("api key") ?? ""
+        let destinationText = destination.isEmpty ? stream?.value("destination") ?? "" : destination.joined(separator: " ")
+        var steps: [Step] = []
+        if !(stream.map { NetdataBool.read($0.value("enabled") ?? "no") } ?? false) {
+            steps.append(Step(destination: "[stream]", diagnosis: Diagnosis(verdict: .misconfigured, code: "streaming-disabled",
+                summary: "streaming is off: [stream] enabled is not yes", fix: "`stream-config child set --destination PARENT:19999 --api-key KEY`")))
+        }
+        let destinations = DestinationList.parse(destinationText, target: target)
+        if destinations.isEmpty || apiKey.isEmpty {
+            steps.append(Step(destination: "[stream]", diagnosis: Diagnosis(verdict: .misconfigured, code: "nothing-to-probe",
+                summary: "no \(destinations.isEmpty ? "destination" : "api key") in [stream]", fix: "`stream-config child set --destination PARENT:19999 --api-key KEY`")))
+            return steps
+        }
+        let defaultPort = Int(StrToLL(stream?.value("default port") ?? "19999").value)
+        let seconds = timeout ?? min(10, configuredTimeout(stream, target: target))
+        let tls = StreamProbe.TLSSettings(verify: !NetdataBool.read(stream?.value("ssl skip certificate verification") ?? "no"),
+                                          caFile: stream?.value("CAfile"), caPath: stream?.value("CApath"))
+        let (host, guid, guidNote) = identity(netdata)
+        if let guidNote { steps.append(Step(destination: "identity", diagnosis: Diagnosis(verdict: .accepted, code: "identity", summary: guidNote, fix: nil))) }
+        let request = ProbeRequest.make(apiKey: apiKey, hostname: host, machineGUID: guid)
+        let group = MultiThreadedEventLoopGroup.singleton
+        for d in destinations {
+            let result = await StreamProbe.run(destination: d, defaultPort: defaultPort, request: request, tls: tls, timeout: .seconds(Int64(seconds)), group: group)
+            let diagnosis = AnswerDiagnosis.diagnose(result.outcome, destination: d.raw, usedTLS: d.tls, peerAddress: result.localAddress ?? "this node's address")
+            steps.append(Step(destination: d.raw, diagnosis: diagnosis))
+        }
+        return steps
+    }
+
+    private func configuredTimeout(_ stream: Section?, target: NetdataTarget) -> Int {
+        if target == .v1_37 { return Int(StrToLL(stream?.value("timeout seconds") ?? "600").value) }
+        return Int(NetdataDuration.parseSeconds(stream?.value("timeout") ?? stream?.value("timeout seconds") ?? "5m") ?? 300)
+    }
+
+    /// The hostname and machine GUID the child sends, as Netdata finds them.
+    private func identity(_ netdata: Ini?) -> (String, String, String?) {
+        var name = hostname ?? netdata?.section("global")?.value("hostname")
+        if name == nil {
+            var buffer = [CChar](repeating: 0, count: 256)
+            gethostname(&buffer, buffer.count)
+            name = String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        }
+        if let machineGUID { return (name!, machineGUID, nil) }
+        let lib = netdata?.section("directories")?.value("lib") ?? "/var/lib/netdata"
+        let registry = netdata?.section("directories")?.value("registry") ?? "\(lib)/registry"
+        let file = "\(registry)/netdata.public.unique.id"
+        if let bytes = try? FileAccess.read(file).bytes {
+            let guid = String(decoding: bytes, as: UTF8.self).trimmingWhitespace.filter { !$0.isNewline }
+            if UUIDSyntax.isUUID(guid) { return (name!, guid, nil) }
+        }
+        let random = KeyGenerator.randomKey()
+        return (name!, random, "no machine GUID in \(file); probing as a new machine \(random) (pass --machine-guid to use the child's)")
+    }
+
+    private func print(_ steps: [Step], masker: SecretMasker) {
+        switch format {
+        case .json:
+            Terminal.stdout("[" + steps.map { step in
+                let d = step.diagnosis
+                return "{\"destination\": \(jsonString(masker.mask(step.destination))), \"verdict\": \(jsonString(d.verdict.rawValue)), \"code\": \(jsonString(d.code)), \"summary\": \(jsonString(masker.mask(d.summary))), \"fix\": \(d.fix.map { jsonString(masker.mask($0)) } ?? "null")}"
+            }.joined(separator: ",\n ") + "]")
+        case .human:
+            for step in steps {
+                let d = step.diagnosis
+                let mark = d.isSuccess ? "ok  " : "FAIL"
+                Terminal.stdout("\(mark) \(masker.mask(step.destination)): \(masker.mask(d.summary))")
+                if let fix = d.fix { Terminal.stdout("     fix: \(masker.mask(fix))") }
+            }
+        }
+    }
+}
+
+/// The request a Netdata 1.37.1 child sends (protocol spec 1.2), with this node's identity.
+enum ProbeRequest {
+    static func make(apiKey: String, hostname: String, machineGUID: String) -> [UInt8] {
+        let query = [
+            "key=\(apiKey)", "hostname=\(hostname)", "registry_hostname=\(hostname)", "machine_guid=\(machineGUID)",
+            "update_every=1", "os=linux", "timezone=UTC", "abbrev_timezone=UTC", "utc_offset=0", "hops=1",
+            "ml_capable=0", "ml_enabled=0", "mc_version=1", "tags=", "ver=16376", "NETDATA_PROTOCOL_VERSION=1.1",
+        ].joined(separator: "&")
+        return Array("STREAM \(query) HTTP/1.1\r\nUser-Agent: stream-config-doctor/\(StreamRelay.version)\r\nAccept: */*\r\n\r\n".utf8)
+    }
+}

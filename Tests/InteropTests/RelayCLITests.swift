@@ -1,0 +1,120 @@
+// `stream-config relay` as a process: refusing to start (lint errors, a busy port), SIGHUP
+// reloads (an invalid file keeps the old configuration), SIGTERM drains and exits 0. A parent is
+// not needed: admission decisions are visible in the relay's log and answers.
+
+import Foundation
+import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+private let firstKey = "aaaaaaaa-0000-4000-8000-000000000001"
+private let secondKey = "aaaaaaaa-0000-4000-8000-000000000002"
+private let upstreamKey = "bbbbbbbb-0000-4000-8000-000000000003"
+
+private func conf(key: String, destination: String, extra: String = "") -> String {
+    """
+    [stream]
+        enabled = no
+
+    [\(key)]
+        type = api
+        enabled = yes\(extra)
+        default proxy enabled = yes
+        default proxy destination = \(destination)
+        default proxy api key = \(upstreamKey)
+
+    """
+}
+
+private func streamRequest(key: String, host: String) -> String {
+    "STREAM key=\(key)&hostname=\(host)&machine_guid=0f6c3a2e-8d41-41ee-9b0a-525400123456&hops=1&ver=16376 HTTP/1.1\r\n"
+        + "User-Agent: netdata/v1.37.1\r\nAccept: */*\r\n\r\n"
+}
+
+@Suite("stream-config relay process", .enabled(if: NetdataLab.shouldRun), .timeLimit(.minutes(2)))
+struct RelayCLITests {
+
+    @Test func testLintErrorsRefuseToStart() async throws {
+        try await NetdataLab.run { lab in
+            let file = lab.root.appendingPathComponent("broken.conf")
+            try writeFile(file, Data(conf(key: firstKey, destination: "127.0.0.1:1", extra: " # note").utf8), mode: 0o640)
+            let port = try FreePort.pick()
+            let r = try await StreamConfigCLI.run(["relay", "--config", file.path, "--listen", "127.0.0.1:\(port)"])
+            #expect(r.status == 1, "\(r)")
+            // gcc format on stderr, at the line of `enabled = yes # note`
+            #expect(r.stderr.contains("\(file.path):6:"), "\(r)")
+            #expect(r.stderr.contains(": error: [SC108]"), "\(r)")
+            #expect(FreePort.isFree(port), "it listened anyway")
+        }
+    }
+
+    @Test func testPortInUseIsAClearError() async throws {
+        try await NetdataLab.run { lab in
+            let first = try await lab.startRelay(streamConf: conf(key: firstKey, destination: "127.0.0.1:1"))
+            let r = try await StreamConfigCLI.run(["relay", "--config", first.confURL.path, "--listen", first.address])
+            #expect(r.status == 1, "\(r)")
+            #expect(r.stderr.contains("cannot listen on \(first.address): address already in use"), "\(r)")
+            #expect(first.process.isRunning)
+        }
+    }
+
+    @Test func testSighupSwapsValidFilesAndKeepsOldOnInvalid() async throws {
+        try await NetdataLab.run { lab in
+            let deadPort = try FreePort.pick()
+            let relay = try await lab.startRelay(streamConf: conf(key: firstKey, destination: "127.0.0.1:\(deadPort)"),
+                                                 arguments: ["--upstream-timeout", "1"])
+
+            // An invalid file: the old configuration stays.
+            try relay.writeConf(conf(key: secondKey, destination: "127.0.0.1:\(deadPort)", extra: " # note"))
+            relay.signal(SIGHUP)
+            #expect(await relay.waitForLog("keeping the running configuration"), "\(relay.log())")
+            #expect(relay.log().contains("SC108"), "the reason is not logged\n\(relay.log())")
+            #expect(try answer(relay, key: firstKey, host: "old-key-after-bad-reload") == "", "refused with the old config")
+            #expect(await relay.waitForLogLine("ND_NIDL_NODE=old-key-after-bad-reload", "ND_REASON=ACCEPTED"), "\(relay.log())")
+            #expect(try answer(relay, key: secondKey, host: "new-key-after-bad-reload") == notPermitted)
+
+            // A valid file: swapped.
+            try relay.writeConf(conf(key: secondKey, destination: "127.0.0.1:\(deadPort)"))
+            relay.signal(SIGHUP)
+            #expect(await relay.waitForLog("SIGHUP: reloaded"), "\(relay.log())")
+            #expect(try answer(relay, key: firstKey, host: "old-key-after-reload") == notPermitted)
+            #expect(try answer(relay, key: secondKey, host: "new-key-after-reload") == "")
+            #expect(await relay.waitForLogLine("ND_NIDL_NODE=new-key-after-reload", "ND_REASON=ACCEPTED"), "\(relay.log())")
+        }
+    }
+
+    @Test func testSigtermDrainsAndExitsZero() async throws {
+        try await NetdataLab.run { lab in
+            let metricsPort = try FreePort.pick()
+            let relay = try await lab.startRelay(streamConf: conf(key: firstKey, destination: "127.0.0.1:1"),
+                                                 arguments: ["--drain-timeout", "1", "--metrics-listen", "127.0.0.1:\(metricsPort)"])
+            // A connection that is still open when the signal comes (accepted: counted by the relay).
+            let open = try RawSocket(port: relay.port, timeout: .seconds(10))
+            open.send("STREAM key=")
+            #expect(await poll(timeout: .seconds(5)) {
+                try await HTTP.get("http://127.0.0.1:\(metricsPort)/metrics").stdout.contains("stream_config_relay_connections_open 1\n")
+            })
+            let start = ContinuousClock.now
+            relay.signal(SIGTERM)
+            #expect(await relay.process.wait(timeout: .seconds(10)), "the relay did not exit\n\(relay.log())")
+            let took = ContinuousClock.now - start
+            #expect(relay.process.exitStatus == 0, "exit \(relay.process.exitStatus.map(String.init) ?? "?")\n\(relay.log())")
+            #expect(took >= .milliseconds(900) && took < .seconds(5), "exit after \(took), expected the 1 s drain")
+            #expect(open.receiveOnce() == [], "the open connection was not closed")
+            #expect(FreePort.isFree(relay.port))
+            #expect(relay.log().contains("stopping: no longer accepting"))
+        }
+    }
+}
+
+private let notPermitted = "You are not permitted to access this. Check the logs for more info."
+
+/// Everything the relay answers to one STREAM request before closing (the refusal sentence, or
+/// nothing when it accepted the child and found no parent).
+private func answer(_ relay: RelayUnderTest, key: String, host: String) throws -> String {
+    let socket = try RawSocket(port: relay.port, timeout: .seconds(10))
+    socket.send(streamRequest(key: key, host: host))
+    return String(decoding: socket.receiveAll(), as: UTF8.self)
+}

@@ -1,0 +1,65 @@
+import Testing
+@testable import StreamConfig
+
+@Suite struct DoctorDiagnosisTests {
+    func diagnose(_ outcome: ProbeOutcome, tls: Bool = false) -> Diagnosis {
+        AnswerDiagnosis.diagnose(outcome, destination: "10.0.0.1:19999", usedTLS: tls, peerAddress: "127.0.0.1")
+    }
+
+    @Test func testEveryParentAnswerHasItsOwnDiagnosis() {
+        let cases: [(String, String, Diagnosis.Verdict)] = [
+            ("Hit me baby, push them over with the version=16320", "accepted", .accepted),
+            (StreamAnswer.promptV1, "accepted", .accepted),
+            (StreamAnswer.notPermitted, "key-refused", .refused),
+            (StreamAnswer.alreadyStreaming, "already-streaming", .alreadyConnected),
+            (StreamAnswer.sameLocalhost, "same-machine-guid", .misconfigured),
+            (StreamAnswer.sameVnode, "vnode", .misconfigured),
+            (StreamAnswer.tooBusy, "parent-busy", .refused),
+            (StreamAnswer.notAllowedV1, "web-acl", .refused),
+            (StreamAnswer.notAuthorizedV2, "web-acl", .refused),
+            ("HTTP/1.1 400 Bad Request\r\n\r\n", "tls-expected", .refused),
+            ("HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n\r\n", "not-netdata", .misconfigured),
+            ("statsd says hi", "not-understood", .misconfigured),
+        ]
+        for (answer, code, verdict) in cases {
+            let result = diagnose(.answered(Array(answer.utf8)))
+            #expect(result.code == code, "\(answer)")
+            #expect(result.verdict == verdict, "\(answer)")
+        }
+    }
+
+    @Test func testKeyRefusalAdviceNamesTheAddressTheParentSees() {
+        let result = diagnose(.answered(Array(StreamAnswer.notPermitted.utf8)))
+        #expect(result.fix?.contains("matches localhost") == true)
+        #expect(result.fix?.contains("enabled = yes") == true)
+    }
+
+    @Test func testAlreadyStreamingMeansTheKeyWorks() {
+        let result = diagnose(.answered(Array(StreamAnswer.alreadyStreaming.utf8)))
+        #expect(result.isSuccess)
+        #expect(result.summary.contains("your key works"))
+    }
+
+    @Test func testTransportFailures() {
+        #expect(diagnose(.connectRefused).code == "connection-refused")
+        #expect(diagnose(.connectTimedOut(seconds: 5)).verdict == .unreachable)
+        #expect(diagnose(.noAnswer, tls: true).code == "tls-not-served")
+        #expect(diagnose(.noAnswer).code == "no-answer")
+        #expect(diagnose(.tlsFailed("certificate verify failed: self-signed certificate"), tls: true).fix?.contains("--ca-file") == true)
+        #expect(diagnose(.answered([0x15, 0x03, 0x01, 0x00, 0x02])).code == "tls-expected")
+    }
+
+    @Test func testParentChecksDebianLoopbackBindAndMissingKeys() {
+        let stream = Ini(Document("[stream]\n    enabled = no\n[API_KEY]\n    enabled = no\n"))
+        let netdata = Ini(Document("[web]\n    bind socket to IP = 127.0.0.1\n"))
+        let codes = ParentChecks.check(streamConf: stream, netdataConf: netdata, target: .v1_37).map(\.code)
+        #expect(codes == ["no-enabled-key", "bound-to-loopback"])
+    }
+
+    @Test func testParentChecksForcedTLSAndEmptyACL() {
+        let stream = Ini(Document("[11111111-2222-3333-4444-555555555555]\n    type = api\n    enabled = yes\n"))
+        let netdata = Ini(Document("[web]\n    bind to = *:19999^SSL=force\n    allow streaming from = !*\n    ssl key = /etc/netdata/ssl/key.pem\n"))
+        let codes = ParentChecks.check(streamConf: stream, netdataConf: netdata, target: .v2).map(\.code)
+        #expect(codes == ["keys", "tls-forced", "streaming-acl-empty", "tls-incomplete"])
+    }
+}

@@ -1,0 +1,184 @@
+import NIOCore
+import NIOEmbedded
+import StreamConfig
+import Testing
+@testable import StreamRelay
+
+/// A 1.37.1 child's request (shape of the lab capture `default-compression-on/conn01.c2s`).
+let capturedRequest = "STREAM key=11111111-2222-3333-4444-555555555555&hostname=lab-child&registry_hostname=lab-child"
+    + "&machine_guid=b7227164-e842-11f1-8b91-02fc00000001&update_every=1&os=linux&timezone=Etc/UTC&abbrev_timezone=UTC"
+    + "&utc_offset=0&hops=1&ml_capable=0&ml_enabled=0&mc_version=1&tags=&ver=16376&NETDATA_INSTANCE_CLOUD_TYPE=unknown"
+    + "&NETDATA_SYSTEM_OS_NAME=Debian+GNU%2fLinux&NETDATA_SYSTEM_OS_VERSION=12+%28bookworm%29"
+    + "&NETDATA_CONTAINER_OS_NAME=Debian GNU/Linux&NETDATA_PROTOCOL_VERSION=1.1 HTTP/1.1\r\n"
+    + "User-Agent: netdata/v1.37.1\r\nAccept: */*\r\n\r\n"
+
+let streamInfoRequest = "GET /api/v3/stream_info?machine_guid=b7227164-e842-11f1-8b91-02fc00000001 HTTP/1.1\r\n"
+    + "Host: 10.0.0.1:19999\r\nUser-Agent: netdata/v2.11.0\r\nAccept: */*\r\nConnection: close\r\n\r\n"
+
+@Suite struct StreamRelayVersionTests {
+    @Test func testVersionIsSet() { #expect(!StreamRelay.version.isEmpty) }
+}
+
+@Suite struct StreamRequestTests {
+    @Test func testReadsTheQueryLikeNetdata() throws {
+        let request = try StreamRequest(bytes: Array(capturedRequest.utf8))
+        #expect(request.value("key", target: .v1_37) == "11111111-2222-3333-4444-555555555555")
+        #expect(request.value("hostname", target: .v1_37) == "lab-child")
+        #expect(request.value("NETDATA_SYSTEM_OS_NAME", target: .v1_37) == "Debian GNU/Linux")
+        #expect(request.value("NETDATA_CONTAINER_OS_NAME", target: .v1_37) == "Debian GNU/Linux", "raw spaces survive")
+        #expect(request.value("tags", target: .v1_37) == nil, "empty values are skipped")
+        #expect(request.userAgent == "netdata/v1.37.1")
+    }
+
+    @Test func testDuplicatesFollowTheTarget() throws {
+        let request = try StreamRequest(bytes: Array("STREAM hostname=a&hostname=b&hostname= HTTP/1.1\r\n\r\n".utf8))
+        #expect(request.value("hostname", target: .v1_37) == "b")
+        #expect(request.value("hostname", target: .v2) == "a")
+        #expect(request.values("hostname") == ["a", "b"])
+    }
+
+    @Test func testReplacingTheKeyKeepsEveryOtherByte() throws {
+        let request = try StreamRequest(bytes: Array(capturedRequest.utf8))
+        let newKey = "99999999-8888-4777-8666-555555555555"
+        let rewritten = String(decoding: request.replacingKey(with: newKey), as: UTF8.self)
+        #expect(rewritten == capturedRequest.replacingFirst("11111111-2222-3333-4444-555555555555", with: newKey))
+        // An encoded name is still the key: the parent decodes before splitting.
+        let encoded = try StreamRequest(bytes: Array("STREAM %6bey=old&hops=1 HTTP/1.1\r\n\r\n".utf8))
+        #expect(String(decoding: encoded.replacingKey(with: "new"), as: UTF8.self) == "STREAM key=new&hops=1 HTTP/1.1\r\n\r\n")
+    }
+
+    @Test func testMalformedRequests() {
+        #expect(throws: StreamRequest.ParseError.badEncoding) { try StreamRequest(bytes: Array("STREAM key=%zz HTTP/1.1\r\n\r\n".utf8)) }
+        #expect(throws: StreamRequest.ParseError.badEncoding) { try StreamRequest(bytes: Array("STREAM key=%0a HTTP/1.1\r\n\r\n".utf8)) }
+        #expect(throws: StreamRequest.ParseError.encodedSeparator) {
+            try StreamRequest(bytes: Array("STREAM hostname=a%26key%3Dx HTTP/1.1\r\n\r\n".utf8))
+        }
+        #expect(throws: StreamRequest.ParseError.noHTTPVersion) { try StreamRequest(bytes: Array("STREAM key=a\r\n\r\n".utf8)) }
+    }
+}
+
+@Suite struct HandshakeDecoderTests {
+    func decode(_ chunks: [String], max: Int = HandshakeDecoder.defaultMaxRequestBytes) throws -> [HandshakeMessage] {
+        try decode(chunks.map { Array($0.utf8) }, max: max)
+    }
+
+    func decode(_ chunks: [[UInt8]], max: Int = HandshakeDecoder.defaultMaxRequestBytes) throws -> [HandshakeMessage] {
+        let channel = EmbeddedChannel(handler: ByteToMessageHandler(HandshakeDecoder(maxRequestBytes: max)))
+        var out: [HandshakeMessage] = []
+        for chunk in chunks {
+            try channel.writeInbound(ByteBuffer(bytes: chunk))
+            while let message = try channel.readInbound(as: HandshakeMessage.self) { out.append(message) }
+        }
+        _ = try? channel.finish()
+        return out
+    }
+
+    /// What ByteToMessageDecoderVerifier checks (NIOTestUtils is not a dependency of this
+    /// target): whole, byte by byte and in uneven chunks, the output is the same.
+    func verify(_ input: String, _ expected: [HandshakeMessage], max: Int = HandshakeDecoder.defaultMaxRequestBytes,
+                sourceLocation: SourceLocation = #_sourceLocation) throws {
+        let bytes = Array(input.utf8)
+        #expect(try decode([bytes], max: max) == expected, "whole", sourceLocation: sourceLocation)
+        #expect(try decode(bytes.map { [$0] }, max: max) == expected, "byte by byte", sourceLocation: sourceLocation)
+        var chunks: [[UInt8]] = []
+        var index = 0
+        var size = 1
+        while index < bytes.count {
+            chunks.append(Array(bytes[index..<min(bytes.count, index + size)]))
+            index += size
+            size = size % 7 + 3
+        }
+        #expect(try decode(chunks, max: max) == expected, "chunks", sourceLocation: sourceLocation)
+    }
+
+    @Test func testStreamRequest() throws {
+        try verify(capturedRequest, [.stream(try StreamRequest(bytes: Array(capturedRequest.utf8)))])
+    }
+
+    @Test func testStreamInfoAndOtherHTTP() throws {
+        let head = try #require(HTTPRequestHead(bytes: Array(streamInfoRequest.utf8)))
+        try verify(streamInfoRequest, [.streamInfo(head)])
+        #expect(head.queryValue("machine_guid") == "b7227164-e842-11f1-8b91-02fc00000001")
+        let other = "GET /api/v1/info HTTP/1.1\r\nHost: x\r\n\r\n"
+        try verify(other, [.otherHTTP(try #require(HTTPRequestHead(bytes: Array(other.utf8))))])
+    }
+
+    @Test func testGarbageIsRejectedAtOnce() throws {
+        #expect(try decode([[0x16, 0x03, 0x01]]) == [.rejected(.notARequest)])
+        #expect(try decode(["stream key=x"]) == [.rejected(.notARequest)], "methods are upper case")
+        #expect(try decode(["STREAMING_IS_NOT_A_METHOD_AT_ALL x"]) == [.rejected(.notARequest)])
+        try verify("GET\r\n\r\n", [.rejected(.notARequest)])
+        try verify("GET /x\r\n\r\n", [.rejected(.badRequestLine)])
+        try verify("STREAM key=%zz HTTP/1.1\r\n\r\n", [.rejected(.malformedStream(.badEncoding))])
+    }
+
+    @Test func testRequestOverTheCapIsRejected() throws {
+        try verify("STREAM key=" + String(repeating: "a", count: 200), [.rejected(.tooLarge)], max: 100)
+        // a complete request, but longer than the cap
+        try verify("STREAM key=" + String(repeating: "a", count: 200) + " HTTP/1.1\r\n\r\n", [.rejected(.tooLarge)], max: 100)
+        // exactly at the cap is fine
+        let fits = "STREAM key=a HTTP/1.1\r\n\r\n"
+        try verify(fits, [.stream(try StreamRequest(bytes: Array(fits.utf8)))], max: fits.utf8.count)
+    }
+
+    @Test func testIncompleteRequestWaits() throws {
+        #expect(try decode(["STREAM key=a HTTP/1.1\r\nUser-Agent: x\r\n"]).isEmpty)
+        #expect(try decode(["STREAM key=a HTTP/1.1\n\n"]).isEmpty, "bare newlines do not end a request")
+    }
+
+    @Test func testBytesAfterTheRequestArePassedOn() throws {
+        let out = try decode([capturedRequest + "CHART x", "\n"])
+        #expect(out.count == 3)
+        #expect(out[1] == .bytes(ByteBuffer(string: "CHART x")))
+        #expect(out[2] == .bytes(ByteBuffer(string: "\n")))
+    }
+}
+
+@Suite struct ParentAnswerScannerTests {
+    func scan(_ text: String, final: Bool = false) -> ParentAnswerScanner.Result {
+        ParentAnswerScanner.scan(Array(text.utf8), final: final)
+    }
+
+    @Test func testPromptDigitsHaveNoTerminator() {
+        #expect(scan("Hit me baby, push them over with the version=") == .needMore)
+        #expect(scan("Hit me baby, push them over with the version=163") == .needMore)
+        guard case .complete(let answer) = scan("Hit me baby, push them over with the version=16320", final: true) else {
+            Issue.record("not complete")
+            return
+        }
+        #expect(answer.isPrompt && answer.text == "Hit me baby, push them over with the version=16320" && answer.responseCode == 200)
+    }
+
+    @Test func testBytesAfterThePromptAreNotPartOfIt() {
+        guard case .complete(let answer) = scan("Hit me baby, push them over with the version=16320REPLAY_CHART \"a\"\n") else {
+            Issue.record("not complete")
+            return
+        }
+        #expect(answer.text == "Hit me baby, push them over with the version=16320")
+        #expect(scan("Hit me baby, push them over with the version=4294967295") != .needMore, "ten digits: a u32 is complete")
+    }
+
+    @Test func testFixedSentences() {
+        #expect(scan(StreamAnswer.promptV1) == .complete(ParentAnswer(bytes: Array(StreamAnswer.promptV1.utf8), kind: .prompt)))
+        #expect(scan(StreamAnswer.notPermitted) == .complete(ParentAnswer(bytes: Array(StreamAnswer.notPermitted.utf8), kind: .refusal)))
+        #expect(scan(String(StreamAnswer.notPermitted.prefix(30))) == .needMore)
+        guard case .complete(let busy) = scan(StreamAnswer.alreadyStreaming) else { Issue.record("not complete"); return }
+        #expect(busy.responseCode == 409)
+        #expect(busy.childReaction.contains("already streamed"))
+    }
+
+    @Test func testUnknownAnswersWaitForTheEnd() {
+        #expect(scan("HTTP/1.1 400 Bad Request\r\n") == .needMore)
+        guard case .complete(let answer) = scan("HTTP/1.1 400 Bad Request\r\n", final: true) else { Issue.record("not complete"); return }
+        #expect(answer.kind == .unknown && answer.responseCode == 400)
+        guard case .complete(let capped) = scan(String(repeating: "x", count: 9000)) else { Issue.record("not complete"); return }
+        #expect(capped.bytes.count == ParentAnswerScanner.maxAnswerBytes)
+    }
+}
+
+extension String {
+    func replacingFirst(_ target: String, with replacement: String) -> String {
+        guard let range = firstRange(of: target) else { return self }
+        return self[..<range.lowerBound] + replacement + self[range.upperBound...]
+    }
+}

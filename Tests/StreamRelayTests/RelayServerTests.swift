@@ -1,0 +1,213 @@
+import Logging
+import NIOCore
+import NIOPosix
+import StreamConfig
+import Testing
+@testable import StreamRelay
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A parent on loopback that records the request and answers with a script of writes.
+final class FakeParent: Sendable {
+    let channel: Channel
+    let requests = Locked<[String]>([])
+    var port: Int { channel.localAddress!.port! }
+
+    /// `script`: (delay before the write, bytes); then closes if `closeAfter`. Listens on
+    /// `unixPath` when given, else on a free loopback port.
+    init(group: EventLoopGroup, script: [(TimeAmount, String)], closeAfter: Bool = false, unixPath: String? = nil) throws {
+        let requests = self.requests
+        let bootstrap = ServerBootstrap(group: group)
+            .childChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(
+                        FakeParentHandler(script: script, closeAfter: closeAfter, requests: requests))
+                }
+            }
+        if let unixPath {
+            channel = try bootstrap.bind(unixDomainSocketPath: unixPath, cleanupExistingSocketFile: true).wait()
+        } else {
+            channel = try bootstrap.bind(host: "127.0.0.1", port: 0).wait()
+        }
+    }
+
+    deinit { channel.close(promise: nil) }
+}
+
+final class FakeParentHandler: ChannelInboundHandler {
+    typealias InboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+    let script: [(TimeAmount, String)]
+    let closeAfter: Bool
+    let requests: Locked<[String]>
+    var request = ""
+    var answered = false
+
+    init(script: [(TimeAmount, String)], closeAfter: Bool, requests: Locked<[String]>) {
+        self.script = script
+        self.closeAfter = closeAfter
+        self.requests = requests
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let text = String(buffer: unwrapInboundIn(data))
+        if answered {
+            requests.withLock { $0.append(text) }
+            return
+        }
+        request += text
+        guard request.hasSuffix("\r\n\r\n") else { return }
+        answered = true
+        requests.withLock { $0.append(request) }
+        let channel = context.channel
+        var delay = TimeAmount.zero
+        for (wait, bytes) in script {
+            delay = delay + wait
+            channel.eventLoop.scheduleTask(in: delay) { channel.writeAndFlush(ByteBuffer(string: bytes), promise: nil) }
+        }
+        if closeAfter {
+            channel.eventLoop.scheduleTask(in: delay + .milliseconds(20)) { channel.close(promise: nil) }
+        }
+    }
+}
+
+/// A blocking loopback client, reading the way a 1.37 child reads the answer: one `recv`.
+final class BlockingClient {
+    let fd: Int32
+
+    init(port: Int) throws {
+        fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var tv = timeval(tv_sec: 5, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port)).bigEndian
+        inet_pton(AF_INET, "127.0.0.1", &address.sin_addr)
+        let rc = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard rc == 0 else { throw IOError(errnoCode: errno, reason: "connect") }
+    }
+
+    deinit { close(fd) }
+
+    func send(_ text: String) {
+        let bytes = Array(text.utf8)
+        _ = bytes.withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+    }
+
+    /// One recv: nil on timeout, "" on EOF.
+    func receiveOnce() -> String? {
+        var buffer = [UInt8](repeating: 0, count: 8192)
+        let n = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, 8192, 0) }
+        return n < 0 ? nil : String(decoding: buffer[0..<n], as: UTF8.self)
+    }
+}
+
+@Suite(.serialized) struct RelayServerTests {
+    let prompt = "Hit me baby, push them over with the version=16320"
+
+    func withRelay(parent: FakeParent?, upstreamBudget: TimeAmount = .seconds(5), deadPort: Int = 1,
+                   destination explicit: String? = nil, _ body: (Int) throws -> Void) throws {
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        defer { try? group.syncShutdownGracefully() }
+        var limits = RelayLimits()
+        limits.upstreamBudget = upstreamBudget
+        let destination = explicit ?? parent.map { "127.0.0.1:\($0.port)" } ?? "127.0.0.1:\(deadPort)"
+        let server = RelayServer(configuration: try relayConfiguration(destination: destination),
+                                 options: RelayOptions(listen: [ListenAddress(host: "127.0.0.1", port: 0)], limits: limits),
+                                 serverTLS: nil, logger: Logger(label: "test"), group: group)
+        let port = try #require(try server.start().first?.port)
+        defer {
+            server.shutdown()
+            try? server.stoppedFuture.wait()
+        }
+        try body(port)
+    }
+
+    @Test func testAnswerArrivesAloneAndLaterBytesWaitForTheChild() throws {
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        defer { try? group.syncShutdownGracefully() }
+        // The parent glues a command to its answer, in the same write.
+        let parent = try FakeParent(group: group, script: [(.zero, prompt + "REPLAY_CHART \"system.cpu\" \"true\" 0 0\n")])
+        try withRelay(parent: parent) { port in
+            let child = try BlockingClient(port: port)
+            let request = streamRequest()
+            child.send(request)
+            usleep(300_000)  // give anything glued time to arrive
+            #expect(child.receiveOnce() == prompt)
+            child.send("CHART a\n")
+            #expect(child.receiveOnce() == "REPLAY_CHART \"system.cpu\" \"true\" 0 0\n")
+            // Forwarded with only the key replaced.
+            var received = parent.requests.current
+            for _ in 0..<100 where received.dropFirst().joined() != "CHART a\n" {
+                usleep(20_000)
+                received = parent.requests.current
+            }
+            #expect(received.first == request.replacingFirst(relayKey, with: parentKey))
+            #expect(received.dropFirst().joined() == "CHART a\n")
+        }
+    }
+
+    @Test func testAnswerSplitAcrossWritesIsReassembled() throws {
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        defer { try? group.syncShutdownGracefully() }
+        let parent = try FakeParent(group: group, script: [(.zero, "Hit me baby, push them over with the version=163"),
+                                                           (.milliseconds(10), "20")])
+        try withRelay(parent: parent) { port in
+            let child = try BlockingClient(port: port)
+            child.send(streamRequest())
+            usleep(300_000)
+            #expect(child.receiveOnce() == prompt)
+        }
+    }
+
+    @Test func testParentRefusalPassesThroughVerbatim() throws {
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        defer { try? group.syncShutdownGracefully() }
+        let parent = try FakeParent(group: group, script: [(.zero, StreamAnswer.alreadyStreaming)], closeAfter: true)
+        try withRelay(parent: parent) { port in
+            let child = try BlockingClient(port: port)
+            child.send(streamRequest())
+            #expect(child.receiveOnce() == StreamAnswer.alreadyStreaming)
+            #expect(child.receiveOnce() == "")
+        }
+    }
+
+    @Test func testNoParentMeansCloseWithoutAnswer() throws {
+        try withRelay(parent: nil, upstreamBudget: .seconds(1)) { port in
+            let child = try BlockingClient(port: port)
+            child.send(streamRequest())
+            #expect(child.receiveOnce() == "", "the child must see a close without an answer, as with a dead parent")
+        }
+    }
+
+    @Test func testRefusalNeverReachesTheParent() throws {
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        defer { try? group.syncShutdownGracefully() }
+        let parent = try FakeParent(group: group, script: [(.zero, prompt)])
+        try withRelay(parent: parent) { port in
+            let child = try BlockingClient(port: port)
+            child.send(streamRequest(key: "99999999-8888-4777-8666-555555555555"))
+            #expect(child.receiveOnce() == StreamAnswer.notPermitted)
+            #expect(child.receiveOnce() == "")
+            #expect(parent.requests.current.isEmpty)
+        }
+    }
+
+    @Test func testUnixSocketDestinationAfterADeadOne() throws {
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        defer { try? group.syncShutdownGracefully() }
+        let path = "/tmp/sc-relay-test-\(getpid())-\(UInt32.random(in: 0...UInt32.max)).sock"
+        defer { unlink(path) }
+        let parent = try FakeParent(group: group, script: [(.zero, prompt)], unixPath: path)
+        try withRelay(parent: parent, destination: "127.0.0.1:1 unix:\(path)") { port in
+            let child = try BlockingClient(port: port)
+            child.send(streamRequest())
+            #expect(child.receiveOnce() == prompt)
+            #expect(parent.requests.current.count == 1)
+        }
+    }
+}

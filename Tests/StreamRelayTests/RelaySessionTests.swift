@@ -1,0 +1,174 @@
+import Logging
+import NIOCore
+import NIOEmbedded
+import StreamConfig
+import Testing
+@testable import StreamRelay
+
+let relayKey = "aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee"
+let parentKey = "11111111-2222-4333-8444-555555555555"
+
+func relayConfiguration(destination: String, extra: String = "") throws -> RelayConfiguration {
+    let text = """
+        [stream]
+            enabled = no
+
+        [\(relayKey)]
+            type = api
+            enabled = yes
+            allow from = localhost
+            default proxy enabled = yes
+            default proxy destination = \(destination)
+            default proxy api key = \(parentKey)
+        \(extra)
+
+        """
+    return try RelayConfiguration.load(bytes: Array(text.utf8), file: "relay.conf")
+}
+
+func streamRequest(key: String = relayKey, host: String = "child", extra: String = "") -> String {
+    "STREAM key=\(key)&hostname=\(host)&machine_guid=0f6c3a2e-8d41-41ee-9b0a-525400123456&hops=1&ver=16376\(extra) HTTP/1.1\r\n"
+        + "User-Agent: netdata/v1.37.1\r\nAccept: */*\r\n\r\n"
+}
+
+/// A child connection on `EmbeddedChannel`: the same pipeline as `RelayServer.setUp`.
+func makeChildChannel(_ configuration: RelayConfiguration, limits: RelayLimits = RelayLimits(),
+                      peer: String = "127.0.0.1") throws -> (EmbeddedChannel, RelayContext) {
+    let channel = EmbeddedChannel()
+    try channel.connect(to: SocketAddress(ipAddress: peer, port: 40000)).wait()
+    let context = RelayContext(configuration: configuration, limits: limits, logger: Logger(label: "test"))
+    try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(HandshakeDecoder(maxRequestBytes: limits.maxRequestBytes)),
+                                                   name: ChildSessionHandler.decoderName)
+    try channel.pipeline.syncOperations.addHandler(ChildSessionHandler(relay: context))
+    return (channel, context)
+}
+
+extension EmbeddedChannel {
+    /// Every buffer written to the peer so far, in order.
+    func writes() throws -> [String] {
+        var out: [String] = []
+        while let buffer = try readOutbound(as: ByteBuffer.self) { out.append(String(buffer: buffer)) }
+        return out
+    }
+}
+
+@Suite struct ChildSessionTests {
+    @Test func testRefusalIsTheExactSentenceInOneWriteThenClose() throws {
+        let (channel, context) = try makeChildChannel(try relayConfiguration(destination: "127.0.0.1:1"))
+        try channel.writeInbound(ByteBuffer(string: streamRequest(key: "99999999-8888-4777-8666-555555555555")))
+        #expect(try channel.writes() == [StreamAnswer.notPermitted])
+        #expect(!channel.isActive)
+        #expect(context.metrics.prometheusText().contains("keyNotEnabled"))
+    }
+
+    @Test func testEveryAdmissionRefusalAnswersTheSame() throws {
+        let configuration = try relayConfiguration(destination: "127.0.0.1:1", extra: """
+
+            [0f6c3a2e-8d41-41ee-9b0a-525400123456]
+                enabled = no
+            """)
+        for request in [streamRequest(), streamRequest(key: "not-a-uuid"), "STREAM hostname=x HTTP/1.1\r\n\r\n",
+                        streamRequest(extra: "&key=\(parentKey)")] {
+            let (channel, _) = try makeChildChannel(configuration)
+            try channel.writeInbound(ByteBuffer(string: request))
+            #expect(try channel.writes() == [StreamAnswer.notPermitted], "\(request)")
+            #expect(!channel.isActive)
+        }
+    }
+
+    @Test func testAllowFromSeesThePeer() throws {
+        let configuration = try relayConfiguration(destination: "127.0.0.1:1")
+        let (channel, _) = try makeChildChannel(configuration, peer: "10.1.2.3")
+        try channel.writeInbound(ByteBuffer(string: streamRequest()))
+        #expect(try channel.writes() == [StreamAnswer.notPermitted])
+    }
+
+    @Test func testStreamInfoWithoutAParentIsASynthesized404() throws {
+        let configuration = try RelayConfiguration.load(bytes: Array("[stream]\n    enabled = no\n".utf8), file: "relay.conf")
+        let (channel, context) = try makeChildChannel(configuration)
+        try channel.writeInbound(ByteBuffer(string: streamInfoRequest))
+        let writes = try channel.writes()
+        #expect(writes.count == 1)
+        let response = writes.first ?? ""
+        #expect(response.hasPrefix("HTTP/1.1 404 Not Found\r\n"))
+        let body = #"{"version":1,"status":404,"host_id":"\#(context.hostID)","nodes":0,"receivers":0,"nonce":1}"#
+        #expect(response.hasSuffix("\r\n\r\n" + body))
+        #expect(response.contains("Content-Length: \(body.utf8.count)\r\n"))
+        #expect(response.contains("Content-Type: application/json\r\n"))
+        #expect(HTTPResponseScan.isUsableStreamInfo(Array(response.utf8)))
+        #expect(!channel.isActive)
+    }
+
+    @Test func testOtherRequestsGetHTTPErrors() throws {
+        let configuration = try relayConfiguration(destination: "127.0.0.1:1")
+        let cases: [(String, String)] = [
+            ("GET /api/v1/info HTTP/1.1\r\n\r\n", "HTTP/1.1 404 "),
+            ("POST /api/v3/stream_info HTTP/1.1\r\n\r\n", "HTTP/1.1 405 "),
+            ("\u{1}\u{2}garbage", "HTTP/1.1 400 "),
+            ("STREAM key=%zz HTTP/1.1\r\n\r\n", "HTTP/1.1 400 Bad Request\r\n"),
+            ("GET / HTTP/1.1\r\n" + String(repeating: "X-A: b\r\n", count: 3000), "HTTP/1.1 431 "),
+        ]
+        for (request, status) in cases {
+            let (channel, _) = try makeChildChannel(configuration)
+            try channel.writeInbound(ByteBuffer(string: request))
+            let writes = try channel.writes()
+            #expect(writes.count == 1 && writes[0].hasPrefix(status), "\(request.prefix(30)): \(writes)")
+            #expect(!channel.isActive)
+        }
+    }
+
+    @Test func testSlowRequestIsClosedAfterTheTimeout() throws {
+        var limits = RelayLimits()
+        limits.requestTimeout = .seconds(2)
+        let (channel, _) = try makeChildChannel(try relayConfiguration(destination: "127.0.0.1:1"), limits: limits)
+        try channel.writeInbound(ByteBuffer(string: "STREAM key="))
+        channel.embeddedEventLoop.advanceTime(by: .milliseconds(1900))
+        #expect(channel.isActive)
+        channel.embeddedEventLoop.advanceTime(by: .milliseconds(200))
+        #expect(!channel.isActive)
+        #expect(try channel.writes().isEmpty)
+    }
+}
+
+@Suite struct SpliceHandlerTests {
+    /// Two channels on one loop, spliced: (child, parent).
+    func spliced(leftover: String? = nil) throws -> (EmbeddedChannel, EmbeddedChannel) {
+        let loop = EmbeddedEventLoop()
+        let child = EmbeddedChannel(loop: loop)
+        let parent = EmbeddedChannel(loop: loop)
+        try child.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 1)).wait()
+        try parent.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 2)).wait()
+        let (childHalf, parentHalf) = SpliceHandler.pair(parentLeftover: leftover.map { ByteBuffer(string: $0) }, metrics: RelayMetrics())
+        try child.pipeline.syncOperations.addHandler(childHalf)
+        try parent.pipeline.syncOperations.addHandler(parentHalf)
+        return (child, parent)
+    }
+
+    @Test func testParentBytesWaitUntilTheChildHasSpoken() throws {
+        let (child, parent) = try spliced(leftover: "NODE_ID x\n")
+        child.read()
+        parent.read()
+        // The parent's bytes (with the answer, and later) are held...
+        try parent.writeInbound(ByteBuffer(string: "REPLAY_CHART \"a\"\n"))
+        #expect(try child.writes().isEmpty)
+        // ...until the child sends its first byte; then delivered in order.
+        try child.writeInbound(ByteBuffer(string: "CHART a\n"))
+        #expect(try parent.writes() == ["CHART a\n"])
+        parent.read()
+        try parent.writeInbound(ByteBuffer(string: "REPLAY_CHART \"b\"\n"))
+        #expect(try child.writes().joined() == "NODE_ID x\nREPLAY_CHART \"a\"\nREPLAY_CHART \"b\"\n")
+    }
+
+    @Test func testCloseOnOneSideClosesTheOther() throws {
+        let (child, parent) = try spliced()
+        try parent.close().wait()
+        #expect(!child.isActive)
+    }
+
+    @Test func testHalfCloseIsForwarded() throws {
+        let (child, parent) = try spliced()
+        child.pipeline.fireUserInboundEventTriggered(ChannelEvent.inputClosed)
+        // EmbeddedChannel closes fully on close(mode: .output); either way the parent is told.
+        #expect(!parent.isActive || (try? parent.writes()) != nil)
+    }
+}
