@@ -27,8 +27,20 @@ public enum StreamProbe {
         public var localAddress: String?
     }
 
+    /// A parent that refuses closes at once; when part of the request is still unread on its side
+    /// the close becomes a TCP reset, and the answer can be lost with it. So a silent answer is
+    /// asked for again (up to 3 times) before it counts as "no answer".
     public static func run(destination: Destination, defaultPort: Int, request: [UInt8], tls: TLSSettings,
                            timeout: TimeAmount, group: EventLoopGroup) async -> Result {
+        var result = await attempt(destination: destination, defaultPort: defaultPort, request: request, tls: tls, timeout: timeout, group: group)
+        for _ in 1..<3 where result.outcome == .noAnswer {
+            result = await attempt(destination: destination, defaultPort: defaultPort, request: request, tls: tls, timeout: timeout, group: group)
+        }
+        return result
+    }
+
+    static func attempt(destination: Destination, defaultPort: Int, request: [UInt8], tls: TLSSettings,
+                        timeout: TimeAmount, group: EventLoopGroup) async -> Result {
         let context: NIOSSLContext?
         if destination.tls {
             do {
