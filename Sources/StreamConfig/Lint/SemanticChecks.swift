@@ -40,11 +40,11 @@ enum SemanticChecks {
 
     private static func tls(_ context: inout LintContext, stream: Section, keys: [Section]) {
         var destinations = DestinationList.parse(stream.value("destination") ?? "", target: context.target)
-        if context.target == .v2 {
-            for section in keys {
-                for name in ["proxy destination", "default proxy destination"] {
-                    destinations += DestinationList.parse(section.value(name) ?? "", target: .v2, isStreamDestination: false)
-                }
+        // [stream]'s TLS options also serve proxied streams. `:SSL` in a proxy destination counts
+        // on both lines (on 1.37, SC509 says Netdata itself does not read it there; the relay does).
+        for section in keys {
+            for name in ["proxy destination", "default proxy destination"] {
+                destinations += DestinationList.parse(section.value(name) ?? "", target: .v2, isStreamDestination: false)
             }
         }
         let anyTLS = destinations.contains(where: \.tls)
