@@ -58,6 +58,7 @@ extension NetdataLab {
     /// Writes `streamConf`, starts `stream-config relay --config ... --listen 127.0.0.1:PORT` and
     /// waits until it listens (or throws with its output if it exits first).
     func startRelay(name: String = "relay", streamConf: String, arguments extra: [String] = [],
+                    environment: [String: String] = ["STREAM_CONFIG_LOG": "stderr"],
                     timeout: Duration = .seconds(15)) async throws -> RelayUnderTest {
         let bin = StreamConfigCLI.binaryPath()
         guard FileManager.default.isExecutableFile(atPath: bin) else {
@@ -71,7 +72,7 @@ extension NetdataLab {
         let process = try spawn(name: name, executable: bin,
                                 arguments: ["relay", "--config", conf.path, "--listen", "127.0.0.1:\(port)",
                                             "--drain-timeout", "2"] + extra,
-                                environment: ["STREAM_CONFIG_LOG": "stderr"])
+                                environment: environment)
         let relay = RelayUnderTest(process: process, port: port, confURL: conf)
         let listening = await poll(timeout: timeout, interval: .milliseconds(50)) {
             !process.isRunning || !FreePort.isFree(port)

@@ -1,0 +1,63 @@
+// The relay's troubleshooting logs in a real journald for the `netdata` namespace, found with
+// `journalctl --namespace=netdata MESSAGE_ID=...` as Netdata's documentation tells users to do.
+
+import Foundation
+import Testing
+
+@Suite("relay logs in journald", .enabled(if: NetdataLab.shouldRun), .timeLimit(.minutes(2)))
+struct RelayJournalInteropTests {
+    static let socket = "/run/systemd/journal.netdata/socket"
+    static let childKey = "abababab-bbbb-4ccc-8ddd-eeeeeeeeeeee"
+    static let parentKey = "cdcdcdcd-2222-4333-8444-555555555555"
+
+    /// Entries of `journalctl --namespace=netdata` with this MESSAGE_ID and child hostname.
+    func entries(messageID: String, host: String) async throws -> [[String: Any]] {
+        let result = try await Command.run("/usr/bin/journalctl", ["--namespace=netdata", "MESSAGE_ID=\(messageID)", "ND_NIDL_NODE=\(host)", "-o", "json", "--no-pager", "--all"])
+        return result.stdout.split(separator: "\n").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+    }
+
+    @Test func testAdmissionAndUpstreamEntriesAreInTheNetdataNamespace() async throws {
+        try await NetdataLab.run { lab in
+            // A journald for the `netdata` namespace, started here (by PID, stopped by the lab) if none runs.
+            if !FileManager.default.fileExists(atPath: Self.socket) {
+                _ = try lab.spawn(name: "journald-netdata", executable: "/lib/systemd/systemd-journald", arguments: ["netdata"], environment: [:])
+                #expect(await poll(timeout: .seconds(10)) { FileManager.default.fileExists(atPath: Self.socket) }, "journald did not create \(Self.socket)")
+            }
+            let parent = try lab.instance(hostname: "journal-parent", streamConf: "[\(Self.parentKey)]\n    type = api\n    enabled = yes\n")
+            try await parent.start()
+            let relay = try await lab.startRelay(streamConf: """
+                [stream]
+                    enabled = no
+                [\(Self.childKey)]
+                    type = api
+                    enabled = yes
+                    default proxy enabled = yes
+                    default proxy destination = \(parent.address)
+                    default proxy api key = \(Self.parentKey)
+
+                """, environment: [:])
+            let host = "journal-child-\(Int.random(in: 1000...9999))"
+            let child = try lab.child(host, destination: relay.address, apiKey: Self.childKey)
+            try await child.start()
+            #expect(await parent.waitUntilStreaming(host), "\(host) not streaming\n\(lab.logTails())")
+
+            var admission: [[String: Any]] = []
+            var upstream: [[String: Any]] = []
+            let found = await poll(timeout: .seconds(15)) {
+                admission = (try? await entries(messageID: "ed4cdb8f1beb4ad3b57cb3cae2d162fa", host: host)) ?? []
+                upstream = (try? await entries(messageID: "6e2e3839067648968b646045dbf28d66", host: host)) ?? []
+                return !admission.isEmpty && !upstream.isEmpty
+            }
+            #expect(found, "journalctl found \(admission.count) admission and \(upstream.count) upstream entries for \(host)\nrelay:\n\(relay.log())")
+            if let entry = admission.first {
+                #expect(entry["ND_SRC_IP"] as? String == "127.0.0.1", "\(entry)")
+                #expect((entry["MESSAGE"] as? String)?.isEmpty == false)
+            }
+            if let entry = upstream.first {
+                #expect((entry["ND_DESTINATION"] as? String)?.contains(parent.address) == true || "\(entry)".contains(String(parent.port)), "\(entry)")
+            }
+            let all = "\(admission)\(upstream)"
+            #expect(!all.contains(Self.childKey) && !all.contains(Self.parentKey), "a full API key reached the journal")
+        }
+    }
+}
