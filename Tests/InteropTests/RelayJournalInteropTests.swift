@@ -3,12 +3,29 @@
 
 import Foundation
 import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
 
 @Suite("relay logs in journald", .enabled(if: NetdataLab.shouldRun), .timeLimit(.minutes(2)))
 struct RelayJournalInteropTests {
-    static let socket = "/run/systemd/journal.netdata/socket"
+    static let socketPath = "/run/systemd/journal.netdata/socket"
     static let childKey = "abababab-bbbb-4ccc-8ddd-eeeeeeeeeeee"
     static let parentKey = "cdcdcdcd-2222-4333-8444-555555555555"
+
+    static func journaldAnswers() -> Bool {
+        let fd = Glibc.socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue), 0)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        withUnsafeMutableBytes(of: &address.sun_path) { buffer in
+            for (i, byte) in socketPath.utf8.enumerated() where i < buffer.count - 1 { buffer[i] = byte }
+        }
+        return withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) == 0 }
+        }
+    }
 
     /// Entries of `journalctl --namespace=netdata` with this MESSAGE_ID and child hostname.
     func entries(messageID: String, host: String) async throws -> [[String: Any]] {
@@ -18,10 +35,11 @@ struct RelayJournalInteropTests {
 
     @Test func testAdmissionAndUpstreamEntriesAreInTheNetdataNamespace() async throws {
         try await NetdataLab.run { lab in
-            // A journald for the `netdata` namespace, started here (by PID, stopped by the lab) if none runs.
-            if !FileManager.default.fileExists(atPath: Self.socket) {
+            // A journald for the `netdata` namespace, started here (by PID, stopped by the lab) unless
+            // one answers. The socket file outlives a stopped journald, so connect to find out.
+            if !Self.journaldAnswers() {
                 _ = try lab.spawn(name: "journald-netdata", executable: "/lib/systemd/systemd-journald", arguments: ["netdata"], environment: [:])
-                #expect(await poll(timeout: .seconds(10)) { FileManager.default.fileExists(atPath: Self.socket) }, "journald did not create \(Self.socket)")
+                #expect(await poll(timeout: .seconds(10)) { Self.journaldAnswers() }, "journald did not serve \(Self.socketPath)")
             }
             let parent = try lab.instance(hostname: "journal-parent", streamConf: "[\(Self.parentKey)]\n    type = api\n    enabled = yes\n")
             try await parent.start()

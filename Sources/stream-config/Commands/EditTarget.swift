@@ -1,0 +1,128 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The file `edit` works on, found and refused the way Netdata's edit-config does it.
+struct EditTarget {
+    /// Relative to the user config directory: `stream.conf`, `go.d/nginx.conf`.
+    var name: String
+    /// The user file (replaced on install; may not exist yet).
+    var path: String
+    var stockPath: String
+    var exists: Bool
+
+    /// Only stream.conf is validated; every other file is edited as edit-config would.
+    var isStreamConf: Bool { name == "stream.conf" }
+
+    static func resolve(argument: String?, file: String?, directories: ConfigDirectories) throws -> EditTarget {
+        if let argument, let file, argument != file {
+            throw UserError.usage("give the file once: either FILE or --file", hint: "stream-config edit stream.conf")
+        }
+        let user = trimmedDirectory(directories.user)
+        var name = file ?? argument ?? "stream.conf"
+        if file != nil, name.hasPrefix("/") {
+            name = try relativeToUserDirectory(name, user: user)
+        }
+        try checkName(name)
+
+        guard isDirectory(user) else {
+            throw UserError.cannotWrite("the user config directory \(user) does not exist",
+                                        hint: "create it, or set NETDATA_USER_CONFIG_DIR to Netdata's configuration directory")
+        }
+        var path = "\(user)/\(name)"
+        let stockPath = "\(trimmedDirectory(directories.stock))/\(name)"
+        let exists = FileAccess.exists(path)
+        guard exists || FileAccess.exists(stockPath) else {
+            throw UserError.noInput("File '\(name)' is not found in '\(trimmedDirectory(directories.stock))'",
+                                    hint: "`stream-config edit --list` lists the stock files; NETDATA_STOCK_CONFIG_DIR sets the stock directory")
+        }
+        // A symlinked config is edited where it points, so the install does not replace the link.
+        if exists, let real = realPath(path), real != path {
+            Terminal.stderr("stream-config: \(path) is a link to \(real); editing \(real)")
+            path = real
+        }
+        let directory = AtomicFile.directory(of: path)
+        if !isDirectory(directory) { try makeDirectories(directory, under: user) }
+        if access(directory, W_OK) != 0 {
+            throw UserError.cannotWrite("Cannot write to directory \(directory) (\(FileAccess.describe(errno: errno)))",
+                                        hint: "run with sudo, as for edit-config")
+        }
+        if exists, access(path, W_OK) != 0 {
+            throw UserError.cannotWrite("Cannot write to \(path) (\(FileAccess.describe(errno: errno)))", hint: "run with sudo, as for edit-config")
+        }
+        return EditTarget(name: name, path: path, stockPath: stockPath, exists: exists)
+    }
+
+    /// edit-config's rules: no absolute names, no hidden files, no way out of the directory.
+    static func checkName(_ name: String) throws {
+        if name.isEmpty || name.hasPrefix("/") || name.hasPrefix(".") || name.contains("..") {
+            throw UserError.usage("refusing to edit '\(name)': the name must be relative to the config directory, must not start with '/' or '.', and must not contain '..'",
+                                  hint: "e.g. stream-config edit stream.conf, or stream-config edit go.d/nginx.conf")
+        }
+    }
+
+    /// `--file /etc/netdata/x.conf` is accepted only under the user config directory (as edit-config 2.x).
+    private static func relativeToUserDirectory(_ file: String, user: String) throws -> String {
+        for directory in [user, realPath(user)].compactMap({ $0 }) where file.hasPrefix(directory + "/") {
+            return String(file.dropFirst(directory.count + 1))
+        }
+        throw UserError.usage("refusing to edit \(file): it is not located under \(user)",
+                              hint: "set NETDATA_USER_CONFIG_DIR, or give the name relative to it")
+    }
+
+    private static func trimmedDirectory(_ directory: String) -> String {
+        var directory = directory
+        while directory.count > 1, directory.hasSuffix("/") { directory.removeLast() }
+        return directory
+    }
+
+    static func isDirectory(_ path: String) -> Bool {
+        var info = stat()
+        return stat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFDIR
+    }
+
+    /// `mkdir -p` of a subdirectory for a file such as `go.d/nginx.conf`, as edit-config 2.x does.
+    private static func makeDirectories(_ directory: String, under user: String) throws {
+        var current = user
+        for component in directory.dropFirst(user.count + 1).split(separator: "/") {
+            current += "/\(component)"
+            if isDirectory(current) { continue }
+            guard mkdir(current, 0o755) == 0 else {
+                throw UserError.cannotWrite("cannot create directory \(current) (\(FileAccess.describe(errno: errno)))", hint: "run with sudo, as for edit-config")
+            }
+        }
+    }
+
+    static func realPath(_ path: String) -> String? {
+        guard let resolved = realpath(path, nil) else { return nil }
+        defer { free(resolved) }
+        return String(cString: resolved)
+    }
+}
+
+/// `edit --list`: every file under the stock directory, one relative path per line.
+enum StockListing {
+    static func run(_ directories: ConfigDirectories) throws {
+        guard EditTarget.isDirectory(directories.stock) else {
+            throw UserError.noInput("Unable to find stock config directory \(directories.stock)", hint: "set NETDATA_STOCK_CONFIG_DIR")
+        }
+        Terminal.stderr("stream-config: stock files in \(directories.stock) (edit one with `stream-config edit NAME`):")
+        for name in files(in: directories.stock, prefix: "").sorted() { Terminal.stdout(name) }
+    }
+
+    private static func files(in directory: String, prefix: String) -> [String] {
+        guard let dir = opendir(directory) else { return [] }
+        defer { closedir(dir) }
+        var found: [String] = []
+        while let entry = readdir(dir) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+            if name == "." || name == ".." { continue }
+            if EditTarget.isDirectory("\(directory)/\(name)") {
+                found += files(in: "\(directory)/\(name)", prefix: "\(prefix)\(name)/")
+            } else {
+                found.append(prefix + name)
+            }
+        }
+        return found
+    }
+}
