@@ -66,7 +66,7 @@ final class TLSFileSet {
             guard fchmod(fd, ownership.mode & 0o600) == 0 else {
                 throw UserError.cannotWrite("\(temporary): cannot set mode: \(FileAccess.describe(errno: errno))")
             }
-            try Self.writeAll(fd, bytes, path: temporary)
+            try AtomicFile.writeAll(fd, bytes, path: temporary)
             if fchown(fd, ownership.uid, ownership.gid) != 0 {
                 if geteuid() == 0 { throw UserError.cannotWrite("\(temporary): cannot set owner: \(FileAccess.describe(errno: errno))") }
                 result.ownerApplied = false
@@ -150,20 +150,6 @@ final class TLSFileSet {
             if errno != EEXIST { return nil }
         }
         return nil
-    }
-
-    private static func writeAll(_ fd: Int32, _ bytes: [UInt8], path: String) throws {
-        try bytes.withUnsafeBytes { buffer in
-            var offset = 0
-            while offset < buffer.count {
-                let written = Glibc.write(fd, buffer.baseAddress! + offset, buffer.count - offset)
-                if written < 0 {
-                    if errno == EINTR { continue }
-                    throw UserError.cannotWrite("\(path): write failed: \(FileAccess.describe(errno: errno))")
-                }
-                offset += written
-            }
-        }
     }
 
     static func error(_ code: Int32, writing path: String, in directory: String) -> UserError {

@@ -86,7 +86,8 @@ enum AtomicFile {
         return existing != nil
     }
 
-    private static func writeAll(_ fd: Int32, _ bytes: [UInt8], path: String) throws {
+    /// Writes every byte, retrying after EINTR.
+    static func writeAll(_ fd: Int32, _ bytes: [UInt8], path: String) throws {
         try bytes.withUnsafeBytes { buffer in
             var offset = 0
             while offset < buffer.count {
