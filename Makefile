@@ -13,6 +13,7 @@ BASHDIR ?= $(PREFIX)/share/bash-completion/completions
 ZSHDIR ?= $(PREFIX)/share/zsh/site-functions
 FISHDIR ?= $(PREFIX)/share/fish/vendor_completions.d
 UNITDIR ?= $(PREFIX)/lib/systemd/system
+SHAREDIR ?= $(PREFIX)/share/stream-config
 
 STREAM_CONFIG_BIN ?=
 BUILT = $(shell swift build -c release --show-bin-path 2>/dev/null)/stream-config
@@ -28,8 +29,10 @@ build:
 
 install: $(if $(STREAM_CONFIG_BIN),,build)
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 \
-		$(DESTDIR)$(BASHDIR) $(DESTDIR)$(ZSHDIR) $(DESTDIR)$(FISHDIR) $(DESTDIR)$(UNITDIR)
+		$(DESTDIR)$(BASHDIR) $(DESTDIR)$(ZSHDIR) $(DESTDIR)$(FISHDIR) $(DESTDIR)$(UNITDIR) $(DESTDIR)$(SHAREDIR)
 	install -m 0755 $(BIN) $(DESTDIR)$(BINDIR)/stream-config
+	# edit-config wrapper: copy it over /etc/netdata/edit-config to keep `sudo ./edit-config` habits
+	install -m 0755 scripts/edit-config $(DESTDIR)$(SHAREDIR)/edit-config
 	install -m 0644 man/stream-config.1 $(DESTDIR)$(MANDIR)/man1/stream-config.1
 	install -m 0644 man/stream.conf.5 $(DESTDIR)$(MANDIR)/man5/stream.conf.5
 	$(BIN) --generate-completion-script bash > $(DESTDIR)$(BASHDIR)/stream-config
@@ -44,7 +47,9 @@ uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/stream-config \
 		$(DESTDIR)$(MANDIR)/man1/stream-config.1 $(DESTDIR)$(MANDIR)/man5/stream.conf.5 \
 		$(DESTDIR)$(BASHDIR)/stream-config $(DESTDIR)$(ZSHDIR)/_stream-config \
-		$(DESTDIR)$(FISHDIR)/stream-config.fish $(DESTDIR)$(UNITDIR)/stream-config-relay.service
+		$(DESTDIR)$(FISHDIR)/stream-config.fish $(DESTDIR)$(UNITDIR)/stream-config-relay.service \
+		$(DESTDIR)$(SHAREDIR)/edit-config
+	-rmdir $(DESTDIR)$(SHAREDIR)
 
 test:
 	./scripts/test.sh

@@ -32,6 +32,7 @@ import Testing
             "bin/stream-config", "share/man/man1/stream-config.1", "share/man/man5/stream.conf.5",
             "share/bash-completion/completions/stream-config", "share/zsh/site-functions/_stream-config",
             "share/fish/vendor_completions.d/stream-config.fish", "lib/systemd/system/stream-config-relay.service",
+            "share/stream-config/edit-config",
         ]
         for file in files { #expect(FileManager.default.fileExists(atPath: "\(prefix)/\(file)"), "missing \(file)") }
         #expect(try sh("\(prefix)/bin/stream-config --version").status == 0)
