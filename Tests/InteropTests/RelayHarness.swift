@@ -129,7 +129,7 @@ extension NetdataInstance {
 
 /// A blocking loopback TCP socket with receive/send timeouts, for hostile and simulated clients.
 final class RawSocket {
-    let fd: Int32
+    private(set) var fd: Int32
 
     init(port: Int, host: String = "127.0.0.1", timeout: Duration = .seconds(5)) throws {
         #if canImport(Glibc)
@@ -148,7 +148,7 @@ final class RawSocket {
         }
         guard rc == 0 else {
             let why = String(cString: strerror(errno))
-            Glibc.close(fd)
+            close()
             throw LabError("connect 127.0.0.1:\(port): \(why)")
         }
     }
@@ -190,9 +190,14 @@ final class RawSocket {
         return all
     }
 
-    func close() { Glibc.close(fd) }
+    /// Closes once: a second close could hit a descriptor number another test (or NIO) reuses.
+    func close() {
+        guard fd >= 0 else { return }
+        Glibc.close(fd)
+        fd = -1
+    }
 
-    deinit { Glibc.close(fd) }
+    deinit { close() }
 }
 
 // MARK: - Certificates made with openssl
