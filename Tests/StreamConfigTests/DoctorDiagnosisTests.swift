@@ -63,3 +63,30 @@ import Testing
         #expect(codes == ["keys", "tls-forced", "streaming-acl-empty", "tls-incomplete"])
     }
 }
+
+@Suite struct StreamInfoDiagnosisTests {
+    func answer(_ text: String) -> ProbeOutcome { .answered(Array(text.utf8)) }
+
+    @Test func testTwoXParentThatKnowsTheNode() {
+        let body = #"{"version":1,"status":200,"host_id":"x","nodes":3,"receivers":1,"nonce":1,"ingest_type":"child","ingest_status":"offline"}"#
+        let result = StreamInfoDiagnosis.diagnose(answer("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)"), destination: "p:19999", childIsV2: true)
+        #expect(result.code == "stream-info" && result.isSuccess)
+        #expect(result.summary.contains("ingest status offline"))
+    }
+
+    @Test func testOneXParentAnswers404AndChildrenGoOn() {
+        let result = StreamInfoDiagnosis.diagnose(answer("HTTP/1.1 404 Not Found\r\nContent-Length: 27\r\n\r\nUnsupported API version: v3"), destination: "p:19999", childIsV2: true)
+        #expect(result.code == "stream-info-v1" && result.isSuccess)
+    }
+
+    @Test func testNoAnswerBlocksTwoXChildrenOnly() {
+        #expect(StreamInfoDiagnosis.diagnose(.noAnswer, destination: "p", childIsV2: true).verdict == .refused)
+        #expect(StreamInfoDiagnosis.diagnose(.noAnswer, destination: "p", childIsV2: false).isSuccess)
+    }
+
+    @Test func testRequestIsWhatA2xChildSends() {
+        let text = String(decoding: StreamInfoDiagnosis.request(machineGUID: "g", destination: "p:19999"), as: UTF8.self)
+        #expect(text.hasPrefix("GET /api/v3/stream_info?machine_guid=g HTTP/1.1\r\nHost: p:19999\r\n"))
+        #expect(text.hasSuffix("Connection: close\r\n\r\n"))
+    }
+}

@@ -197,7 +197,7 @@ final class ProbeHandler: ChannelInboundHandler, @unchecked Sendable {
 
     func errorCaught(context: ChannelHandlerContext, error: Error) {
         if error is NIOSSLError || error is BoringSSLError || "\(type(of: error))".contains("SSL") {
-            complete(.tlsFailed("\(error)"))
+            complete(.tlsFailed(Self.shortTLSReason("\(error)")))
         } else {
             finish(final: true)
         }
@@ -211,6 +211,15 @@ final class ProbeHandler: ChannelInboundHandler, @unchecked Sendable {
         } else if final {
             complete(received.isEmpty ? .noAnswer : .answered(received))
         }
+    }
+
+    /// BoringSSL's reason (`WRONG_VERSION_NUMBER`, `CERTIFICATE_VERIFY_FAILED`...) without the
+    /// library's source paths.
+    static func shortTLSReason(_ text: String) -> String {
+        guard let marker = text.firstRange(of: "OPENSSL_internal:") else { return text }
+        let reason = text[marker.upperBound...].prefix { $0 != " " && $0 != "]" && $0 != ")" }
+        let extra = text.firstRange(of: "verify")
+        return extra == nil ? String(reason) : String(reason) + " (certificate verification)"
     }
 
     private func complete(_ outcome: ProbeOutcome) {

@@ -101,6 +101,14 @@ struct Doctor: AsyncParsableCommand {
             let result = await StreamProbe.run(destination: d, defaultPort: defaultPort, request: request, tls: tls, timeout: .seconds(Int64(seconds)), group: group)
             let diagnosis = AnswerDiagnosis.diagnose(result.outcome, destination: d.raw, usedTLS: d.tls, peerAddress: result.localAddress ?? "this node's address")
             steps.append(Step(destination: d.raw, diagnosis: diagnosis))
+            // 2.1+ children ask each parent for stream_info first, on a separate connection.
+            if case .answered = result.outcome {
+                let info = await StreamProbe.run(destination: d, defaultPort: defaultPort,
+                                                 request: StreamInfoDiagnosis.request(machineGUID: guid, destination: d.raw),
+                                                 tls: tls, timeout: .seconds(Int64(min(seconds, 5))), group: group)
+                steps.append(Step(destination: "\(d.raw) stream_info",
+                                  diagnosis: StreamInfoDiagnosis.diagnose(info.outcome, destination: d.raw, childIsV2: target == .v2)))
+            }
         }
         return steps
     }

@@ -1,0 +1,50 @@
+/// The 2.1+ `GET /api/v3/stream_info` pre-flight (protocol spec 1.9), as a child sees it: a
+/// well-formed HTTP answer of any kind lets the child go on; a connection that fails or closes
+/// without a reply makes a 2.x child postpone that parent, every round.
+public enum StreamInfoDiagnosis {
+    public static func request(machineGUID: String, destination: String) -> [UInt8] {
+        Array(("GET /api/v3/stream_info?machine_guid=\(machineGUID) HTTP/1.1\r\nHost: \(destination)\r\n"
+            + "User-Agent: stream-config-doctor\r\nAccept: */*\r\nAccept-Encoding: identity\r\nTE: identity\r\n"
+            + "Pragma: no-cache\r\nCache-Control: no-cache\r\nConnection: close\r\n\r\n").utf8)
+    }
+
+    public static func diagnose(_ outcome: ProbeOutcome, destination: String, childIsV2: Bool) -> Diagnosis {
+        guard case .answered(let bytes) = outcome else {
+            let what = "\(destination) gave no answer to the 2.x `stream_info` pre-flight"
+            if childIsV2 {
+                return Diagnosis(verdict: .refused, code: "stream-info-failed",
+                                 summary: what + ": a Netdata 2.1+ child postpones this parent every round and never connects",
+                                 fix: "make sure nothing between the child and the parent drops plain HTTP requests (a relay must answer them)")
+            }
+            return Diagnosis(verdict: .accepted, code: "stream-info-failed",
+                             summary: what + " (1.37 children do not send it; 2.1+ children would postpone this parent)", fix: nil)
+        }
+        let text = String(decoding: bytes, as: UTF8.self)
+        guard text.hasPrefix("HTTP/"), let headerEnd = text.firstRange(of: "\r\n\r\n"),
+              text[..<headerEnd.lowerBound].contains("Content-Length: ") else {
+            return Diagnosis(verdict: childIsV2 ? .refused : .accepted, code: "stream-info-not-http",
+                             summary: "\(destination) answered the `stream_info` pre-flight with something that is not HTTP with a Content-Length",
+                             fix: childIsV2 ? "point the destination at a Netdata parent's port" : nil)
+        }
+        let status = text.split(separator: " ").dropFirst().first.map(String.init) ?? "?"
+        let body = String(text[headerEnd.upperBound...])
+        if body.contains("\"status\":200") || body.contains("\"status\": 200") {
+            let ingest = field("ingest_status", in: body).map { ", ingest status \($0)" } ?? ""
+            return Diagnosis(verdict: .accepted, code: "stream-info",
+                             summary: "\(destination) knows this node (stream_info 200\(ingest))", fix: nil)
+        }
+        if body.contains("\"status\":404") || body.contains("\"status\": 404") {
+            return Diagnosis(verdict: .accepted, code: "stream-info",
+                             summary: "\(destination) answers stream_info and does not hold this node yet (fine)", fix: nil)
+        }
+        return Diagnosis(verdict: .accepted, code: "stream-info-v1",
+                         summary: "\(destination) answered stream_info with HTTP \(status): a Netdata 1.x parent (no v3 API); 2.1+ children go on to STREAM", fix: nil)
+    }
+
+    static func field(_ name: String, in json: String) -> String? {
+        guard let key = json.firstRange(of: "\"\(name)\":") else { return nil }
+        let rest = json[key.upperBound...].drop { $0 == " " || $0 == "\"" }
+        let value = rest.prefix { $0 != "\"" && $0 != "," && $0 != "}" }
+        return value.isEmpty ? nil : String(value)
+    }
+}
