@@ -117,6 +117,12 @@ import Testing
         #expect(list.stdout.contains("11111111…") && list.stdout.contains("disabled"))
         #expect(!list.stdout.contains(key))
         #expect(try CLI.run(["parent", "list-keys", "--file", file, "--show-secrets"]).stdout.contains(key))
+        let json = try CLI.run(["parent", "list-keys", "--file", file, "--format", "json"])
+        let items = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [[String: Any]]
+        let mine = try #require(items?.first { $0["name"] as? String == "11111111…" }, "\(json.stdout)")
+        #expect(mine["role"] as? String == "api" && mine["enabled"] as? Bool == false && mine["allow_from"] as? String == "*")
+        #expect(items?.contains { $0["name"] as? String == "API_KEY" } == true)
+        #expect(!json.stdout.contains(key))
         #expect(try CLI.run(["parent", "remove-key", "--file", file, key]).status == 0)
         #expect(try Data(contentsOf: URL(fileURLWithPath: file)) == original)
     }

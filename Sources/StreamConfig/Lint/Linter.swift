@@ -80,22 +80,7 @@ struct LintContext {
 
     func isPlaceholder(_ section: Section) -> Bool { LintContext.placeholders.contains(section.name) }
 
-    /// The roles Netdata may use a section in: `[stream]` only as the sender, `type = api` or
-    /// `type = machine` one role, no `type` either role.
-    func roles(of section: Section) -> Set<SectionRole> {
-        if section.name == "stream" { return LintContext.streamRole }
-        switch section.value("type") {
-        case "api": return LintContext.apiKeyRole
-        case "machine": return LintContext.machineRole
-        default: return LintContext.eitherRole
-        }
-    }
-
-    // Shared so that asking for a section's roles allocates nothing.
-    static let streamRole: Set<SectionRole> = [.stream]
-    static let apiKeyRole: Set<SectionRole> = [.apiKey]
-    static let machineRole: Set<SectionRole> = [.machine]
-    static let eitherRole: Set<SectionRole> = [.apiKey, .machine]
+    func roles(of section: Section) -> Set<SectionRole> { Resolver.roles(of: section) }
 
     var streamSection: Section? { ini.section("stream") }
 

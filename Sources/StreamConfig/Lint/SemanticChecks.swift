@@ -87,7 +87,7 @@ enum SemanticChecks {
         let roles = context.roles(of: section)
         for name in names {
             guard let option = section.option(name) else { continue }
-            if roles.contains(where: { ValueChecks.spec(for: name, roles: [$0], schema: context.schema) != nil }) { return option }
+            if Resolver.spec(name, roles: roles, schema: context.schema) != nil { return option }
         }
         return nil
     }

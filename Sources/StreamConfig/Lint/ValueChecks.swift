@@ -6,22 +6,11 @@ enum ValueChecks {
             // The last occurrence is the one Netdata uses; earlier ones got SC110.
             let duplicates = section.laterDuplicates()
             for (index, option) in section.options.enumerated() where duplicates[index] == nil {
-                guard let spec = spec(for: option.key, roles: roles, schema: context.schema) else { continue }
+                guard let spec = Resolver.spec(option.key, roles: roles, schema: context.schema) else { continue }
                 if inlineComment(&context, option, spec) { continue }
                 check(&context, option, spec, section: section)
             }
         }
-    }
-
-    static let allRoles: [SectionRole] = [.apiKey, .machine, .stream]
-
-    /// The spec Netdata applies to this name here, following 2.x renames.
-    static func spec(for name: String, roles: Set<SectionRole>, schema: Schema) -> OptionSpec? {
-        for role in allRoles where roles.contains(role) {
-            if let spec = schema.spec(name, role: role) { return spec }
-            if let rename = schema.rename(of: name), let spec = schema.spec(rename.new, role: role) { return spec }
-        }
-        return nil
     }
 
     /// SC108: `value # comment`. Says what Netdata makes of the whole value.

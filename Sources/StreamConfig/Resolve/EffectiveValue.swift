@@ -28,19 +28,37 @@ public enum Resolver {
         "proxy send charts matching": "send charts matching", "default proxy send charts matching": "send charts matching",
     ]
 
+    /// The roles Netdata may use a section in: `[stream]` only as the sender, `type = api` or
+    /// `type = machine` one role, no (or an invalid) `type` either role.
+    public static func roles(of section: Section) -> Set<SectionRole> {
+        roles(name: section.name, type: section.value("type"))
+    }
+
     public static func roles(ofSection name: String, in ini: Ini) -> Set<SectionRole> {
-        if name == "stream" { return [.stream] }
-        switch ini.section(name)?.value("type") {
-        case "api": return [.apiKey]
-        case "machine": return [.machine]
-        default: return [.apiKey, .machine]
+        roles(name: name, type: ini.section(name)?.value("type"))
+    }
+
+    static func roles(name: String, type: String?) -> Set<SectionRole> {
+        if name == "stream" { return streamRole }
+        switch type {
+        case "api": return apiKeyRole
+        case "machine": return machineRole
+        default: return eitherRole
         }
     }
+
+    // Shared so that asking for a section's roles allocates nothing (lint asks per option).
+    static let streamRole: Set<SectionRole> = [.stream]
+    static let apiKeyRole: Set<SectionRole> = [.apiKey]
+    static let machineRole: Set<SectionRole> = [.machine]
+    static let eitherRole: Set<SectionRole> = [.apiKey, .machine]
+
+    static let allRoles: [SectionRole] = [.stream, .apiKey, .machine]
 
     /// The spec of `key` in a section with these roles, following renames; nil if Netdata does
     /// not read it there.
     public static func spec(_ key: String, roles: Set<SectionRole>, schema: Schema) -> OptionSpec? {
-        for role in [SectionRole.stream, .apiKey, .machine] where roles.contains(role) {
+        for role in allRoles where roles.contains(role) {
             if let spec = schema.spec(key, role: role) { return spec }
             if let rename = schema.rename(of: key), rename.onlyIn == nil || rename.onlyIn == role,
                let spec = schema.spec(rename.new, role: role) { return spec }

@@ -33,7 +33,7 @@ struct Doctor: AsyncParsableCommand {
     @Option(help: "Output format: human or json.") var format: Format = .human
     @Option(help: "Netdata line: 1.37, 2 or auto.") var target: TargetChoice = .auto
 
-    struct Step: Encodable {
+    struct Step {
         var destination: String
         var diagnosis: Diagnosis
     }
@@ -141,10 +141,14 @@ struct Doctor: AsyncParsableCommand {
     private func print(_ steps: [Step], masker: SecretMasker) {
         switch format {
         case .json:
-            Terminal.stdout("[" + steps.map { step in
+            struct Item: Encodable {
+                var destination: String, verdict: String, code: String, summary: String, fix: String?
+            }
+            Terminal.stdout(JSONOutput.string(steps.map { step in
                 let d = step.diagnosis
-                return "{\"destination\": \(jsonString(masker.mask(step.destination))), \"verdict\": \(jsonString(d.verdict.rawValue)), \"code\": \(jsonString(d.code)), \"summary\": \(jsonString(masker.mask(d.summary))), \"fix\": \(d.fix.map { jsonString(masker.mask($0)) } ?? "null")}"
-            }.joined(separator: ",\n ") + "]")
+                return Item(destination: masker.mask(step.destination), verdict: d.verdict.rawValue, code: d.code,
+                            summary: masker.mask(d.summary), fix: d.fix.map(masker.mask))
+            }))
         case .human:
             for step in steps {
                 let d = step.diagnosis

@@ -130,30 +130,16 @@ struct Parent: ParsableCommand {
                     }
                     if keys.isEmpty { Terminal.stderr("stream-config: \(path) has no key or machine sections") }
                 case .json:
-                    let items = keys.map { entry in
-                        "{\"name\": \(jsonString(shown(entry.name))), \"role\": \(jsonString(role(entry.role))), \"enabled\": \(entry.enabled), \"allow_from\": \(jsonString(entry.allowFrom ?? "*")), \"line\": \(entry.line)}"
+                    struct Item: Encodable {
+                        var name: String, role: String, enabled: Bool, allow_from: String, line: Int
                     }
-                    Terminal.stdout("[" + items.joined(separator: ",\n ") + "]")
+                    Terminal.stdout(JSONOutput.string(keys.map {
+                        Item(name: shown($0.name), role: role($0.role), enabled: $0.enabled, allow_from: $0.allowFrom ?? "*", line: $0.line)
+                    }))
                 }
             }
         }
     }
-}
-
-func jsonString(_ text: String) -> String {
-    var out = "\""
-    for scalar in text.unicodeScalars {
-        switch scalar {
-        case "\"": out += "\\\""
-        case "\\": out += "\\\\"
-        case "\n": out += "\\n"
-        case "\r": out += "\\r"
-        case "\t": out += "\\t"
-        case _ where scalar.value < 0x20: out += "\\u" + String(repeating: "0", count: 4 - String(scalar.value, radix: 16).count) + String(scalar.value, radix: 16)
-        default: out.unicodeScalars.append(scalar)
-        }
-    }
-    return out + "\""
 }
 
 extension String {

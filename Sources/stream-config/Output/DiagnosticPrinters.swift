@@ -121,7 +121,12 @@ struct DiagnosticPrinter {
         return encode(Log(runs: [Run(tool: Tool(driver: Driver(name: "stream-config", informationUri: "https://github.com/netdata/netdata", rules: rules)), results: results)]))
     }
 
-    private func encode(_ value: some Encodable) -> String {
+    private func encode(_ value: some Encodable) -> String { JSONOutput.string(value) }
+}
+
+/// The one JSON encoding every command's `--format json` uses.
+enum JSONOutput {
+    static func string(_ value: some Encodable) -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         guard let data = try? encoder.encode(value) else { return "{}" }
