@@ -44,6 +44,7 @@ let package = Package(
             ]
         ),
         .executableTarget(name: "lint-bench", dependencies: ["StreamConfig"], path: "bench/LintBench"),
+        .executableTarget(name: "relay-bench", dependencies: ["StreamConfig"], path: "bench/RelayBench"),
         .testTarget(name: "StreamConfigTests", dependencies: ["StreamConfig"]),
         .testTarget(
             name: "StreamRelayTests",

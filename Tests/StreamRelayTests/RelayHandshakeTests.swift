@@ -158,6 +158,16 @@ let streamInfoRequest = "GET /api/v3/stream_info?machine_guid=b7227164-e842-11f1
         #expect(scan("Hit me baby, push them over with the version=4294967295") != .needMore, "ten digits: a u32 is complete")
     }
 
+    @Test func testPromptWithVersionAtTheEndOfARead() {
+        let prompt = { (text: String) in ParentAnswerScanner.isPromptWithVersion(Array(text.utf8)) }
+        #expect(prompt("Hit me baby, push them over with the version=5"))
+        #expect(prompt("Hit me baby, push them over with the version=16320"))
+        #expect(!prompt("Hit me baby, push them over with the version="), "no digit yet")
+        #expect(!prompt("Hit me baby, push them over with the version=5X"), "bytes after the digits: the scanner decides")
+        #expect(!prompt("Hit me baby"))
+        #expect(!prompt(StreamAnswer.notPermitted))
+    }
+
     @Test func testFixedSentences() {
         #expect(scan(StreamAnswer.promptV1) == .complete(ParentAnswer(bytes: Array(StreamAnswer.promptV1.utf8), kind: .prompt)))
         #expect(scan(StreamAnswer.notPermitted) == .complete(ParentAnswer(bytes: Array(StreamAnswer.notPermitted.utf8), kind: .refusal)))
@@ -180,5 +190,62 @@ extension String {
     func replacingFirst(_ target: String, with replacement: String) -> String {
         guard let range = firstRange(of: target) else { return self }
         return self[..<range.lowerBound] + replacement + self[range.upperBound...]
+    }
+}
+
+/// The upstream answer handler on an embedded channel: the quiet period is an hour, so any answer
+/// that completes did so without waiting for it.
+@Suite struct UpstreamAnswerHandlerTests {
+    func makeChannel() throws -> (EmbeddedChannel, UpstreamAnswerHandler) {
+        let channel = EmbeddedChannel()
+        let handler = UpstreamAnswerHandler(exchange: .stream(request: []), eventLoop: channel.eventLoop,
+                                            quietPeriod: .hours(1), deadline: .now() + .hours(2))
+        try channel.pipeline.syncOperations.addHandler(handler)
+        return (channel, handler)
+    }
+
+    func read(_ channel: EmbeddedChannel, _ text: String) throws {
+        try channel.writeInbound(channel.allocator.buffer(string: text))
+    }
+
+    @Test func testAPromptEndingAReadIsCompleteAtOnce() throws {
+        let (channel, handler) = try makeChannel()
+        var reply: UpstreamReply?
+        handler.reply.whenSuccess { reply = $0 }
+        try read(channel, "Hit me baby, push them over with the version=5")
+        guard case .answer(let answer) = reply else {
+            Issue.record("no answer without waiting for the quiet period")
+            return
+        }
+        #expect(answer.text == "Hit me baby, push them over with the version=5" && answer.isPrompt)
+        #expect(handler.takeLeftover() == nil)
+    }
+
+    @Test func testAPromptSplitBeforeItsDigitsWaitsForThem() throws {
+        let (channel, handler) = try makeChannel()
+        var reply: UpstreamReply?
+        handler.reply.whenSuccess { reply = $0 }
+        try read(channel, "Hit me baby, push them over with the version=")
+        #expect(reply == nil)
+        try read(channel, "16320")
+        guard case .answer(let answer) = reply else {
+            Issue.record("not complete after the digits")
+            return
+        }
+        #expect(answer.text == "Hit me baby, push them over with the version=16320")
+    }
+
+    @Test func testAnUnknownAnswerStillWaitsForTheQuietPeriod() throws {
+        let (channel, handler) = try makeChannel()
+        var reply: UpstreamReply?
+        handler.reply.whenSuccess { reply = $0 }
+        try read(channel, "HTTP/1.1 400 Bad Request\r\n")
+        #expect(reply == nil)
+        channel.embeddedEventLoop.advanceTime(by: .hours(1))
+        guard case .answer(let answer) = reply else {
+            Issue.record("not complete after the quiet period")
+            return
+        }
+        #expect(answer.responseCode == 400)
     }
 }

@@ -154,8 +154,10 @@ final class BlockingClient {
     @Test func testAnswerSplitAcrossWritesIsReassembled() throws {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         defer { try? group.syncShutdownGracefully() }
-        let parent = try FakeParent(group: group, script: [(.zero, "Hit me baby, push them over with the version=163"),
-                                                           (.milliseconds(10), "20")])
+        // Split before the digits: the relay waits for them. (Digits that end a read are taken as
+        // the whole version, as a child reading the parent directly would in its single recv.)
+        let parent = try FakeParent(group: group, script: [(.zero, "Hit me baby, push them over with the version="),
+                                                           (.milliseconds(10), "16320")])
         try withRelay(parent: parent) { port in
             let child = try BlockingClient(port: port)
             child.send(streamRequest())

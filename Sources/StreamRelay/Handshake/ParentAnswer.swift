@@ -59,6 +59,13 @@ public enum ParentAnswerScanner {
         case complete(ParentAnswer)
     }
 
+    /// The prompt and at least one version digit, with nothing after the digits: complete if no
+    /// more bytes are on the way (the end of a read cycle), since the digits have no terminator.
+    public static func isPromptWithVersion(_ bytes: [UInt8]) -> Bool {
+        guard bytes.count > promptPrefix.count, bytes.starts(with: promptPrefix) else { return false }
+        return bytes[promptPrefix.count...].allSatisfy { $0 >= 48 && $0 <= 57 }
+    }
+
     /// `final`: no more bytes will be waited for (EOF, a quiet period passed, or the cap).
     public static func scan(_ bytes: [UInt8], final: Bool) -> Result {
         if bytes.isEmpty { return .needMore }

@@ -25,7 +25,9 @@ struct UpstreamNoAnswer: Error, CustomStringConvertible {
 
 /// Collects the parent's reply on an upstream connection and completes `reply` with it.
 ///
-/// For `STREAM`, the reply is complete when `ParentAnswerScanner` says so, at the latest after
+/// For `STREAM`, the reply is complete when `ParentAnswerScanner` says so: a prompt whose version
+/// digits reach the end of a read cycle is complete at once (a Netdata child takes its answer from
+/// one `recv`, so it would have seen exactly these bytes); anything else at the latest after
 /// `quietPeriod` without new bytes; bytes after it are kept (`takeLeftover`) for the child, and
 /// reading stops until the splice takes over. A close before any answer, or an error, fails the
 /// promise: the connector then tries the next destination.
@@ -97,6 +99,13 @@ final class UpstreamAnswerHandler: ChannelInboundHandler, RemovableChannelHandle
                 complete(.httpResponse(received))
             }
         }
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        if !completed, case .stream = exchange, ParentAnswerScanner.isPromptWithVersion(received) {
+            scanAnswer(final: true)
+        }
+        context.fireChannelReadComplete()
     }
 
     func channelInactive(context: ChannelHandlerContext) {

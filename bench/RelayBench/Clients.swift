@@ -1,0 +1,209 @@
+// The benchmark's synthetic children: 1.37-style STREAM requests, then BEGIN/SET/END text.
+#if canImport(Glibc)
+import Glibc
+#endif
+import Dispatch
+import Foundation
+import StreamConfig
+import Synchronization
+
+enum Children {
+    static let childKey = "11111111-2222-4333-8444-555555555555"
+    static let promptPrefix = Array(StreamAnswer.promptPrefix.utf8)
+
+    /// A 1.37.1 child's request (protocol.md 1.2), with a distinct hostname and machine GUID.
+    static func request(index: Int, echo: Bool = false) -> [UInt8] {
+        let name = (echo ? "echo-" : "bench-") + String(index)
+        let guid = "00000000-0000-4000-8000-" + String(String(index, radix: 16).reversed()).padding(toLength: 12, withPad: "0", startingAt: 0)
+        let text = "STREAM key=\(childKey)&hostname=\(name)&registry_hostname=\(name)&machine_guid=\(guid)"
+            + "&update_every=1&os=linux&timezone=Etc/UTC&abbrev_timezone=UTC&utc_offset=0&hops=1&ml_capable=1"
+            + "&ml_enabled=0&mc_version=1&tags=&ver=5&NETDATA_PROTOCOL_VERSION=1.1 HTTP/1.1\r\n"
+            + "User-Agent: Netdata/v1.37.1\r\nAccept: */*\r\n\r\n"
+        return Array(text.utf8)
+    }
+
+    /// Connects, sends the request and reads the prompt. Returns the connected descriptor.
+    static func handshake(port: Int, index: Int, echo: Bool = false) throws -> Int32 {
+        let fd = try Socket.connect(port: port)
+        do {
+            guard Socket.writeAll(fd, request(index: index, echo: echo)) else { throw BenchError("write: \(errnoText())") }
+            let answer = try Socket.read(fd) { $0.count > promptPrefix.count || !promptPrefix.starts(with: $0) }
+            guard answer.starts(with: promptPrefix) else {
+                throw BenchError("not a prompt: \(String(decoding: answer, as: UTF8.self))")
+            }
+            return fd
+        } catch {
+            close(fd)
+            throw error
+        }
+    }
+
+    /// 1 MiB of chart updates as a 1.37 child sends them: BEGIN, ten SETs, END.
+    static func payload() -> [UInt8] {
+        var text = ""
+        var chart = 0
+        var value = 123_457
+        while text.utf8.count < 1 << 20 {
+            text += "BEGIN bench.chart\(chart) 1000000\n"
+            for dimension in 0..<10 {
+                value = (value &* 1_103_515_245 &+ 12345) & 0x7FFFFF
+                text += "SET d\(dimension) = \(value)\n"
+            }
+            text += "END\n"
+            chart = (chart + 1) % 1000
+        }
+        return Array(text.utf8)
+    }
+}
+
+/// Descriptors shared by worker threads.
+final class DescriptorBag: Sendable {
+    private let fds = Mutex<[Int32]>([])
+    private let failures = Mutex<[String]>([])
+
+    func add(_ fd: Int32) { fds.withLock { $0.append(fd) } }
+    func fail(_ text: String) { failures.withLock { $0.append(text) } }
+    var count: Int { fds.withLock { $0.count } }
+    var firstFailure: String? { failures.withLock { $0.first } }
+    var failureCount: Int { failures.withLock { $0.count } }
+
+    func closeAll() {
+        let all = fds.withLock { list -> [Int32] in
+            defer { list = [] }
+            return list
+        }
+        for fd in all { close(fd) }
+    }
+}
+
+enum Workload {
+    /// Opens `count` children (indices from `firstIndex`) with `workers` threads; each child
+    /// handshakes and sends one chart update, then stays open in `bag`.
+    static func openIdle(port: Int, count: Int, firstIndex: Int, workers: Int, bag: DescriptorBag) {
+        let update = Array("BEGIN bench.idle 1000000\nSET d0 = 1\nEND\n".utf8)
+        DispatchQueue.concurrentPerform(iterations: workers) { worker in
+            var index = firstIndex + worker
+            while index < firstIndex + count {
+                do {
+                    let fd = try Children.handshake(port: port, index: index)
+                    Socket.writeAll(fd, update)
+                    bag.add(fd)
+                } catch {
+                    bag.fail("child \(index): \(error)")
+                }
+                index += workers
+            }
+        }
+    }
+
+    /// `streams` children that send `payload` as fast as they can for `seconds`.
+    /// `measure` runs once every stream is past its handshake.
+    static func stream(port: Int, streams: Int, payload: [UInt8], measure: () -> Void) throws {
+        let stop = StopFlag()
+        let ready = DispatchSemaphore(value: 0)
+        let done = DispatchSemaphore(value: 0)
+        let bag = DescriptorBag()
+        let shared = Payload(payload)
+        for index in 0..<streams {
+            let worker = StreamWorker(port: port, index: 900_000 + index, payload: shared, bag: bag, ready: ready, done: done)
+            Thread.detachNewThread { worker.run(stopping: stop) }
+        }
+        for _ in 0..<streams { ready.wait() }
+        defer {
+            stop.flag.store(true, ordering: .relaxed)
+            for _ in 0..<streams { _ = done.wait(timeout: .now() + 30) }
+            bag.closeAll()
+        }
+        if let failure = bag.firstFailure { throw BenchError(failure) }
+        measure()
+    }
+
+    /// Connect, handshake, close, as fast as `workers` threads can for `seconds`.
+    static func handshakes(port: Int, workers: Int, seconds: Double) -> (count: Int, failures: Int, firstFailure: String?) {
+        let counter = Atomic<Int>(0)
+        let bag = DescriptorBag()
+        let deadline = monotonicNanoseconds() + UInt64(seconds * 1e9)
+        DispatchQueue.concurrentPerform(iterations: workers) { worker in
+            var index = 2_000_000 + worker * 100_000
+            while monotonicNanoseconds() < deadline {
+                do {
+                    let fd = try Children.handshake(port: port, index: index)
+                    close(fd)
+                    counter.add(1, ordering: .relaxed)
+                } catch {
+                    bag.fail("\(error)")
+                    if bag.failureCount > 100 { return }
+                }
+                index += 1
+            }
+        }
+        return (counter.load(ordering: .relaxed), bag.failureCount, bag.firstFailure)
+    }
+
+    /// Round trips of one small line through an echoing parent; nanoseconds per trip.
+    static func latency(port: Int, warmup: Int, samples: Int) throws -> [UInt64] {
+        let fd = try Children.handshake(port: port, index: 3_000_000, echo: true)
+        defer { close(fd) }
+        let line = Array("SET latency = 1234567890123\n".utf8)
+        var times: [UInt64] = []
+        times.reserveCapacity(samples)
+        for round in 0..<(warmup + samples) {
+            let start = monotonicNanoseconds()
+            guard Socket.writeAll(fd, line) else { throw BenchError("latency write: \(errnoText())") }
+            _ = try Socket.read(fd, limit: 1 << 16) { $0.count >= line.count }
+            if round >= warmup { times.append(monotonicNanoseconds() - start) }
+        }
+        return times
+    }
+}
+
+final class StopFlag: Sendable {
+    let flag = Atomic<Bool>(false)
+}
+
+/// An immutable buffer shared by the writer threads.
+final class Payload: @unchecked Sendable {
+    let pointer: UnsafeMutableRawBufferPointer
+    init(_ bytes: [UInt8]) {
+        pointer = .allocate(byteCount: bytes.count, alignment: 64)
+        pointer.copyMemory(from: UnsafeRawBufferPointer(start: bytes, count: bytes.count))
+    }
+}
+
+final class StreamWorker: Sendable {
+    let port: Int
+    let index: Int
+    let payload: Payload
+    let bag: DescriptorBag
+    let ready: DispatchSemaphore
+    let done: DispatchSemaphore
+
+    init(port: Int, index: Int, payload: Payload, bag: DescriptorBag, ready: DispatchSemaphore, done: DispatchSemaphore) {
+        self.port = port
+        self.index = index
+        self.payload = payload
+        self.bag = bag
+        self.ready = ready
+        self.done = done
+    }
+
+    func run(stopping stop: StopFlag) {
+        defer { done.signal() }
+        let fd: Int32
+        do {
+            fd = try Children.handshake(port: port, index: index)
+        } catch {
+            bag.fail("stream \(index): \(error)")
+            ready.signal()
+            return
+        }
+        bag.add(fd)
+        ready.signal()
+        let bytes = UnsafeRawBufferPointer(payload.pointer)
+        var timeout = timeval(tv_sec: 10, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        while !stop.flag.load(ordering: .relaxed) {
+            if !Socket.writeAll(fd, bytes) { return }
+        }
+    }
+}

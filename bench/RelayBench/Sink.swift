@@ -1,0 +1,142 @@
+// The benchmark's parent: answers every STREAM request with the 1.37 prompt, then discards what
+// follows (or echoes it, for children whose hostname starts with "echo"). It runs as its own
+// process (`relay-bench sink`) so its descriptors and CPU are not the harness's. Commands on
+// stdin, one per line: `stats` prints the counters; EOF ends the process.
+#if canImport(Glibc)
+import Glibc
+#endif
+import StreamConfig
+
+final class SinkConnection {
+    var request: [UInt8] = []
+    var streaming = false
+    var echo = false
+    var gotData = false
+}
+
+struct SinkCounters {
+    var bytes = 0
+    var handshakes = 0
+    var streaming = 0
+    var withData = 0
+}
+
+enum Sink {
+    static let prompt = Array((StreamAnswer.promptPrefix + "5").utf8)
+    static let headerEnd: [UInt8] = [13, 10, 13, 10]
+    static let echoHost = Array("hostname=echo".utf8)
+
+    static func run() throws -> Never {
+        _ = raiseDescriptorLimit()
+        let (listener, port) = try Socket.listen()
+        Socket.setNonBlocking(listener)
+        print("port=\(port)")
+        fflush(nil)
+
+        // poll(2): Glibc's Swift module has no epoll. Streams are few in the throughput runs;
+        // the idle runs have many descriptors but little traffic.
+        var descriptors = [pollfd(fd: listener, events: Int16(POLLIN), revents: 0), pollfd(fd: 0, events: Int16(POLLIN), revents: 0)]
+        var connections = [SinkConnection?](repeating: nil, count: 65536)
+        var counters = SinkCounters()
+        let capacity = 256 * 1024
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: capacity, alignment: 64)
+        var command: [UInt8] = []
+        var closed: [Int32] = []
+
+        func drop(_ fd: Int32) {
+            if let connection = connections[Int(fd)] {
+                if connection.streaming { counters.streaming -= 1 }
+                if connection.gotData { counters.withData -= 1 }
+            }
+            connections[Int(fd)] = nil
+            closed.append(fd)
+        }
+
+        while true {
+            let ready = poll(&descriptors, nfds_t(descriptors.count), -1)
+            if ready < 0 {
+                if errno == EINTR { continue }
+                throw BenchError("poll: \(errnoText())")
+            }
+            var accepted: [Int32] = []
+            for index in descriptors.indices where descriptors[index].revents != 0 {
+                let fd = descriptors[index].fd
+                if fd == listener {
+                    while true {
+                        let client = accept(listener, nil, nil)
+                        if client < 0 { break }
+                        Socket.setNonBlocking(client)
+                        Socket.setNoDelay(client)
+                        connections[Int(client)] = SinkConnection()
+                        accepted.append(client)
+                    }
+                    continue
+                }
+                if fd == 0 {
+                    let n = read(0, buffer.baseAddress, 4096)
+                    if n <= 0 { exit(0) }
+                    command += Array(UnsafeRawBufferPointer(rebasing: buffer[0..<n]))
+                    while let newline = command.firstIndex(of: 10) {
+                        let line = String(decoding: command[..<newline], as: UTF8.self)
+                        command.removeSubrange(...newline)
+                        if line == "stats" {
+                            print("bytes=\(counters.bytes) handshakes=\(counters.handshakes) streaming=\(counters.streaming) withdata=\(counters.withData)")
+                            fflush(nil)
+                        }
+                    }
+                    continue
+                }
+                guard let connection = connections[Int(fd)] else { continue }
+                let n = recv(fd, buffer.baseAddress, capacity, 0)
+                if n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR) {
+                    drop(fd)
+                    continue
+                }
+                if n < 0 { continue }
+                if connection.streaming {
+                    counters.bytes += n
+                    if !connection.gotData {
+                        connection.gotData = true
+                        counters.withData += 1
+                    }
+                    if connection.echo {
+                        _ = send(fd, buffer.baseAddress, n, Int32(MSG_NOSIGNAL))
+                    }
+                    continue
+                }
+                connection.request += Array(UnsafeRawBufferPointer(rebasing: buffer[0..<n]))
+                guard let end = find(headerEnd, in: connection.request) else {
+                    if connection.request.count > 16384 { drop(fd) }
+                    continue
+                }
+                connection.echo = find(echoHost, in: connection.request) != nil
+                connection.streaming = true
+                counters.handshakes += 1
+                counters.streaming += 1
+                let early = connection.request.count - (end + headerEnd.count)
+                connection.request = []
+                _ = prompt.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+                if early > 0 {
+                    counters.bytes += early
+                    connection.gotData = true
+                    counters.withData += 1
+                }
+            }
+            if !closed.isEmpty {
+                let gone = Set(closed)
+                descriptors.removeAll { gone.contains($0.fd) }
+                for fd in closed { close(fd) }
+                closed = []
+            }
+            descriptors += accepted.map { pollfd(fd: $0, events: Int16(POLLIN), revents: 0) }
+        }
+    }
+
+    static func find(_ needle: [UInt8], in haystack: [UInt8]) -> Int? {
+        guard haystack.count >= needle.count else { return nil }
+        for start in 0...(haystack.count - needle.count) where haystack[start] == needle[0] {
+            if haystack[start..<(start + needle.count)].elementsEqual(needle) { return start }
+        }
+        return nil
+    }
+}

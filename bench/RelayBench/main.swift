@@ -1,0 +1,256 @@
+// relay-bench: direct vs HAProxy (TCP mode) vs `stream-config relay`, side by side, on loopback.
+// Usage: relay-bench [--relay-bin PATH] [--targets direct,haproxy,relay] [--window SECONDS]
+//                    [--repeat N] [--idle 1000,5000,10000] [--markdown FILE]
+//        relay-bench sink          (internal: the parent the children end at)
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+struct Settings {
+    var relayBinary = ".build/release/stream-config"
+    var targets: [TargetKind] = TargetKind.allCases
+    var window = 4.0
+    var repeats = 3
+    var idleLevels = [1000, 5000, 10000]
+    var markdown: String?
+    var handshakeWorkers = 8
+    var handshakeSeconds = 3.0
+    var latencySamples = 5000
+
+    init(arguments: [String]) throws {
+        var rest = arguments[...]
+        func value(_ name: String) throws -> String {
+            guard let next = rest.popFirst() else { throw BenchError("\(name) needs a value") }
+            return next
+        }
+        while let argument = rest.popFirst() {
+            switch argument {
+            case "--relay-bin": relayBinary = try value(argument)
+            case "--targets":
+                targets = try value(argument).split(separator: ",").map {
+                    guard let kind = TargetKind(rawValue: String($0)) else { throw BenchError("unknown target \($0)") }
+                    return kind
+                }
+            case "--window": window = Double(try value(argument)) ?? window
+            case "--repeat": repeats = max(1, Int(try value(argument)) ?? repeats)
+            case "--idle": idleLevels = try value(argument).split(separator: ",").compactMap { Int($0) }.sorted()
+            case "--markdown": markdown = try value(argument)
+            case "--handshake-workers": handshakeWorkers = Int(try value(argument)) ?? handshakeWorkers
+            case "--latency-samples": latencySamples = Int(try value(argument)) ?? latencySamples
+            case "-h", "--help":
+                print("usage: relay-bench [--relay-bin PATH] [--targets direct,haproxy,relay] [--window S] [--repeat N] [--idle 1000,5000,10000] [--markdown FILE]")
+                exit(0)
+            default: throw BenchError("unknown argument \(argument)")
+            }
+        }
+    }
+}
+
+struct TargetResult {
+    var kind: TargetKind
+    /// GB/s per run, by stream count.
+    var throughput: [Int: [Double]] = [:]
+    /// Target CPU seconds per GB forwarded, by stream count (all runs together).
+    var cpuPerGB: [Int: Double] = [:]
+    var baselineRSSKiB: Int?
+    /// (children asked for, children open, RSS KiB)
+    var idle: [(asked: Int, open: Int, rssKiB: Int)] = []
+    var handshakesPerSecond: Double?
+    var handshakeFailures = 0
+    var latencyMicros: (p50: Double, p99: Double)?
+}
+
+func log(_ text: String) {
+    FileHandle.standardError.write(Data("relay-bench: \(text)\n".utf8))
+}
+
+func median(_ values: [Double]) -> Double {
+    let sorted = values.sorted()
+    return sorted.isEmpty ? .nan : sorted[sorted.count / 2]
+}
+
+func percentile(_ sorted: [UInt64], _ p: Double) -> Double {
+    Double(sorted[min(sorted.count - 1, Int(Double(sorted.count) * p))]) / 1000
+}
+
+/// Polls `condition` every 20 ms until it holds or `seconds` pass.
+func waitFor(_ what: String, seconds: Double, _ condition: () throws -> Bool) throws {
+    let deadline = Date().addingTimeInterval(seconds)
+    while try !condition() {
+        guard Date() < deadline else { throw BenchError("timed out after \(Int(seconds)) s waiting for \(what)") }
+        usleep(20_000)
+    }
+}
+
+func run(_ target: Target, sink: SinkProcess, settings: Settings, payload: [UInt8]) throws -> TargetResult {
+    var result = TargetResult(kind: target.kind)
+    try waitFor("the sink to drop earlier connections", seconds: 60) { try sink.stats().streaming == 0 }
+
+    // 1. Idle children: RSS of the middle process before and after.
+    if let pid = target.pid {
+        usleep(300_000)
+        result.baselineRSSKiB = try ProcessSample(pid: pid).rssKiB
+        let bag = DescriptorBag()
+        defer { bag.closeAll() }
+        var opened = 0
+        for level in settings.idleLevels {
+            Workload.openIdle(port: target.port, count: level - opened, firstIndex: opened, workers: 8, bag: bag)
+            opened = level
+            if let failure = bag.firstFailure {
+                log("\(target.kind): \(bag.failureCount) of \(level) idle children failed; first: \(failure)")
+            }
+            let open = bag.count
+            try waitFor("\(open) idle children at the sink", seconds: 120) { try sink.stats().withData >= open }
+            usleep(500_000)
+            result.idle.append((level, open, try ProcessSample(pid: pid).rssKiB))
+            log("\(target.kind): \(open) idle children, RSS \(result.idle.last!.rssKiB) KiB")
+            if bag.failureCount > 0 { break }
+        }
+        bag.closeAll()
+        try waitFor("the idle children to close", seconds: 60) { try sink.stats().streaming == 0 }
+    }
+
+    // 2. Throughput and CPU per GB.
+    for streams in [1, 8] {
+        var totalCPU = 0.0
+        var totalBytes = 0
+        for _ in 0..<settings.repeats {
+            var bytes = 0
+            var seconds = 0.0
+            var cpu = 0.0
+            try Workload.stream(port: target.port, streams: streams, payload: payload) {
+                usleep(500_000)
+                guard let before = try? sink.stats() else { return }
+                let cpuBefore = target.pid.flatMap { try? ProcessSample(pid: $0).cpuSeconds } ?? 0
+                let start = monotonicNanoseconds()
+                usleep(UInt32(settings.window * 1_000_000))
+                guard let after = try? sink.stats() else { return }
+                let cpuAfter = target.pid.flatMap { try? ProcessSample(pid: $0).cpuSeconds } ?? 0
+                seconds = Double(monotonicNanoseconds() - start) / 1e9
+                bytes = after.bytes - before.bytes
+                cpu = cpuAfter - cpuBefore
+            }
+            guard seconds > 0 else { throw BenchError("\(target.kind): the sink stopped answering") }
+            result.throughput[streams, default: []].append(Double(bytes) / seconds / 1e9)
+            totalCPU += cpu
+            totalBytes += bytes
+            log("\(target.kind): \(streams) stream(s): \(String(format: "%.2f", Double(bytes) / seconds / 1e9)) GB/s")
+            try waitFor("the streams to close", seconds: 60) { try sink.stats().streaming == 0 }
+        }
+        if target.pid != nil { result.cpuPerGB[streams] = totalCPU / (Double(totalBytes) / 1e9) }
+    }
+
+    // 3. Added latency of one small line (round trip through an echoing parent).
+    var samples = try Workload.latency(port: target.port, warmup: 500, samples: settings.latencySamples)
+    samples.sort()
+    result.latencyMicros = (percentile(samples, 0.50), percentile(samples, 0.99))
+
+    // 4. Handshakes per second.
+    try waitFor("the sink to drop earlier connections", seconds: 60) { try sink.stats().streaming == 0 }
+    let handshakes = Workload.handshakes(port: target.port, workers: settings.handshakeWorkers, seconds: settings.handshakeSeconds)
+    result.handshakesPerSecond = Double(handshakes.count) / settings.handshakeSeconds
+    result.handshakeFailures = handshakes.failures
+    if let failure = handshakes.firstFailure { log("\(target.kind): \(handshakes.failures) handshake failures; first: \(failure)") }
+    return result
+}
+
+// MARK: Report
+
+func table(_ results: [TargetResult], settings: Settings) -> [[String]] {
+    let direct = results.first { $0.kind == .direct }
+    func cell(_ kind: TargetKind, _ body: (TargetResult) -> String?) -> [String] {
+        results.map { body($0) ?? "–" }
+    }
+    var rows: [[String]] = [["measurement"] + results.map { $0.kind.rawValue }]
+    for streams in [1, 8] {
+        rows.append(["throughput, \(streams) stream\(streams == 1 ? "" : "s") (GB/s, median of \(settings.repeats))"]
+                    + results.map { $0.throughput[streams].map { String(format: "%.2f", median($0)) } ?? "–" })
+    }
+    for streams in [1, 8] {
+        rows.append(["CPU s per GB forwarded, \(streams) stream\(streams == 1 ? "" : "s")"]
+                    + results.map { $0.cpuPerGB[streams].map { String(format: "%.3f", $0) } ?? "–" })
+    }
+    rows.append(["RSS at start (MiB)"] + results.map { $0.baselineRSSKiB.map { String(format: "%.1f", Double($0) / 1024) } ?? "–" })
+    for (index, level) in settings.idleLevels.enumerated() {
+        rows.append(["RSS per idle child at \(level) (KiB)"] + results.map { result in
+            guard index < result.idle.count, let base = result.baselineRSSKiB else { return "–" }
+            let entry = result.idle[index]
+            let perChild = String(format: "%.1f", Double(entry.rssKiB - base) / Double(entry.open))
+            return entry.open == entry.asked ? perChild : "\(perChild) (\(entry.open) open)"
+        })
+    }
+    rows.append(["RSS at the largest idle level (MiB)"] + results.map { $0.idle.last.map { String(format: "%.1f", Double($0.rssKiB) / 1024) } ?? "–" })
+    rows.append(["handshakes per second (\(settings.handshakeWorkers) clients)"] + results.map { result in
+        result.handshakesPerSecond.map { String(format: "%.0f", $0) + (result.handshakeFailures > 0 ? " (\(result.handshakeFailures) failed)" : "") } ?? "–"
+    })
+    rows.append(["round trip p50 / p99 (µs)"] + results.map { r in r.latencyMicros.map { String(format: "%.1f / %.1f", $0.p50, $0.p99) } ?? "–" })
+    rows.append(["added latency p50 / p99 (µs)"] + results.map { result in
+        guard result.kind != .direct, let mine = result.latencyMicros, let base = direct?.latencyMicros else { return "–" }
+        return String(format: "%.1f / %.1f", mine.p50 - base.p50, mine.p99 - base.p99)
+    })
+    return rows
+}
+
+func render(_ rows: [[String]]) -> String {
+    let widths = (0..<rows[0].count).map { column in rows.map { $0[column].count }.max() ?? 0 }
+    return rows.map { row in
+        row.enumerated().map { index, text in
+            index == 0 ? text.padding(toLength: widths[0], withPad: " ", startingAt: 0)
+                : String(repeating: " ", count: widths[index] - text.count) + text
+        }.joined(separator: "  ")
+    }.joined(separator: "\n")
+}
+
+func markdown(_ rows: [[String]]) -> String {
+    var lines = ["| " + rows[0].joined(separator: " | ") + " |", "|" + String(repeating: "---|", count: rows[0].count)]
+    lines += rows.dropFirst().map { "| " + $0.joined(separator: " | ") + " |" }
+    return lines.joined(separator: "\n")
+}
+
+// MARK: Main
+
+do {
+    let arguments = Array(CommandLine.arguments.dropFirst())
+    if arguments.first == "sink" { try Sink.run() }
+    let settings = try Settings(arguments: arguments)
+    let limit = raiseDescriptorLimit()
+    // Each proxied child costs the middle process two descriptors; keep a margin for its own.
+    let proxyCap = (limit - 64) / 2
+    var settingsInForce = settings
+    settingsInForce.idleLevels = settings.idleLevels.map { min($0, proxyCap) }
+    if settingsInForce.idleLevels != settings.idleLevels {
+        log("descriptor limit \(limit): idle levels capped at \(proxyCap) children (two descriptors each in the middle process)")
+    }
+    let executable = try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")
+    let sink = try SinkProcess(executable: executable)
+    defer { sink.stop() }
+    let work = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("relay-bench-\(getpid())")
+    try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
+    let payload = Children.payload()
+    var results: [TargetResult] = []
+    for kind in settingsInForce.targets {
+        log("\(kind): starting")
+        let target = try Target.start(kind, sinkPort: sink.port, relayBinary: settingsInForce.relayBinary,
+                                      maxConnections: proxyCap + 16, work: work)
+        defer { target.stop() }
+        do {
+            results.append(try run(target, sink: sink, settings: settingsInForce, payload: payload))
+        } catch {
+            log("\(kind) failed: \(error)")
+            if target.process != nil {
+                log("log tail:\n" + Target.tail(work.appendingPathComponent(kind == .relay ? "relay.log" : "haproxy.log")))
+            }
+            throw error
+        }
+    }
+    let rows = table(results, settings: settingsInForce)
+    print(render(rows))
+    if let path = settingsInForce.markdown {
+        try (markdown(rows) + "\n").write(toFile: path, atomically: true, encoding: .utf8)
+    }
+    try? FileManager.default.removeItem(at: work)
+} catch {
+    log("\(error)")
+    exit(1)
+}
