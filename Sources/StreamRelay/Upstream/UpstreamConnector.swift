@@ -141,6 +141,10 @@ final class UpstreamConnector {
             .channelInitializer { channel in
                 do {
                     let sync = channel.pipeline.syncOperations
+                    if destination.transport == .tcp {
+                        // Small writes (a child's single update) go out at once, as on the child's side.
+                        try channel.syncOptions?.setOption(ChannelOptions.socketOption(.tcp_nodelay), value: 1)
+                    }
                     if let tls {
                         try sync.addHandler(try NIOSSLClientHandler(context: tls.context, serverHostname: tls.serverName))
                     }
@@ -161,8 +165,13 @@ final class UpstreamConnector {
                 return failed(destination, "cannot resolve port '\(destination.port ?? "")'")
             }
             guard !destination.host.isEmpty else { return failed(destination, "the destination does not specify a host") }
-            let host = destination.interface.map { "\(destination.host)%\($0)" } ?? destination.host
-            connected = bootstrap.connect(host: host, port: port)
+            if destination.interface == nil, let address = try? SocketAddress(ipAddress: destination.host, port: port) {
+                // An address literal needs no resolver (getaddrinfo costs more than the connect).
+                connected = bootstrap.connect(to: address)
+            } else {
+                let host = destination.interface.map { "\(destination.host)%\($0)" } ?? destination.host
+                connected = bootstrap.connect(host: host, port: port)
+            }
         }
 
         let loopBound = NIOLoopBound(self, eventLoop: eventLoop)
