@@ -159,6 +159,75 @@ extension EmbeddedChannel {
         #expect(try child.writes().joined() == "NODE_ID x\nREPLAY_CHART \"a\"\nREPLAY_CHART \"b\"\n")
     }
 
+    /// Counts the reads the splice asks of the child's channel.
+    final class ReadCounter: ChannelOutboundHandler {
+        typealias OutboundIn = Any
+        var reads = 0
+        func read(context: ChannelHandlerContext) {
+            reads += 1
+            context.read()
+        }
+    }
+
+    func splicedCounting(coalesce: TimeAmount) throws -> (EmbeddedEventLoop, EmbeddedChannel, EmbeddedChannel, ReadCounter) {
+        let loop = EmbeddedEventLoop()
+        let child = EmbeddedChannel(loop: loop)
+        let parent = EmbeddedChannel(loop: loop)
+        try child.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 1)).wait()
+        try parent.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 2)).wait()
+        let counter = ReadCounter()
+        let (childHalf, parentHalf) = SpliceHandler.pair(parentLeftover: nil, coalesce: coalesce, metrics: RelayMetrics())
+        try child.pipeline.syncOperations.addHandler(counter)
+        try child.pipeline.syncOperations.addHandler(childHalf)
+        try parent.pipeline.syncOperations.addHandler(parentHalf)
+        return (loop, child, parent, counter)
+    }
+
+    @Test func testSmallReadsWaitForTheCoalescingInterval() throws {
+        let (loop, child, parent, counter) = try splicedCounting(coalesce: .milliseconds(5))
+        child.read()
+        #expect(counter.reads == 1, "the first read is never delayed")
+        try child.writeInbound(ByteBuffer(string: "BEGIN a\nSET x = 1\nEND\n"))
+        #expect(try parent.writes() == ["BEGIN a\nSET x = 1\nEND\n"], "what was read is forwarded at once")
+        child.read()
+        #expect(counter.reads == 1, "after a small cycle the next read waits")
+        loop.advanceTime(by: .milliseconds(4))
+        #expect(counter.reads == 1)
+        loop.advanceTime(by: .milliseconds(1))
+        #expect(counter.reads == 2, "and is issued when the interval has passed")
+    }
+
+    @Test func testLargeReadsAndZeroIntervalAreNotDelayed() throws {
+        let (_, child, _, counter) = try splicedCounting(coalesce: .milliseconds(5))
+        child.read()
+        try child.writeInbound(ByteBuffer(repeating: 65, count: SpliceHandler.smallCycleBytes))
+        child.read()
+        #expect(counter.reads == 2, "a large cycle means bulk traffic: read again at once")
+
+        let (_, eager, _, eagerCounter) = try splicedCounting(coalesce: .zero)
+        eager.read()
+        try eager.writeInbound(ByteBuffer(string: "END\n"))
+        eager.read()
+        #expect(eagerCounter.reads == 2, "--coalesce-ms 0 reads at once")
+    }
+
+    @Test func testADelayedReadIsCancelledWhenTheChildGoes() throws {
+        let (loop, child, _, counter) = try splicedCounting(coalesce: .milliseconds(5))
+        child.read()
+        try child.writeInbound(ByteBuffer(string: "END\n"))
+        child.read()
+        try child.close().wait()
+        loop.advanceTime(by: .milliseconds(10))
+        #expect(counter.reads == 1)
+    }
+
+    @Test func testTLSContextOnlyWhenADestinationUsesTLS() throws {
+        let plain = try RelayConfiguration.load(bytes: Array("[stream]\n    enabled = yes\n    destination = 127.0.0.1:19999\n    api key = 22222222-3333-4444-8555-666666666666\n".utf8), file: "relay.conf")
+        #expect(plain.upstreamTLS == nil)
+        let tls = try RelayConfiguration.load(bytes: Array("[stream]\n    enabled = yes\n    destination = 127.0.0.1:19999:SSL\n    api key = 22222222-3333-4444-8555-666666666666\n".utf8), file: "relay.conf")
+        #expect(tls.upstreamTLS != nil)
+    }
+
     @Test func testCloseOnOneSideClosesTheOther() throws {
         let (child, parent) = try spliced()
         try parent.close().wait()

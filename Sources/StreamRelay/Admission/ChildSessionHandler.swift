@@ -255,8 +255,11 @@ final class ChildSessionHandler: ChannelInboundHandler, RemovableChannelHandler 
                 return
             }
             do {
-                let (childHalf, parentHalf) = SpliceHandler.pair(parentLeftover: answerHandler.takeLeftover(), metrics: relay.metrics)
+                let (childHalf, parentHalf) = SpliceHandler.pair(parentLeftover: answerHandler.takeLeftover(),
+                                                                  coalesce: relay.limits.readCoalescing, metrics: relay.metrics)
                 _ = upstream.pipeline.syncOperations.removeHandler(answerHandler)
+                try SpliceHandler.tune(child)
+                try SpliceHandler.tune(upstream)
                 try upstream.pipeline.syncOperations.addHandler(parentHalf)
                 try child.pipeline.syncOperations.addHandler(IdleStateHandler(allTimeout: relay.limits.idleTimeout))
                 try child.pipeline.syncOperations.addHandler(childHalf)

@@ -32,7 +32,25 @@ public struct RelayConfiguration: Sendable {
         self.ini = Ini(document)
         self.report = report
         self.tlsSettings = ProxyTLSSettings(ini: ini)
-        (self.upstreamTLS, self.tlsWarning) = Self.makeClientContext(tlsSettings)
+        // A TLS context holds the parsed system CA bundle (about a megabyte): build it only when
+        // some destination can use TLS (`:SSL` appears in no value otherwise).
+        if Self.mentionsTLS(ini) {
+            (self.upstreamTLS, self.tlsWarning) = Self.makeClientContext(tlsSettings)
+        } else {
+            (self.upstreamTLS, self.tlsWarning) = (nil, nil)
+        }
+    }
+
+    /// Whether any option value contains `:SSL`, the only way a destination asks for TLS.
+    static func mentionsTLS(_ ini: Ini) -> Bool {
+        let marker = Array(":SSL".utf8)
+        return ini.sections.contains { section in
+            section.options.contains { option in
+                let value = option.valueBytes
+                guard value.count >= marker.count else { return false }
+                return (0...(value.count - marker.count)).contains { value[$0..<($0 + marker.count)].elementsEqual(marker) }
+            }
+        }
     }
 
     /// Netdata's rules (spec 4, stream-conf 2.1): verification on unless `ssl skip certificate

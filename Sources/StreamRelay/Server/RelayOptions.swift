@@ -27,6 +27,10 @@ public struct RelayLimits: Sendable, Equatable {
     /// Per-destination back-off after a failure: `base * 2^(failures-1)`, at most `max`.
     public var backoffBase: TimeAmount = .milliseconds(500)
     public var backoffMax: TimeAmount = .seconds(15)
+    /// After a read cycle that moved little from a child, the next read of that child waits this
+    /// long, so thousands of small sends a second are forwarded in a few large writes
+    /// (`SpliceHandler`). Adds at most this much latency to child→parent bytes; zero disables.
+    public var readCoalescing: TimeAmount = .milliseconds(5)
     /// Connections over this are closed at once.
     public var maxConnections = 4096
     /// On SIGTERM/SIGINT, open connections get this long to finish before they are closed.

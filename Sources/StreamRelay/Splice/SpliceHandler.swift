@@ -8,6 +8,10 @@ import NIOCore
 /// - Half-close: EOF from one side becomes `close(mode: .output)` on the other; a channel is
 ///   closed once both of its directions are done.
 /// - Errors and closes: either side going away closes the other.
+/// - Coalescing (child side): a Netdata child sends each chart update on its own, thousands of
+///   small sends a second. After a read cycle that moved less than `smallCycleBytes`, the next
+///   read waits until `coalesce` has passed since that cycle, so one cycle moves many updates
+///   (one read, one write) instead of one each. Bulk traffic (large cycles) is read at once.
 /// - The parent side starts "held": it reads nothing until the child has sent its first byte
 ///   after the parent's answer, so nothing from the parent can reach the child in the same
 ///   `recv` as the answer (protocol.md 1.5). Bytes the parent sent with its answer are
@@ -35,17 +39,43 @@ final class SpliceHandler: ChannelDuplexHandler, RemovableChannelHandler {
     /// Parent bytes kept while held, at most.
     static let maxHeldBytes = 64 * 1024
 
-    private init(side: Side, held: Bool, heldForPartner: ByteBuffer?, metrics: RelayMetrics) {
+    /// Reads grow with the traffic up to this size (NIO's adaptive allocator; 64 KiB by
+    /// default), so a busy stream is moved in few, large reads. A read's buffer is released
+    /// once written, so an idle connection holds none.
+    static let maximumReadBytes = 256 * 1024
+    /// A side stops reading while its partner has more than `high` bytes queued, and resumes
+    /// below `low`: at most about one read plus `high` is buffered per direction.
+    static let writeWatermarks = ChannelOptions.Types.WriteBufferWaterMark(low: 128 * 1024, high: 256 * 1024)
+
+    /// Options of both channels once the handshake is over.
+    static func tune(_ channel: Channel) throws {
+        guard let options = channel.syncOptions else { return }
+        try options.setOption(ChannelOptions.recvAllocator,
+                              value: AdaptiveRecvByteBufferAllocator(minimum: 64, initial: 2048, maximum: maximumReadBytes))
+        try options.setOption(ChannelOptions.writeBufferWaterMark, value: writeWatermarks)
+    }
+
+    /// Reads at most once per this interval after a small cycle (`.zero`: never wait).
+    private let coalesce: TimeAmount
+    /// A read cycle that moved fewer bytes than this is "small".
+    static let smallCycleBytes = 64 * 1024
+    private var cycleBytes = 0
+    private var lastSmallCycle: NIODeadline?
+    private var delayedRead: Scheduled<Void>?
+
+    private init(side: Side, held: Bool, heldForPartner: ByteBuffer?, coalesce: TimeAmount, metrics: RelayMetrics) {
         self.side = side
+        self.coalesce = coalesce
         self.metrics = metrics
         self.held = held
         self.heldForPartner = heldForPartner
     }
 
     /// The two halves, wired to each other. `parentLeftover`: bytes that followed the answer.
-    static func pair(parentLeftover: ByteBuffer?, metrics: RelayMetrics) -> (child: SpliceHandler, parent: SpliceHandler) {
-        let child = SpliceHandler(side: .child, held: false, heldForPartner: nil, metrics: metrics)
-        let parent = SpliceHandler(side: .parent, held: true, heldForPartner: parentLeftover, metrics: metrics)
+    /// `coalesce`: how long the child side waits between small read cycles (`.zero`: never).
+    static func pair(parentLeftover: ByteBuffer?, coalesce: TimeAmount = .zero, metrics: RelayMetrics) -> (child: SpliceHandler, parent: SpliceHandler) {
+        let child = SpliceHandler(side: .child, held: false, heldForPartner: nil, coalesce: coalesce, metrics: metrics)
+        let parent = SpliceHandler(side: .parent, held: true, heldForPartner: parentLeftover, coalesce: .zero, metrics: metrics)
         child.partner = parent
         parent.partner = child
         return (child, parent)
@@ -56,6 +86,8 @@ final class SpliceHandler: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
+        delayedRead?.cancel()
+        delayedRead = nil
         self.context = nil
         self.partner = nil
     }
@@ -136,12 +168,18 @@ final class SpliceHandler: ChannelDuplexHandler, RemovableChannelHandler {
             }
             return
         }
-        count(unwrapInboundIn(data).readableBytes)
+        let bytes = unwrapInboundIn(data).readableBytes
+        count(bytes)
+        cycleBytes += bytes
         partner?.partnerWrite(data)
         if side == .child { partner?.release() }
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {
+        if coalesce > .zero {
+            lastSmallCycle = cycleBytes < Self.smallCycleBytes ? context.eventLoop.now : nil
+            cycleBytes = 0
+        }
         partner?.partnerFlush()
         context.fireChannelReadComplete()
     }
@@ -178,10 +216,25 @@ final class SpliceHandler: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     func read(context: ChannelHandlerContext) {
-        if !held, partner?.partnerIsWritable ?? false {
-            context.read()
-        } else {
+        guard !held, partner?.partnerIsWritable ?? false else {
             pendingRead = true
+            return
+        }
+        guard let lastSmallCycle, delayedRead == nil else {
+            if delayedRead == nil { context.read() }
+            return
+        }
+        let due = lastSmallCycle + coalesce
+        if due <= context.eventLoop.now {
+            context.read()
+            return
+        }
+        let loopBound = NIOLoopBound(self, eventLoop: context.eventLoop)
+        delayedRead = context.eventLoop.scheduleTask(deadline: due) {
+            let handler = loopBound.value
+            handler.delayedRead = nil
+            handler.lastSmallCycle = nil
+            if let context = handler.context { handler.read(context: context) }
         }
     }
 }

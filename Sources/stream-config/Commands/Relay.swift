@@ -66,6 +66,9 @@ struct Relay: ParsableCommand {
     @Option(help: "Most connections open at once.")
     var maxConnections: Int = 4096
 
+    @Option(help: ArgumentHelp("Milliseconds a child's next read waits after a small one, so many small sends are forwarded together (0: forward each at once).", valueName: "ms"))
+    var coalesceMs: Double = 5
+
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel: String = "info"
 
@@ -81,6 +84,7 @@ struct Relay: ParsableCommand {
             throw ValidationError("--\(name)-timeout must be a positive number of seconds")
         }
         if maxConnections < 1 { throw ValidationError("--max-connections must be at least 1") }
+        if !(coalesceMs >= 0 && coalesceMs <= 1000) { throw ValidationError("--coalesce-ms must be between 0 and 1000") }
     }
 
     func run() throws {
@@ -138,6 +142,7 @@ struct Relay: ParsableCommand {
         limits.idleTimeout = Self.amount(idleTimeout)
         limits.drainTimeout = Self.amount(drainTimeout)
         limits.maxConnections = maxConnections
+        limits.readCoalescing = .nanoseconds(Int64(coalesceMs * 1_000_000))
         return limits
     }
 
