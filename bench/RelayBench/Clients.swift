@@ -140,6 +140,23 @@ enum Workload {
         return (counter.load(ordering: .relaxed), bag.failureCount, bag.firstFailure)
     }
 
+    /// One child sending like a busy Netdata child: `sendsPerSecond` separate small sends
+    /// (one chart update each), in bursts every millisecond. Runs `measure` meanwhile.
+    static func paced(port: Int, sendsPerSecond: Int, measure: () -> Void) throws {
+        let fd = try Children.handshake(port: port, index: 4_000_000)
+        let stop = StopFlag()
+        let done = DispatchSemaphore(value: 0)
+        let sender = PacedSender(fd: fd, perMillisecond: max(1, sendsPerSecond / 1000))
+        Thread.detachNewThread {
+            sender.run(stopping: stop)
+            done.signal()
+        }
+        measure()
+        stop.flag.store(true, ordering: .relaxed)
+        done.wait()
+        close(fd)
+    }
+
     /// Round trips of one small line through an echoing parent; nanoseconds per trip.
     static func latency(port: Int, warmup: Int, samples: Int) throws -> [UInt64] {
         let fd = try Children.handshake(port: port, index: 3_000_000, echo: true)
@@ -154,6 +171,35 @@ enum Workload {
             if round >= warmup { times.append(monotonicNanoseconds() - start) }
         }
         return times
+    }
+}
+
+final class PacedSender: Sendable {
+    let fd: Int32
+    let perMillisecond: Int
+
+    init(fd: Int32, perMillisecond: Int) {
+        self.fd = fd
+        self.perMillisecond = perMillisecond
+    }
+
+    func run(stopping stop: StopFlag) {
+        let updates = (0..<64).map { Array("BEGIN bench.paced\($0) 1000000\nSET d0 = \(100_000 + $0 * 7919)\nSET d1 = \($0 * 31)\nEND\n".utf8) }
+        var next = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &next)
+        var counter = 0
+        while !stop.flag.load(ordering: .relaxed) {
+            for _ in 0..<perMillisecond {
+                if !Socket.writeAll(fd, updates[counter & 63]) { return }
+                counter += 1
+            }
+            next.tv_nsec += 1_000_000
+            if next.tv_nsec >= 1_000_000_000 {
+                next.tv_nsec -= 1_000_000_000
+                next.tv_sec += 1
+            }
+            clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &next, nil)
+        }
     }
 }
 

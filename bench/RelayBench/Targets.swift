@@ -63,6 +63,8 @@ final class SinkProcess {
 
 enum TargetKind: String, CaseIterable {
     case direct, haproxy, relay
+    /// The relay with `--coalesce-ms 0`: every read forwarded at once.
+    case relayEager = "relay-eager"
 }
 
 /// A running target: its port and, for the proxies, its process.
@@ -108,7 +110,7 @@ final class Target {
             let process = try launch("/usr/sbin/haproxy", ["-db", "-f", config.path], log: work.appendingPathComponent("haproxy.log"))
             try waitForListener(port: port, process: process, log: work.appendingPathComponent("haproxy.log"))
             return Target(kind: kind, port: port, process: process, workDirectory: work)
-        case .relay:
+        case .relay, .relayEager:
             let port = try freePort()
             let config = work.appendingPathComponent("relay-stream.conf")
             try """
@@ -124,7 +126,8 @@ final class Target {
             """.write(to: config, atomically: true, encoding: .utf8)
             let log = work.appendingPathComponent("relay.log")
             let process = try launch(relayBinary, ["relay", "--config", config.path, "--listen", "127.0.0.1:\(port)",
-                                                   "--max-connections", String(maxConnections)],
+                                                   "--max-connections", String(maxConnections)]
+                                                  + (kind == .relayEager ? ["--coalesce-ms", "0"] : []),
                                      log: log, environment: ["STREAM_CONFIG_LOG": "stderr"])
             try waitForListener(port: port, process: process, log: log)
             return Target(kind: kind, port: port, process: process, workDirectory: work)

@@ -16,7 +16,11 @@ struct Settings {
     var markdown: String?
     var handshakeWorkers = 8
     var handshakeSeconds = 3.0
+    /// Seconds before the handshake phase (to attach a profiler).
+    var handshakeDelay = 0.0
     var latencySamples = 5000
+    var phases: Set<String> = ["idle", "throughput", "paced", "latency", "handshakes"]
+    var pacedSends = 10_000
 
     init(arguments: [String]) throws {
         var rest = arguments[...]
@@ -38,8 +42,12 @@ struct Settings {
             case "--markdown": markdown = try value(argument)
             case "--handshake-workers": handshakeWorkers = Int(try value(argument)) ?? handshakeWorkers
             case "--latency-samples": latencySamples = Int(try value(argument)) ?? latencySamples
+            case "--handshake-delay": handshakeDelay = Double(try value(argument)) ?? 0
+            case "--handshake-seconds": handshakeSeconds = Double(try value(argument)) ?? handshakeSeconds
+            case "--paced-sends": pacedSends = Int(try value(argument)) ?? pacedSends
+            case "--only": phases = Set(try value(argument).split(separator: ",").map(String.init))
             case "-h", "--help":
-                print("usage: relay-bench [--relay-bin PATH] [--targets direct,haproxy,relay] [--window S] [--repeat N] [--idle 1000,5000,10000] [--markdown FILE]")
+                print("usage: relay-bench [--relay-bin PATH] [--targets direct,haproxy,relay] [--window S] [--repeat N] [--idle 1000,5000,10000] [--only idle,throughput,latency,handshakes] [--markdown FILE]")
                 exit(0)
             default: throw BenchError("unknown argument \(argument)")
             }
@@ -59,6 +67,9 @@ struct TargetResult {
     var handshakesPerSecond: Double?
     var handshakeFailures = 0
     var latencyMicros: (p50: Double, p99: Double)?
+    /// Middle process CPU % (of one core) and bytes/s at the sink, paced small sends.
+    var pacedCPUPercent: Double?
+    var pacedBytesPerSecond: Double?
 }
 
 func log(_ text: String) {
@@ -88,7 +99,7 @@ func run(_ target: Target, sink: SinkProcess, settings: Settings, payload: [UInt
     try waitFor("the sink to drop earlier connections", seconds: 60) { try sink.stats().streaming == 0 }
 
     // 1. Idle children: RSS of the middle process before and after.
-    if let pid = target.pid {
+    if let pid = target.pid, settings.phases.contains("idle") {
         usleep(300_000)
         result.baselineRSSKiB = try ProcessSample(pid: pid).rssKiB
         let bag = DescriptorBag()
@@ -112,7 +123,7 @@ func run(_ target: Target, sink: SinkProcess, settings: Settings, payload: [UInt
     }
 
     // 2. Throughput and CPU per GB.
-    for streams in [1, 8] {
+    for streams in [1, 8] where settings.phases.contains("throughput") {
         var totalCPU = 0.0
         var totalBytes = 0
         for _ in 0..<settings.repeats {
@@ -141,13 +152,38 @@ func run(_ target: Target, sink: SinkProcess, settings: Settings, payload: [UInt
         if target.pid != nil { result.cpuPerGB[streams] = totalCPU / (Double(totalBytes) / 1e9) }
     }
 
-    // 3. Added latency of one small line (round trip through an echoing parent).
-    var samples = try Workload.latency(port: target.port, warmup: 500, samples: settings.latencySamples)
-    samples.sort()
-    result.latencyMicros = (percentile(samples, 0.50), percentile(samples, 0.99))
+    // 3. A busy Netdata child's pattern: many small sends at a modest rate.
+    if settings.phases.contains("paced") {
+        try Workload.paced(port: target.port, sendsPerSecond: settings.pacedSends) {
+            usleep(1_000_000)
+            guard let before = try? sink.stats() else { return }
+            let cpuBefore = target.pid.flatMap { try? ProcessSample(pid: $0).cpuSeconds } ?? 0
+            let start = monotonicNanoseconds()
+            usleep(UInt32(settings.window * 1_000_000))
+            guard let after = try? sink.stats() else { return }
+            let cpuAfter = target.pid.flatMap { try? ProcessSample(pid: $0).cpuSeconds } ?? 0
+            let seconds = Double(monotonicNanoseconds() - start) / 1e9
+            result.pacedBytesPerSecond = Double(after.bytes - before.bytes) / seconds
+            if target.pid != nil { result.pacedCPUPercent = (cpuAfter - cpuBefore) / seconds * 100 }
+        }
+        log("\(target.kind): paced \(settings.pacedSends) sends/s: CPU \(result.pacedCPUPercent.map { String(format: "%.2f%%", $0) } ?? "-")")
+        try waitFor("the paced stream to close", seconds: 60) { try sink.stats().streaming == 0 }
+    }
 
-    // 4. Handshakes per second.
+    // 4. Added latency of one small line (round trip through an echoing parent).
+    if settings.phases.contains("latency") {
+        var samples = try Workload.latency(port: target.port, warmup: 500, samples: settings.latencySamples)
+        samples.sort()
+        result.latencyMicros = (percentile(samples, 0.50), percentile(samples, 0.99))
+    }
+
+    // 5. Handshakes per second.
+    guard settings.phases.contains("handshakes") else { return result }
     try waitFor("the sink to drop earlier connections", seconds: 60) { try sink.stats().streaming == 0 }
+    if settings.handshakeDelay > 0 {
+        log("\(target.kind): pid \(target.pid.map(String.init) ?? "-"); handshakes in \(settings.handshakeDelay) s")
+        usleep(UInt32(settings.handshakeDelay * 1_000_000))
+    }
     let handshakes = Workload.handshakes(port: target.port, workers: settings.handshakeWorkers, seconds: settings.handshakeSeconds)
     result.handshakesPerSecond = Double(handshakes.count) / settings.handshakeSeconds
     result.handshakeFailures = handshakes.failures
@@ -171,6 +207,8 @@ func table(_ results: [TargetResult], settings: Settings) -> [[String]] {
         rows.append(["CPU s per GB forwarded, \(streams) stream\(streams == 1 ? "" : "s")"]
                     + results.map { $0.cpuPerGB[streams].map { String(format: "%.3f", $0) } ?? "–" })
     }
+    rows.append(["CPU % of a core, \(settings.pacedSends) small sends/s (\(results.compactMap { $0.pacedBytesPerSecond }.first.map { String(format: "%.2f MB/s", $0 / 1e6) } ?? "–"))"]
+                + results.map { $0.pacedCPUPercent.map { String(format: "%.2f", $0) } ?? "–" })
     rows.append(["RSS at start (MiB)"] + results.map { $0.baselineRSSKiB.map { String(format: "%.1f", Double($0) / 1024) } ?? "–" })
     for (index, level) in settings.idleLevels.enumerated() {
         rows.append(["RSS per idle child at \(level) (KiB)"] + results.map { result in
@@ -239,7 +277,7 @@ do {
         } catch {
             log("\(kind) failed: \(error)")
             if target.process != nil {
-                log("log tail:\n" + Target.tail(work.appendingPathComponent(kind == .relay ? "relay.log" : "haproxy.log")))
+                log("log tail:\n" + Target.tail(work.appendingPathComponent(kind == .haproxy ? "haproxy.log" : "relay.log")))
             }
             throw error
         }
