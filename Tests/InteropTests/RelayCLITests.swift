@@ -85,6 +85,16 @@ struct RelayCLITests {
         }
     }
 
+    @Test func testDescriptorLimitBelowMaxConnectionsIsWarned() async throws {
+        try await NetdataLab.run { lab in
+            // The relay adopts the hard open-file limit; no machine here allows 2 × 10 million.
+            let relay = try await lab.startRelay(streamConf: conf(key: firstKey, destination: "127.0.0.1:1"),
+                                                 arguments: ["--max-connections", "10000000"])
+            #expect(await relay.waitForLog("leaves room for about"), "\(relay.log())")
+            #expect(relay.log().contains("fewer than --max-connections 10000000"), "\(relay.log())")
+        }
+    }
+
     @Test func testSigtermDrainsAndExitsZero() async throws {
         try await NetdataLab.run { lab in
             let metricsPort = try FreePort.pick()

@@ -95,6 +95,10 @@ struct Relay: ParsableCommand {
             let logger = Logger(label: "stream-config.relay")
             logger.notice("stream-config relay \(StreamRelay.version): logging to \(sink)")
             announce(configuration, logger: logger)
+            let descriptors = DescriptorLimit.raiseToHardLimit()
+            if DescriptorLimit.children(fitting: descriptors) < maxConnections {
+                logger.warning("the open-file limit (\(descriptors)) leaves room for about \(DescriptorLimit.children(fitting: descriptors)) children (two descriptors each), fewer than --max-connections \(maxConnections): raise LimitNOFILE / ulimit -n")
+            }
 
             let options = RelayOptions(listen: listen.compactMap(ListenAddress.init), tls: tlsFiles, limits: limits)
             let serverTLS = try tlsFiles.map { files in
