@@ -16,7 +16,7 @@ UNITDIR ?= $(PREFIX)/lib/systemd/system
 SHAREDIR ?= $(PREFIX)/share/stream-config
 
 STREAM_CONFIG_BIN ?=
-BUILT = $(shell swift build -c release --show-bin-path 2>/dev/null)/stream-config
+BUILT = $(shell swift build -c release --static-swift-stdlib --show-bin-path 2>/dev/null)/stream-config
 BIN = $(if $(STREAM_CONFIG_BIN),$(STREAM_CONFIG_BIN),$(BUILT))
 
 .PHONY: all build install uninstall test
@@ -25,7 +25,7 @@ all: build
 
 build:
 	./scripts/deps.sh uuid-dev pkg-config
-	swift build -c release --product stream-config
+	swift build -c release --static-swift-stdlib --product stream-config
 
 install: $(if $(STREAM_CONFIG_BIN),,build)
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 \

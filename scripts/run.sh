@@ -4,5 +4,5 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 "$root/scripts/deps.sh" uuid-dev pkg-config
-swift build -c release --package-path "$root" >&2
-exec "$(swift build -c release --package-path "$root" --show-bin-path)/stream-config" "$@"
+swift build -c release --static-swift-stdlib --package-path "$root" >&2
+exec "$(swift build -c release --static-swift-stdlib --package-path "$root" --show-bin-path)/stream-config" "$@"
