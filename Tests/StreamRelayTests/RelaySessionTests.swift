@@ -228,6 +228,22 @@ extension EmbeddedChannel {
         #expect(tls.upstreamTLS != nil)
     }
 
+    @Test func testTheFirstSideToEndIsTheReasonOfBoth() throws {
+        let loop = EmbeddedEventLoop()
+        let child = EmbeddedChannel(loop: loop)
+        let parent = EmbeddedChannel(loop: loop)
+        try child.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 1)).wait()
+        try parent.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 2)).wait()
+        let (childHalf, parentHalf) = SpliceHandler.pair(parentLeftover: nil, metrics: RelayMetrics())
+        try child.pipeline.syncOperations.addHandler(childHalf)
+        try parent.pipeline.syncOperations.addHandler(parentHalf)
+        // The child ends its stream; the parent, told so, closes.
+        child.pipeline.fireUserInboundEventTriggered(ChannelEvent.inputClosed)
+        _ = try? parent.close().wait()
+        #expect(childHalf.closeReason == "child ended its stream (EOF)")
+        #expect(parentHalf.closeReason == "child ended its stream (EOF)")
+    }
+
     @Test func testCloseOnOneSideClosesTheOther() throws {
         let (child, parent) = try spliced()
         try parent.close().wait()

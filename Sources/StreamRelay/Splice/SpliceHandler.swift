@@ -112,6 +112,13 @@ final class SpliceHandler: ChannelDuplexHandler, RemovableChannelHandler {
         if inputClosed { context.close(promise: nil) }
     }
 
+    /// The first reason either side saw is the reason of both: a child that ends its stream
+    /// is why the parent then closes, not the other way round.
+    private func noteFirstReason(_ reason: String) {
+        if closeReason == nil { closeReason = reason }
+        if let partner, partner.closeReason == nil { partner.closeReason = reason }
+    }
+
     private func partnerClosed(reason: String) {
         if closeReason == nil { closeReason = reason }
         context?.close(promise: nil)
@@ -194,6 +201,7 @@ final class SpliceHandler: ChannelDuplexHandler, RemovableChannelHandler {
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         if let event = event as? ChannelEvent, event == .inputClosed {
             inputClosed = true
+            noteFirstReason("\(side.rawValue) ended its stream (EOF)")
             partner?.partnerWriteEOF()
             if outputClosed { context.close(promise: nil) }
         } else if event is IdleStateHandler.IdleStateEvent {
