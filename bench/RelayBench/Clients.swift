@@ -98,7 +98,7 @@ enum Workload {
 
     /// `streams` children that send `payload` as fast as they can for `seconds`.
     /// `measure` runs once every stream is past its handshake.
-    static func stream(port: Int, streams: Int, payload: [UInt8], measure: () -> Void) throws {
+    static func stream(port: Int, streams: Int, payload: [UInt8], measure: () throws -> Void) throws {
         let stop = StopFlag()
         let ready = DispatchSemaphore(value: 0)
         let done = DispatchSemaphore(value: 0)
@@ -115,7 +115,7 @@ enum Workload {
             bag.closeAll()
         }
         if let failure = bag.firstFailure { throw BenchError(failure) }
-        measure()
+        try measure()
     }
 
     /// Connect, handshake, close, as fast as `workers` threads can for `seconds`.
@@ -142,7 +142,7 @@ enum Workload {
 
     /// One child sending like a busy Netdata child: `sendsPerSecond` separate small sends
     /// (one chart update each), in bursts every millisecond. Runs `measure` meanwhile.
-    static func paced(port: Int, sendsPerSecond: Int, measure: () -> Void) throws {
+    static func paced(port: Int, sendsPerSecond: Int, measure: () throws -> Void) throws {
         let fd = try Children.handshake(port: port, index: 4_000_000)
         let stop = StopFlag()
         let done = DispatchSemaphore(value: 0)
@@ -151,10 +151,12 @@ enum Workload {
             sender.run(stopping: stop)
             done.signal()
         }
-        measure()
-        stop.flag.store(true, ordering: .relaxed)
-        done.wait()
-        close(fd)
+        defer {
+            stop.flag.store(true, ordering: .relaxed)
+            done.wait()
+            close(fd)
+        }
+        try measure()
     }
 
     /// Round trips of one small line through an echoing parent; nanoseconds per trip.

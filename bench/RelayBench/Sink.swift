@@ -105,11 +105,11 @@ enum Sink {
                     continue
                 }
                 connection.request += Array(UnsafeRawBufferPointer(rebasing: buffer[0..<n]))
-                guard let end = find(headerEnd, in: connection.request) else {
+                guard let end = connection.request.firstRange(of: headerEnd)?.lowerBound else {
                     if connection.request.count > 16384 { drop(fd) }
                     continue
                 }
-                connection.echo = find(echoHost, in: connection.request) != nil
+                connection.echo = connection.request.firstRange(of: echoHost) != nil
                 connection.streaming = true
                 counters.handshakes += 1
                 counters.streaming += 1
@@ -130,13 +130,5 @@ enum Sink {
             }
             descriptors += accepted.map { pollfd(fd: $0, events: Int16(POLLIN), revents: 0) }
         }
-    }
-
-    static func find(_ needle: [UInt8], in haystack: [UInt8]) -> Int? {
-        guard haystack.count >= needle.count else { return nil }
-        for start in 0...(haystack.count - needle.count) where haystack[start] == needle[0] {
-            if haystack[start..<(start + needle.count)].elementsEqual(needle) { return start }
-        }
-        return nil
     }
 }

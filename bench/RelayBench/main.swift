@@ -94,6 +94,30 @@ func waitFor(_ what: String, seconds: Double, _ condition: () throws -> Bool) th
     }
 }
 
+/// What reached the sink, and what the middle process spent, during one measurement window.
+struct MeasuredWindow {
+    var bytes = 0
+    var seconds = 0.0
+    /// nil for `direct` (no middle process).
+    var cpuSeconds: Double?
+}
+
+/// Waits `warmup` seconds, then measures for `seconds`: bytes counted at the sink and the
+/// middle process's CPU time (utime+stime from /proc).
+func measureWindow(_ target: Target, sink: SinkProcess, warmup: Double, seconds: Double) throws -> MeasuredWindow {
+    usleep(UInt32(warmup * 1_000_000))
+    let before = try sink.stats()
+    let cpuBefore = try target.pid.map { try ProcessSample(pid: $0).cpuSeconds }
+    let start = monotonicNanoseconds()
+    usleep(UInt32(seconds * 1_000_000))
+    let after = try sink.stats()
+    let cpuAfter = try target.pid.map { try ProcessSample(pid: $0).cpuSeconds }
+    let elapsed = Double(monotonicNanoseconds() - start) / 1e9
+    var cpu: Double?
+    if let cpuBefore, let cpuAfter { cpu = cpuAfter - cpuBefore }
+    return MeasuredWindow(bytes: after.bytes - before.bytes, seconds: elapsed, cpuSeconds: cpu)
+}
+
 func run(_ target: Target, sink: SinkProcess, settings: Settings, payload: [UInt8]) throws -> TargetResult {
     var result = TargetResult(kind: target.kind)
     try waitFor("the sink to drop earlier connections", seconds: 60) { try sink.stats().streaming == 0 }
@@ -127,22 +151,11 @@ func run(_ target: Target, sink: SinkProcess, settings: Settings, payload: [UInt
         var totalCPU = 0.0
         var totalBytes = 0
         for _ in 0..<settings.repeats {
-            var bytes = 0
-            var seconds = 0.0
-            var cpu = 0.0
+            var window = MeasuredWindow()
             try Workload.stream(port: target.port, streams: streams, payload: payload) {
-                usleep(500_000)
-                guard let before = try? sink.stats() else { return }
-                let cpuBefore = target.pid.flatMap { try? ProcessSample(pid: $0).cpuSeconds } ?? 0
-                let start = monotonicNanoseconds()
-                usleep(UInt32(settings.window * 1_000_000))
-                guard let after = try? sink.stats() else { return }
-                let cpuAfter = target.pid.flatMap { try? ProcessSample(pid: $0).cpuSeconds } ?? 0
-                seconds = Double(monotonicNanoseconds() - start) / 1e9
-                bytes = after.bytes - before.bytes
-                cpu = cpuAfter - cpuBefore
+                window = try measureWindow(target, sink: sink, warmup: 0.5, seconds: settings.window)
             }
-            guard seconds > 0 else { throw BenchError("\(target.kind): the sink stopped answering") }
+            let (bytes, seconds, cpu) = (window.bytes, window.seconds, window.cpuSeconds ?? 0)
             result.throughput[streams, default: []].append(Double(bytes) / seconds / 1e9)
             totalCPU += cpu
             totalBytes += bytes
@@ -155,16 +168,9 @@ func run(_ target: Target, sink: SinkProcess, settings: Settings, payload: [UInt
     // 3. A busy Netdata child's pattern: many small sends at a modest rate.
     if settings.phases.contains("paced") {
         try Workload.paced(port: target.port, sendsPerSecond: settings.pacedSends) {
-            usleep(1_000_000)
-            guard let before = try? sink.stats() else { return }
-            let cpuBefore = target.pid.flatMap { try? ProcessSample(pid: $0).cpuSeconds } ?? 0
-            let start = monotonicNanoseconds()
-            usleep(UInt32(settings.window * 1_000_000))
-            guard let after = try? sink.stats() else { return }
-            let cpuAfter = target.pid.flatMap { try? ProcessSample(pid: $0).cpuSeconds } ?? 0
-            let seconds = Double(monotonicNanoseconds() - start) / 1e9
-            result.pacedBytesPerSecond = Double(after.bytes - before.bytes) / seconds
-            if target.pid != nil { result.pacedCPUPercent = (cpuAfter - cpuBefore) / seconds * 100 }
+            let window = try measureWindow(target, sink: sink, warmup: 1, seconds: settings.window)
+            result.pacedBytesPerSecond = Double(window.bytes) / window.seconds
+            result.pacedCPUPercent = window.cpuSeconds.map { $0 / window.seconds * 100 }
         }
         log("\(target.kind): paced \(settings.pacedSends) sends/s: CPU \(result.pacedCPUPercent.map { String(format: "%.2f%%", $0) } ?? "-")")
         try waitFor("the paced stream to close", seconds: 60) { try sink.stats().streaming == 0 }

@@ -43,14 +43,7 @@ public struct RelayConfiguration: Sendable {
 
     /// Whether any option value contains `:SSL`, the only way a destination asks for TLS.
     static func mentionsTLS(_ ini: Ini) -> Bool {
-        let marker = Array(":SSL".utf8)
-        return ini.sections.contains { section in
-            section.options.contains { option in
-                let value = option.valueBytes
-                guard value.count >= marker.count else { return false }
-                return (0...(value.count - marker.count)).contains { value[$0..<($0 + marker.count)].elementsEqual(marker) }
-            }
-        }
+        ini.sections.contains { section in section.options.contains { $0.value.contains(":SSL") } }
     }
 
     /// Netdata's rules (spec 4, stream-conf 2.1): verification on unless `ssl skip certificate
