@@ -27,6 +27,17 @@ final class RelayUnderTest {
     /// Everything the relay logged (logfmt on stderr, captured by the lab).
     func log() -> String { tailOfFile(process.outputFile, lines: .max) }
 
+    /// The `ts=` of the first logfmt line containing `text`, in seconds since the epoch
+    /// (millisecond precision), or nil.
+    func logTime(of text: String) -> Double? {
+        guard let line = log().split(separator: "\n").first(where: { $0.contains(text) }),
+              line.hasPrefix("ts="), let end = line.firstIndex(of: " ") else { return nil }
+        let stamp = String(line[line.index(line.startIndex, offsetBy: 3)..<end])
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return formatter.date(from: stamp)?.timeIntervalSince1970
+    }
+
     func waitForLog(_ text: String, timeout: Duration = .seconds(15)) async -> Bool {
         await poll(timeout: timeout) { self.log().contains(text) }
     }

@@ -1,4 +1,5 @@
-// Lint throughput, in process: parse (Document + Ini) and the full lint of generated files.
+// Lint throughput, in process: parse (Document + Ini) and the full lint of generated files,
+// and the unified diff `edit` prints (the same file with one option changed in its middle).
 // Usage: lint-bench [SECTIONS] [ITERATIONS]   (prints one line per measurement)
 import StreamConfig
 #if canImport(Glibc)
@@ -47,4 +48,11 @@ measure("document+ini", bytes: bytes.count, iterations: iterations) { _ = Ini(Do
 measure("lint", bytes: bytes.count, iterations: iterations) {
     let report = Linter.lint(bytes: bytes, file: "bench", options: LintOptions(target: .v2))
     precondition(report.diagnostics.isEmpty, "the generated file must lint clean: \(report.diagnostics.prefix(3))")
+}
+let changed = String(decoding: bytes, as: UTF8.self)
+    .replacing("# child group \(sections / 2)\n", with: "# child group \(sections / 2) (changed)\n")
+let before = Document(bytes: bytes), after = Document(changed)
+measure("diff", bytes: bytes.count, iterations: iterations) {
+    let output = UnifiedDiff.make(old: before, new: after, oldLabel: "a", newLabel: "b")
+    precondition(output.contains("(changed)"), "the diff must show the change")
 }
