@@ -1,6 +1,7 @@
 // Lint throughput, in process: parse (Document + Ini) and the full lint of generated files,
 // and the unified diff `edit` prints (the same file with one option changed in its middle).
-// Usage: lint-bench [SECTIONS] [ITERATIONS]   (prints one line per measurement)
+// Usage: lint-bench [SECTIONS] [ITERATIONS] [ONLY]   (prints one line per measurement;
+// ONLY runs just the measurement of that name, e.g. for a profile)
 import StreamConfig
 #if canImport(Glibc)
 import Glibc
@@ -28,7 +29,10 @@ func fixed(_ value: Double) -> String {
     return String(scaled)
 }
 
+let only = CommandLine.arguments.count > 3 ? CommandLine.arguments[3] : nil
+
 func measure(_ label: String, bytes: Int, iterations: Int, _ body: () -> Void) {
+    if let only, only != label { return }
     body()  // warm-up
     var best = Double.infinity
     for _ in 0..<iterations {

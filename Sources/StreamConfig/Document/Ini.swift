@@ -15,41 +15,52 @@ public struct Ini: Sendable {
     public private(set) var entries: [Entry] = []
     /// Sections in order of first appearance; duplicates merge into the first.
     public private(set) var sections: [Section] = []
-    private var sectionIndex: [[UInt8]: Int] = [:]
+    private var sectionIndex: [ByteKey: Int] = [:]
 
     public init(_ document: Document) {
         var current: Int? = nil
         entries.reserveCapacity(document.lines.count)
         for (lineIndex, line) in document.lines.enumerated() {
             // Almost every line is read in one piece; only allocate chunk lists for long ones.
-            let pieces = line.text.count < Ini.readChunk ? CollectionOfOne(0..<line.text.count).map { $0 } : Ini.chunks(of: line)
-            for chunk in pieces {
-                let entry = Ini.classify(line.text, lineIndex: lineIndex, chunk: chunk, section: current)
-                switch entry.kind {
-                case .header(let name):
-                    current = section(named: name)
-                    sections[current!].headerEntries.append(entries.count)
-                    var withSection = entry
-                    withSection.section = current
-                    entries.append(withSection)
-                case .option(let option):
-                    if let s = current { sections[s].options.append(option) }
-                    entries.append(entry)
-                default:
-                    entries.append(entry)
-                }
+            if line.text.count < Ini.readChunk {
+                add(Ini.classify(line.text, lineIndex: lineIndex, chunk: 0..<line.text.count, section: current), current: &current)
+                continue
             }
+            for chunk in Ini.chunks(of: line) {
+                add(Ini.classify(line.text, lineIndex: lineIndex, chunk: chunk, section: current), current: &current)
+            }
+        }
+        // Every option is known now: fix each section's roles once (lint asks per option).
+        for index in sections.indices {
+            sections[index].roles = Resolver.roles(name: sections[index].name, type: sections[index].value("type"))
+        }
+    }
+
+    private mutating func add(_ entry: Entry, current: inout Int?) {
+        switch entry.kind {
+        case .header(let name):
+            current = section(named: name)
+            sections[current!].headerEntries.append(entries.count)
+            var withSection = entry
+            withSection.section = current
+            entries.append(withSection)
+        case .option(let option):
+            if let s = current { sections[s].options.append(option) }
+            entries.append(entry)
+        default:
+            entries.append(entry)
         }
     }
 
     public func section(_ name: String) -> Section? {
-        sectionIndex[Array(name.utf8)].map { sections[$0] }
+        sectionIndex[ByteKey(Array(name.utf8))].map { sections[$0] }
     }
 
     private mutating func section(named name: [UInt8]) -> Int {
-        if let index = sectionIndex[name] { return index }
+        let key = ByteKey(name)
+        if let index = sectionIndex[key] { return index }
         sections.append(Section(name: name))
-        sectionIndex[name] = sections.count - 1
+        sectionIndex[key] = sections.count - 1
         return sections.count - 1
     }
 
@@ -157,6 +168,8 @@ public struct Section: Sendable {
     public var options: [Option] = []
 
     public let name: String
+    /// The roles Netdata may use this section in (`Resolver.roles`), fixed once the file is read.
+    public internal(set) var roles: Set<SectionRole> = Resolver.eitherRole
 
     init(name: [UInt8]) {
         self.nameBytes = name
@@ -181,7 +194,13 @@ public struct Section: Sendable {
 
     /// The value Netdata uses: the last occurrence of the exact key.
     public func option(_ key: String) -> Option? {
-        options.last { $0.key.sameBytes(key) }
+        let length = key.utf8.count
+        var index = options.endIndex
+        while index > options.startIndex {
+            index -= 1
+            if options[index].key.utf8.count == length, options[index].key.sameBytes(key) { return options[index] }
+        }
+        return nil
     }
 
     public func value(_ key: String) -> String? { option(key)?.value }
@@ -195,6 +214,15 @@ extension String {
         var a = self
         var b = other
         return a.withUTF8 { pa in b.withUTF8 { pb in pa.count == pb.count && (pa.count == 0 || memcmp(pa.baseAddress!, pb.baseAddress!, pa.count) == 0) } }
+    }
+}
+
+/// Bytes as a dictionary key, hashed as one buffer (`[UInt8]` itself hashes byte by byte).
+struct ByteKey: Hashable, Sendable {
+    let bytes: [UInt8]
+    init(_ bytes: [UInt8]) { self.bytes = bytes }
+    func hash(into hasher: inout Hasher) {
+        bytes.withUnsafeBytes { hasher.combine(bytes: $0) }
     }
 }
 

@@ -90,14 +90,22 @@ struct LintContext {
         var result = Set<String>()
         for section in ini.sections {
             let name = section.name.trimmingSpaces
-            if name.lowercased() != "stream", !isPlaceholder(section), !name.isEmpty { result.insert(name) }
+            if !name.isEmpty, !isStream(name), !isPlaceholder(section) { result.insert(name) }
             for option in section.options where option.key.hasSuffix("api key") && !option.value.isEmpty {
                 result.insert(option.value)
             }
         }
         // Hints print keys in lowercase too.
-        return result.union(result.map { $0.lowercased() })
+        for secret in result where secret.utf8.contains(where: { $0 >= UInt8(ascii: "A") && $0 <= UInt8(ascii: "Z") || $0 >= 0x80 }) {
+            result.insert(secret.lowercased())
+        }
+        return result
     }
 
     func lineText(_ line: Int) -> String { document.lines[line].string }
+
+    /// `stream` in any case (a `[Stream]` section is no secret either).
+    private func isStream(_ name: String) -> Bool {
+        name.utf8.count == 6 && name.lowercased() == "stream"
+    }
 }

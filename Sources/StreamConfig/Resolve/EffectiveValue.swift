@@ -31,7 +31,7 @@ public enum Resolver {
     /// The roles Netdata may use a section in: `[stream]` only as the sender, `type = api` or
     /// `type = machine` one role, no (or an invalid) `type` either role.
     public static func roles(of section: Section) -> Set<SectionRole> {
-        roles(name: section.name, type: section.value("type"))
+        section.roles
     }
 
     public static func roles(ofSection name: String, in ini: Ini) -> Set<SectionRole> {
@@ -58,7 +58,10 @@ public enum Resolver {
     /// The spec of `key` in a section with these roles, following renames; nil if Netdata does
     /// not read it there.
     public static func spec(_ key: String, roles: Set<SectionRole>, schema: Schema) -> OptionSpec? {
-        for role in allRoles where roles.contains(role) {
+        // Iterating a set hashes nothing; `contains` would hash (lint asks per option).
+        var bits: UInt8 = 0
+        for role in roles { bits |= role.bit }
+        for role in allRoles where bits & role.bit != 0 {
             if let spec = schema.spec(key, role: role) { return spec }
             if let rename = schema.rename(of: key), rename.onlyIn == nil || rename.onlyIn == role,
                let spec = schema.spec(rename.new, role: role) { return spec }
