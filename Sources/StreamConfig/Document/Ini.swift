@@ -30,9 +30,10 @@ public struct Ini: Sendable {
                 add(Ini.classify(line.text, lineIndex: lineIndex, chunk: chunk, section: current), current: &current)
             }
         }
-        // Every option is known now: fix each section's roles once (lint asks per option).
+        // Every option is known now: facts lint asks for per option are fixed once.
         for index in sections.indices {
             sections[index].roles = Resolver.roles(name: sections[index].name, type: sections[index].value("type"))
+            sections[index].hasDuplicates = sections[index].laterDuplicates().contains { $0 != nil }
         }
     }
 
@@ -137,7 +138,9 @@ public struct Entry: Sendable {
     public var nameRange: Range<Int>? = nil
 }
 
-public struct Option: Sendable, Equatable {
+/// One `name = value` line as Netdata reads it. A class: entries, sections and checks share
+/// one instance instead of copying two strings and four ranges (lint holds tens of thousands).
+public final class Option: Sendable, Equatable {
     /// The name and value as written. Names are compared by their UTF-8 bytes, as Netdata does;
     /// (bytes that are not valid UTF-8 read as U+FFFD, so two such names can compare equal).
     public let key: String
@@ -145,10 +148,10 @@ public struct Option: Sendable, Equatable {
     public var keyBytes: [UInt8] { Array(key.utf8) }
     public var valueBytes: [UInt8] { Array(value.utf8) }
     /// Physical line index (0-based) and byte ranges within that line.
-    public var line: Int
-    public var keyRange: Range<Int>
-    public var valueRange: Range<Int>
-    public var equalsOffset: Int
+    public let line: Int
+    public let keyRange: Range<Int>
+    public let valueRange: Range<Int>
+    public let equalsOffset: Int
 
     init(key: String, value: String, line: Int, keyRange: Range<Int>, valueRange: Range<Int>, equalsOffset: Int) {
         self.key = key
@@ -157,6 +160,11 @@ public struct Option: Sendable, Equatable {
         self.keyRange = keyRange
         self.valueRange = valueRange
         self.equalsOffset = equalsOffset
+    }
+
+    public static func == (a: Option, b: Option) -> Bool {
+        a.key == b.key && a.value == b.value && a.line == b.line && a.keyRange == b.keyRange
+            && a.valueRange == b.valueRange && a.equalsOffset == b.equalsOffset
     }
 }
 
@@ -170,6 +178,8 @@ public struct Section: Sendable {
     public let name: String
     /// The roles Netdata may use this section in (`Resolver.roles`), fixed once the file is read.
     public internal(set) var roles: Set<SectionRole> = Resolver.eitherRole
+    /// Whether some option name appears more than once (`laterDuplicates` has a non-nil entry).
+    public internal(set) var hasDuplicates = false
 
     init(name: [UInt8]) {
         self.nameBytes = name
@@ -182,7 +192,15 @@ public struct Section: Sendable {
         var result = [Int?](repeating: nil, count: options.count)
         if options.count <= 32 {
             for i in options.indices {
-                result[i] = options.indices.last { $0 > i && options[$0].key.utf8.elementsEqual(options[i].key.utf8) }
+                let key = options[i].key
+                var j = options.endIndex - 1
+                while j > i {
+                    if options[j].key.utf8.count == key.utf8.count, options[j].key.sameBytes(key) {
+                        result[i] = j
+                        break
+                    }
+                    j -= 1
+                }
             }
             return result
         }

@@ -76,9 +76,9 @@ struct LintContext {
 
     // MARK: Section roles
 
-    static let placeholders: Set<String> = ["API_KEY", "MACHINE_GUID"]
-
-    func isPlaceholder(_ section: Section) -> Bool { LintContext.placeholders.contains(section.name) }
+    func isPlaceholder(_ section: Section) -> Bool {
+        section.name.sameBytes("API_KEY") || section.name.sameBytes("MACHINE_GUID")
+    }
 
     func roles(of section: Section) -> Set<SectionRole> { Resolver.roles(of: section) }
 
@@ -87,7 +87,7 @@ struct LintContext {
 
     /// Strings to mask in output: API keys sent, and the names of key sections.
     func secrets() -> Set<String> {
-        var result = Set<String>()
+        var result = Set<String>(minimumCapacity: ini.sections.count)
         for section in ini.sections {
             let name = section.name.trimmingSpaces
             if !name.isEmpty, !isStream(name), !isPlaceholder(section) { result.insert(name) }

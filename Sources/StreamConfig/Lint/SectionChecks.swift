@@ -1,7 +1,9 @@
 /// API key and machine GUID sections: names, `type`, `enabled` (SC301-SC309).
 enum SectionChecks {
     static func run(_ context: inout LintContext) {
-        var byLowercase: [String: [Section]] = [:]
+        // The first section of each lowercase spelling, and the later ones that repeat it.
+        var byLowercase: [String: Section] = Dictionary(minimumCapacity: context.receiverSections.count)
+        var sameInOtherCase: [(later: Section, first: Section)] = []
         for section in context.receiverSections {
             let name = section.name
             if context.isPlaceholder(section) {
@@ -13,17 +15,21 @@ enum SectionChecks {
                 continue
             }
             if name.isEmpty || name.trimmingSpaces != name { continue }  // SC112/SC103 already said it
-            byLowercase[name.lowercased(), default: []].append(section)
+            let hasUppercase = name.utf8.contains { $0 >= UInt8(ascii: "A") && $0 <= UInt8(ascii: "Z") || $0 >= 0x80 }
+            let lowercase = hasUppercase ? name.lowercased() : name
+            if let first = byLowercase[lowercase] {
+                sameInOtherCase.append((section, first))
+            } else {
+                byLowercase[lowercase] = section
+            }
             checkName(&context, section)
             checkType(&context, section)
             checkEnabled(&context, section)
         }
-        for (_, group) in byLowercase where group.count > 1 {
-            for section in group.dropFirst() {
-                context.emitAtHeader("SC308", section: section,
-                                     "[\(section.name)] and [\(group[0].name)] are the same UUID in different case; Netdata treats them as two different keys",
-                                     hint: "keep one section, in lowercase")
-            }
+        for (section, first) in sameInOtherCase {
+            context.emitAtHeader("SC308", section: section,
+                                 "[\(section.name)] and [\(first.name)] are the same UUID in different case; Netdata treats them as two different keys",
+                                 hint: "keep one section, in lowercase")
         }
     }
 

@@ -80,10 +80,10 @@ enum SyntaxChecks {
 
     private static func headerName(_ context: inout LintContext, entry: Entry, name: [UInt8]) {
         guard let range = entry.nameRange else { return }
-        let shown = String(decoding: name, as: UTF8.self)
         if name.isEmpty {
             context.emit("SC112", line: entry.line, column: range.lowerBound - 1, length: 2, "`[]` opens a section with an empty name, which Netdata never reads")
         } else if Bytes.isSpace(name.first!) || Bytes.isSpace(name.last!) {
+            let shown = String(decoding: name, as: UTF8.self)
             let inner = shown.trimmingSpaces
             context.emit("SC103", line: entry.line, column: range.lowerBound - 1, length: range.count + 2,
                          "section names are not trimmed: this is the section \"\(shown)\", not [\(inner)]",
@@ -93,7 +93,7 @@ enum SyntaxChecks {
 
     /// SC110: an option set twice in one section; the last value wins.
     private static func duplicates(_ context: inout LintContext) {
-        for section in context.ini.sections where section.options.count > 1 {
+        for section in context.ini.sections where section.hasDuplicates {
             let duplicates = section.laterDuplicates()
             for (index, option) in section.options.enumerated() {
                 guard let laterIndex = duplicates[index] else { continue }

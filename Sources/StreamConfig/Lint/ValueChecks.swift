@@ -4,8 +4,8 @@ enum ValueChecks {
         for section in context.ini.sections {
             let roles = context.roles(of: section)
             // The last occurrence is the one Netdata uses; earlier ones got SC110.
-            let duplicates = section.laterDuplicates()
-            for (index, option) in section.options.enumerated() where duplicates[index] == nil {
+            let duplicates = section.hasDuplicates ? section.laterDuplicates() : nil
+            for (index, option) in section.options.enumerated() where duplicates?[index] == nil {
                 guard let spec = Resolver.spec(option.key, roles: roles, schema: context.schema) else { continue }
                 if inlineComment(&context, option, spec) { continue }
                 check(&context, option, spec, section: section)
@@ -15,6 +15,8 @@ enum ValueChecks {
 
     /// SC108: `value # comment`. Says what Netdata makes of the whole value.
     private static func inlineComment(_ context: inout LintContext, _ option: Option, _ spec: OptionSpec) -> Bool {
+        // Most values have no `#`: look before copying the bytes.
+        guard option.value.utf8.contains(UInt8(ascii: "#")) else { return false }
         let bytes = option.valueBytes
         guard let hash = bytes.firstIndex(of: UInt8(ascii: "#")), hash == 0 || Bytes.isSpace(bytes[hash - 1]) else { return false }
         let before = String(decoding: bytes[..<hash], as: UTF8.self).trimmingSpaces

@@ -24,19 +24,36 @@ public struct SimplePattern: Sendable, Equatable {
                 negative = true
                 index += 1
             }
-            var word: [UInt8] = []
+            let wordStart = index
+            var escaped = false
             while index < bytes.count, !Bytes.isSpace(bytes[index]) {
                 if bytes[index] == UInt8(ascii: "\\"), index + 1 < bytes.count {
-                    word.append(bytes[index + 1])
+                    escaped = true
                     index += 2
                 } else {
-                    word.append(bytes[index])
                     index += 1
                 }
             }
-            words.append(Word(text: String(decoding: word, as: UTF8.self), negative: negative, offset: start))
+            let text = escaped ? Self.unescaped(bytes[wordStart..<index]) : String(decoding: bytes[wordStart..<index], as: UTF8.self)
+            words.append(Word(text: text, negative: negative, offset: start))
         }
         self.words = words
+    }
+
+    /// A word's text with each `\x` read as `x`.
+    private static func unescaped(_ raw: ArraySlice<UInt8>) -> String {
+        var word: [UInt8] = []
+        var index = raw.startIndex
+        while index < raw.endIndex {
+            if raw[index] == UInt8(ascii: "\\"), index + 1 < raw.endIndex {
+                word.append(raw[index + 1])
+                index += 2
+            } else {
+                word.append(raw[index])
+                index += 1
+            }
+        }
+        return String(decoding: word, as: UTF8.self)
     }
 
     /// nil when no word matches (Netdata treats that as "not matched").
