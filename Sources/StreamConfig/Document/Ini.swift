@@ -31,9 +31,9 @@ public struct Ini: Sendable {
             }
         }
         // Every option is known now: facts lint asks for per option are fixed once.
-        for index in sections.indices {
-            sections[index].roles = Resolver.roles(name: sections[index].name, type: sections[index].value("type"))
-            sections[index].hasDuplicates = sections[index].laterDuplicates().contains { $0 != nil }
+        for section in sections {
+            section.roles = Resolver.roles(name: section.name, type: section.value("type"))
+            section.hasDuplicates = section.laterDuplicates().contains { $0 != nil }
         }
     }
 
@@ -168,18 +168,22 @@ public final class Option: Sendable, Equatable {
     }
 }
 
-public struct Section: Sendable {
+/// A section as Netdata merges it. A class: checks walk sections many times over, and a
+/// reference costs one retain where the fields cost five. It is `@unchecked Sendable` because its
+/// setters are fileprivate: only `Ini.init` fills it, before anything else can see it, and
+/// nothing changes it after.
+public final class Section: @unchecked Sendable {
     public let nameBytes: [UInt8]
     /// Entry indices of every header that opened this section.
-    public var headerEntries: [Int] = []
+    public fileprivate(set) var headerEntries: [Int] = []
     /// Every option line in file order, duplicates included.
-    public var options: [Option] = []
+    public fileprivate(set) var options: [Option] = []
 
     public let name: String
     /// The roles Netdata may use this section in (`Resolver.roles`), fixed once the file is read.
-    public internal(set) var roles: Set<SectionRole> = Resolver.eitherRole
+    public fileprivate(set) var roles: Set<SectionRole> = Resolver.eitherRole
     /// Whether some option name appears more than once (`laterDuplicates` has a non-nil entry).
-    public internal(set) var hasDuplicates = false
+    public fileprivate(set) var hasDuplicates = false
 
     init(name: [UInt8]) {
         self.nameBytes = name
