@@ -12,57 +12,71 @@ import Darwin
 public struct Ini: Sendable {
     public static let readChunk = 8191
 
-    public private(set) var entries: [Entry] = []
+    public let entries: [Entry]
     /// Sections in order of first appearance; duplicates merge into the first.
-    public private(set) var sections: [Section] = []
-    private var sectionIndex: [ByteKey: Int] = [:]
+    public let sections: [Section]
+    private let sectionIndex: [ByteKey: Int]
 
-    public init(_ document: Document) {
+    /// A section while the file is being read (sections merge, so it grows until the end).
+    private struct Builder {
+        var name: [UInt8]
+        var headerEntries: [Int] = []
+        var options: [Option] = []
+    }
+
+    /// What the lines read so far have built.
+    private struct Reading {
+        var entries: [Entry] = []
+        var builders: [Builder] = []
+        var index: [ByteKey: Int] = [:]
         var current: Int? = nil
-        entries.reserveCapacity(document.lines.count)
-        for (lineIndex, line) in document.lines.enumerated() {
-            // Almost every line is read in one piece; only allocate chunk lists for long ones.
-            if line.text.count < Ini.readChunk {
-                add(Ini.classify(line.text, lineIndex: lineIndex, chunk: 0..<line.text.count, section: current), current: &current)
-                continue
+
+        mutating func add(_ entry: Entry) {
+            switch entry.kind {
+            case .header(let name):
+                let key = ByteKey(name)
+                let found: Int
+                if let existing = index[key] {
+                    found = existing
+                } else {
+                    builders.append(Builder(name: name))
+                    found = builders.count - 1
+                    index[key] = found
+                }
+                current = found
+                builders[found].headerEntries.append(entries.count)
+                var withSection = entry
+                withSection.section = found
+                entries.append(withSection)
+            case .option(let option):
+                if let current { builders[current].options.append(option) }
+                entries.append(entry)
+            default:
+                entries.append(entry)
             }
-            for chunk in Ini.chunks(of: line) {
-                add(Ini.classify(line.text, lineIndex: lineIndex, chunk: chunk, section: current), current: &current)
-            }
-        }
-        // Every option is known now: facts lint asks for per option are fixed once.
-        for section in sections {
-            section.roles = Resolver.roles(name: section.name, type: section.value("type"))
-            section.hasDuplicates = section.laterDuplicates().contains { $0 != nil }
         }
     }
 
-    private mutating func add(_ entry: Entry, current: inout Int?) {
-        switch entry.kind {
-        case .header(let name):
-            current = section(named: name)
-            sections[current!].headerEntries.append(entries.count)
-            var withSection = entry
-            withSection.section = current
-            entries.append(withSection)
-        case .option(let option):
-            if let s = current { sections[s].options.append(option) }
-            entries.append(entry)
-        default:
-            entries.append(entry)
+    public init(_ document: Document) {
+        var reading = Reading()
+        reading.entries.reserveCapacity(document.lines.count)
+        for (lineIndex, line) in document.lines.enumerated() {
+            // Almost every line is read in one piece; only allocate chunk lists for long ones.
+            if line.text.count < Ini.readChunk {
+                reading.add(Ini.classify(line.text, lineIndex: lineIndex, chunk: 0..<line.text.count, section: reading.current))
+                continue
+            }
+            for chunk in Ini.chunks(of: line) {
+                reading.add(Ini.classify(line.text, lineIndex: lineIndex, chunk: chunk, section: reading.current))
+            }
         }
+        entries = reading.entries
+        sections = reading.builders.map { Section(name: $0.name, headerEntries: $0.headerEntries, options: $0.options) }
+        sectionIndex = reading.index
     }
 
     public func section(_ name: String) -> Section? {
         sectionIndex[ByteKey(Array(name.utf8))].map { sections[$0] }
-    }
-
-    private mutating func section(named name: [UInt8]) -> Int {
-        let key = ByteKey(name)
-        if let index = sectionIndex[key] { return index }
-        sections.append(Section(name: name))
-        sectionIndex[key] = sections.count - 1
-        return sections.count - 1
     }
 
     /// The byte ranges `fgets` with an 8192-byte buffer returns for one physical line.
@@ -168,31 +182,37 @@ public final class Option: Sendable, Equatable {
     }
 }
 
-/// A section as Netdata merges it. A class: checks walk sections many times over, and a
-/// reference costs one retain where the fields cost five. It is `@unchecked Sendable` because its
-/// setters are fileprivate: only `Ini.init` fills it, before anything else can see it, and
-/// nothing changes it after.
-public final class Section: @unchecked Sendable {
+/// A section as Netdata merges it, immutable once the file is read. A class: checks walk
+/// sections many times over, and a reference costs one retain where the fields cost five.
+public final class Section: Sendable {
     public let nameBytes: [UInt8]
     /// Entry indices of every header that opened this section.
-    public fileprivate(set) var headerEntries: [Int] = []
+    public let headerEntries: [Int]
     /// Every option line in file order, duplicates included.
-    public fileprivate(set) var options: [Option] = []
+    public let options: [Option]
 
     public let name: String
-    /// The roles Netdata may use this section in (`Resolver.roles`), fixed once the file is read.
-    public fileprivate(set) var roles: Set<SectionRole> = Resolver.eitherRole
+    /// The roles Netdata may use this section in (`Resolver.roles`).
+    public let roles: Set<SectionRole>
     /// Whether some option name appears more than once (`laterDuplicates` has a non-nil entry).
-    public fileprivate(set) var hasDuplicates = false
+    public let hasDuplicates: Bool
 
-    init(name: [UInt8]) {
+    init(name: [UInt8], headerEntries: [Int], options: [Option]) {
         self.nameBytes = name
         self.name = String(decoding: name, as: UTF8.self)
+        self.headerEntries = headerEntries
+        self.options = options
+        self.hasDuplicates = Section.laterDuplicates(options).contains { $0 != nil }
+        self.roles = Resolver.roles(name: self.name, type: Section.last("type", in: options)?.value)
     }
 
     /// For each option, the index of a later option with the same name (which Netdata uses
     /// instead), or nil when this one is the effective value.
     public func laterDuplicates() -> [Int?] {
+        Section.laterDuplicates(options)
+    }
+
+    private static func laterDuplicates(_ options: [Option]) -> [Int?] {
         var result = [Int?](repeating: nil, count: options.count)
         if options.count <= 32 {
             for i in options.indices {
@@ -216,6 +236,10 @@ public final class Section: @unchecked Sendable {
 
     /// The value Netdata uses: the last occurrence of the exact key.
     public func option(_ key: String) -> Option? {
+        Section.last(key, in: options)
+    }
+
+    private static func last(_ key: String, in options: [Option]) -> Option? {
         let length = key.utf8.count
         var index = options.endIndex
         while index > options.startIndex {

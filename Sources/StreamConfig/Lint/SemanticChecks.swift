@@ -1,5 +1,14 @@
 /// How options work together (SC701-SC706).
 enum SemanticChecks {
+    /// The spellings of one setting across the 1.37 levels and the 2.x renames (asked per section).
+    private enum Names {
+        static let proxyEnabled = ["proxy enabled", "default proxy enabled"]
+        static let proxyDestination = ["proxy destination", "default proxy destination"]
+        static let proxyAPIKey = ["proxy api key", "default proxy api key"]
+        static let replicationPeriod = ["replication period", "seconds to replicate"]
+        static let replicationStep = ["replication step", "seconds per replication step"]
+    }
+
     static func run(_ context: inout LintContext) {
         let keys = context.receiverSections.filter { !context.isPlaceholder($0) }
         replication(&context, keys: keys)
@@ -26,7 +35,7 @@ enum SemanticChecks {
             }
             let enabledKeys = keys.filter { section in
                 context.roles(of: section).contains(.apiKey) && (section.option("enabled").map { NetdataBool.read($0.value) } ?? false)
-                    && readOption(["proxy enabled", "default proxy enabled"], in: section, context) == nil
+                    && readOption(Names.proxyEnabled, in: section, context) == nil
             }
             if !enabledKeys.isEmpty {
                 context.emit("SC704", at: option,
@@ -43,7 +52,7 @@ enum SemanticChecks {
         // [stream]'s TLS options also serve proxied streams. `:SSL` in a proxy destination counts
         // on both lines (on 1.37, SC509 says Netdata itself does not read it there; the relay does).
         for section in keys {
-            for name in ["proxy destination", "default proxy destination"] {
+            for name in Names.proxyDestination {
                 destinations += DestinationList.parse(section.value(name) ?? "", target: .v2, isStreamDestination: false)
             }
         }
@@ -68,9 +77,9 @@ enum SemanticChecks {
     /// SC705: forwarding switched on without somewhere to forward to.
     private static func proxies(_ context: inout LintContext, keys: [Section], stream: Section?) {
         for section in keys {
-            guard let enabled = readOption(["proxy enabled", "default proxy enabled"], in: section, context), NetdataBool.read(enabled.value) else { continue }
-            let destination = readOption(["proxy destination", "default proxy destination"], in: section, context)?.value ?? stream?.value("destination") ?? ""
-            let key = readOption(["proxy api key", "default proxy api key"], in: section, context)?.value ?? stream?.value("api key") ?? ""
+            guard let enabled = readOption(Names.proxyEnabled, in: section, context), NetdataBool.read(enabled.value) else { continue }
+            let destination = readOption(Names.proxyDestination, in: section, context)?.value ?? stream?.value("destination") ?? ""
+            let key = readOption(Names.proxyAPIKey, in: section, context)?.value ?? stream?.value("api key") ?? ""
             var missing: [String] = []
             if DestinationList.split(destination).isEmpty { missing.append("destination") }
             if key.isEmpty { missing.append("API key") }
@@ -95,8 +104,8 @@ enum SemanticChecks {
     /// SC417: a replication step longer than the replication period, in one section.
     static func replication(_ context: inout LintContext, keys: [Section]) {
         for section in keys {
-            guard let period = readOption(["replication period", "seconds to replicate"], in: section, context),
-                  let step = readOption(["replication step", "seconds per replication step"], in: section, context),
+            guard let period = readOption(Names.replicationPeriod, in: section, context),
+                  let step = readOption(Names.replicationStep, in: section, context),
                   let periodSeconds = seconds(period.value, context), let stepSeconds = seconds(step.value, context),
                   stepSeconds > periodSeconds else { continue }
             context.emit("SC417", at: step,

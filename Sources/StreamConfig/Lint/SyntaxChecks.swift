@@ -5,7 +5,16 @@ enum SyntaxChecks {
     static func run(_ context: inout LintContext) {
         var reportedLongLine = Set<Int>()
         let entries = context.ini.entries
-        for (index, entry) in entries.enumerated() {
+        for index in entries.indices {
+            // Blank lines, comments and plain options (most of a file) need no copy of the entry.
+            switch entries[index].kind {
+            case .blank, .comment: if entries[index].chunk.lowerBound == 0 { continue }
+            case .option(let option):
+                if entries[index].chunk.lowerBound == 0, option.value.utf8.first != UInt8(ascii: "\""),
+                   option.value.utf8.first != UInt8(ascii: "'") { continue }
+            default: break
+            }
+            let entry = entries[index]
             let text = context.document.lines[entry.line].text
             if entry.chunk.lowerBound > 0, reportedLongLine.insert(entry.line).inserted {
                 context.emit("SC107", line: entry.line, column: Ini.readChunk,
