@@ -5,9 +5,9 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 scripts/deps.sh uuid-dev pkg-config hyperfine
-swift build -c release --product stream-config >&2
-swift build -c release --product lint-bench >&2
-bin=$(swift build -c release --show-bin-path)
+swift build -c release --static-swift-stdlib --product stream-config >&2
+swift build -c release --static-swift-stdlib --product lint-bench >&2
+bin=$(swift build -c release --static-swift-stdlib --show-bin-path)
 shared="$root/../shared/netdata-stock"
 echo "# machine: $(nproc) cores, $(uname -r), $(swift --version 2>&1 | head -1)"
 for stock in "$shared/stream.conf.v1.37.1" "$shared/stream.conf.v2.11.0"; do

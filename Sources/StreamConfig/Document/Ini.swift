@@ -22,6 +22,12 @@ public struct Ini: Sendable {
         var name: [UInt8]
         var headerEntries: [Int] = []
         var options: [Option] = []
+
+        init(name: [UInt8], header: Int) {
+            self.name = name
+            headerEntries = [header]
+            options.reserveCapacity(8)  // a typical section: grown once, not four times
+        }
     }
 
     /// What the lines read so far have built.
@@ -38,13 +44,13 @@ public struct Ini: Sendable {
                 let found: Int
                 if let existing = index[key] {
                     found = existing
+                    builders[found].headerEntries.append(entries.count)
                 } else {
-                    builders.append(Builder(name: name))
+                    builders.append(Builder(name: name, header: entries.count))
                     found = builders.count - 1
                     index[key] = found
                 }
                 current = found
-                builders[found].headerEntries.append(entries.count)
                 var withSection = entry
                 withSection.section = found
                 entries.append(withSection)
@@ -166,9 +172,12 @@ public final class Option: Sendable, Equatable {
     public let keyRange: Range<Int>
     public let valueRange: Range<Int>
     public let equalsOffset: Int
+    /// `key.utf8.count`, kept so that look-ups by name compare an integer first.
+    let keyLength: Int
 
     init(key: String, value: String, line: Int, keyRange: Range<Int>, valueRange: Range<Int>, equalsOffset: Int) {
         self.key = key
+        self.keyLength = key.utf8.count
         self.value = value
         self.line = line
         self.keyRange = keyRange
@@ -202,7 +211,7 @@ public final class Section: Sendable {
         self.name = String(decoding: name, as: UTF8.self)
         self.headerEntries = headerEntries
         self.options = options
-        self.hasDuplicates = Section.laterDuplicates(options).contains { $0 != nil }
+        self.hasDuplicates = Section.hasDuplicateNames(options)
         self.roles = Resolver.roles(name: self.name, type: Section.last("type", in: options)?.value)
     }
 
@@ -212,14 +221,24 @@ public final class Section: Sendable {
         Section.laterDuplicates(options)
     }
 
+    private static func hasDuplicateNames(_ options: [Option]) -> Bool {
+        if options.count > 32 { return laterDuplicates(options).contains { $0 != nil } }
+        for i in options.indices {
+            for j in (i + 1)..<options.count where options[j].keyLength == options[i].keyLength && options[j].key.sameBytes(options[i].key) {
+                return true
+            }
+        }
+        return false
+    }
+
     private static func laterDuplicates(_ options: [Option]) -> [Int?] {
         var result = [Int?](repeating: nil, count: options.count)
         if options.count <= 32 {
             for i in options.indices {
-                let key = options[i].key
+                let key = options[i].key, length = options[i].keyLength
                 var j = options.endIndex - 1
                 while j > i {
-                    if options[j].key.utf8.count == key.utf8.count, options[j].key.sameBytes(key) {
+                    if options[j].keyLength == length, options[j].key.sameBytes(key) {
                         result[i] = j
                         break
                     }
@@ -244,7 +263,8 @@ public final class Section: Sendable {
         var index = options.endIndex
         while index > options.startIndex {
             index -= 1
-            if options[index].key.utf8.count == length, options[index].key.sameBytes(key) { return options[index] }
+            let option = options[index]
+            if option.keyLength == length, option.key.sameBytes(key) { return option }
         }
         return nil
     }

@@ -10,24 +10,51 @@ enum TargetInference {
         Set(Schema.v1.allNames).subtracting(Schema.v2.allNames).union(["replication_step"])
     }()
 
+    /// The line each version-specific name belongs to (one hash per option name).
+    static let onlyOn: [String: NetdataTarget] = {
+        var result: [String: NetdataTarget] = [:]
+        for name in v2Only { result[name] = .v2 }
+        for name in v1Only { result[name] = .v1_37 }
+        return result
+    }()
+
     static func infer(ini: Ini, document: Document) -> (NetdataTarget, String) {
-        var active: [String] = []
-        for section in ini.sections { active += section.options.map(\.key) }
-        if let verdict = decide(names: active, source: "options") { return verdict }
-        if let verdict = decide(names: commentedOptionNames(ini: ini, document: document), source: "commented-out options") {
-            return verdict
+        var votes = Votes()
+        for section in ini.sections {
+            for option in section.options { votes.count(option.key) }
         }
+        if let verdict = votes.decide(source: "options") { return verdict }
+        var commented = Votes()
+        for name in commentedOptionNames(ini: ini, document: document) { commented.count(name) }
+        if let verdict = commented.decide(source: "commented-out options") { return verdict }
         return (.v2, "no version-specific options; assuming Netdata 2.x (use --target 1.37 for 1.37 agents)")
     }
 
-    private static func decide(names: [String], source: String) -> (NetdataTarget, String)? {
-        let v2Hits = names.filter { v2Only.contains($0) }
-        let v1Hits = names.filter { v1Only.contains($0) }
-        if v2Hits.isEmpty && v1Hits.isEmpty { return nil }
-        if v2Hits.count >= v1Hits.count {
-            return (.v2, "\(source) such as `\(v2Hits[0])` exist only in Netdata 2.x")
+    /// Names that exist on one line only, counted, with the first of each as the example.
+    private struct Votes {
+        var v2 = 0, v1 = 0
+        var firstV2: String?, firstV1: String?
+
+        mutating func count(_ name: String) {
+            switch onlyOn[name] {
+            case .v2?:
+                v2 += 1
+                if firstV2 == nil { firstV2 = name }
+            case .v1_37?:
+                v1 += 1
+                if firstV1 == nil { firstV1 = name }
+            case nil:
+                break
+            }
         }
-        return (.v1_37, "\(source) such as `\(v1Hits[0])` are Netdata 1.37 names")
+
+        func decide(source: String) -> (NetdataTarget, String)? {
+            if v2 == 0 && v1 == 0 { return nil }
+            if v2 >= v1, let firstV2 {
+                return (.v2, "\(source) such as `\(firstV2)` exist only in Netdata 2.x")
+            }
+            return (.v1_37, "\(source) such as `\(firstV1!)` are Netdata 1.37 names")
+        }
     }
 
     /// Names of lines like `    #timeout = 5m`.
