@@ -1,9 +1,11 @@
 /// Whether Netdata reads each option name where it is written (SC201-SC206, SC109).
 enum OptionNameChecks {
     static func run(_ context: inout LintContext) {
+        let schema = context.schema
         for section in context.ini.sections {
             let roles = context.roles(of: section)
-            for option in section.options {
+            let bits = SectionRole.bits(roles)
+            for option in section.options where !schema.reads(option.key, roleBits: bits) {
                 check(&context, option: option, in: section, roles: roles)
             }
         }

@@ -58,9 +58,7 @@ public enum Resolver {
     /// The spec of `key` in a section with these roles, following renames; nil if Netdata does
     /// not read it there.
     public static func spec(_ key: String, roles: Set<SectionRole>, schema: Schema) -> OptionSpec? {
-        // Iterating a set hashes nothing; `contains` would hash (lint asks per option).
-        var bits: UInt8 = 0
-        for role in roles { bits |= role.bit }
+        let bits = SectionRole.bits(roles)  // lint asks per option
         for role in allRoles where bits & role.bit != 0 {
             if let spec = schema.spec(key, role: role) { return spec }
             if let rename = schema.rename(of: key), rename.onlyIn == nil || rename.onlyIn == role,

@@ -14,6 +14,13 @@ public enum SectionRole: String, Sendable, Codable {
         case .machine: return 4
         }
     }
+
+    /// A set of roles as bits (iterating a set hashes nothing; `contains` would).
+    static func bits(_ roles: Set<SectionRole>) -> UInt8 {
+        var bits: UInt8 = 0
+        for role in roles { bits |= role.bit }
+        return bits
+    }
 }
 
 /// How Netdata reads an option's value.
@@ -53,7 +60,9 @@ public enum ValueKind: Sendable, Equatable {
     }
 }
 
-public struct OptionSpec: Sendable {
+/// One option as Netdata reads it. A class: lint looks one up per option line, and sharing the
+/// instance costs one retain where copying the fields costs four.
+public final class OptionSpec: Sendable {
     public let name: String
     public let kind: ValueKind
     public let roles: Set<SectionRole>

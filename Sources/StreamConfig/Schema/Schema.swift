@@ -1,6 +1,6 @@
 /// Every stream.conf option of one Netdata line (spec section 2), with the defaults taken from
 /// Netdata's code, not its documentation.
-public struct Schema: Sendable {
+public final class Schema: Sendable {
     public let target: NetdataTarget
     public let options: [OptionSpec]
     public let renames: [Rename]
@@ -25,6 +25,12 @@ public struct Schema: Sendable {
 
     public func spec(_ name: String, role: SectionRole) -> OptionSpec? {
         byName[name]?.first { $0.roleBits & role.bit != 0 }
+    }
+
+    /// Whether Netdata reads `name` in a section with these roles (`SectionRole.bits`), without
+    /// following renames: the common case of a known option in its place, with no spec copied.
+    func reads(_ name: String, roleBits: UInt8) -> Bool {
+        byName[name]?.contains { $0.roleBits & roleBits != 0 } ?? false
     }
 
     public func specs(named name: String) -> [OptionSpec] {

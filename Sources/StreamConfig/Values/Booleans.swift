@@ -6,13 +6,21 @@ public enum NetdataBool {
     static let falseWords: Set<String> = ["no", "false", "off"]
 
     public static func read(_ value: String) -> Bool {
-        trueWords.contains(value.lowercased())
+        switch value {  // the usual spellings first: no lowercase copy, no hashing
+        case "yes", "true", "on", "auto": return true
+        case "no", "false", "off", "": return false
+        default: return trueWords.contains(value.lowercased())
+        }
     }
 
     /// Whether the value is a word a person would recognise as a boolean Netdata understands.
     public static func isRecognised(_ value: String) -> Bool {
-        let lower = value.lowercased()
-        return trueWords.contains(lower) || falseWords.contains(lower)
+        switch value {
+        case "yes", "true", "on", "auto", "no", "false", "off": return true
+        default:
+            let lower = value.lowercased()
+            return trueWords.contains(lower) || falseWords.contains(lower)
+        }
     }
 
     /// Values people write meaning "true" that Netdata reads as false.
