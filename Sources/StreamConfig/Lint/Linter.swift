@@ -24,8 +24,7 @@ public enum Linter {
         var context = LintContext(document: document, ini: ini, target: target, file: file)
         SyntaxChecks.run(&context)
         SectionChecks.run(&context)
-        OptionNameChecks.run(&context)
-        ValueChecks.run(&context)
+        OptionChecks.run(&context)
         SemanticChecks.run(&context)
         let secrets = context.secrets()
         FileChecks.run(&context, mode: options.fileMode, holdsSecrets: !secrets.isEmpty)
@@ -91,7 +90,7 @@ struct LintContext {
         for section in ini.sections {
             let name = section.name.trimmingSpaces
             if !name.isEmpty, !isStream(name), !isPlaceholder(section) { result.insert(name) }
-            for option in section.options where option.key.hasSuffix("api key") && !option.value.isEmpty {
+            for option in section.options where option.key.utf8.suffix(7).elementsEqual("api key".utf8) && !option.value.isEmpty {
                 result.insert(option.value)
             }
         }

@@ -1,15 +1,29 @@
-/// Whether Netdata reads each option name where it is written (SC201-SC206, SC109).
-enum OptionNameChecks {
+/// Every option line, in one pass with one schema look-up each (lint's hot loop): whether
+/// Netdata reads the name where it is written (`OptionNameChecks`), then its value as Netdata
+/// reads it (`ValueChecks`).
+enum OptionChecks {
     static func run(_ context: inout LintContext) {
         let schema = context.schema
         for section in context.ini.sections {
             let roles = context.roles(of: section)
             let bits = SectionRole.bits(roles)
-            for option in section.options where !schema.reads(option.key, roleBits: bits) {
-                check(&context, option: option, in: section, roles: roles)
+            // The last occurrence is the one Netdata uses; earlier ones got SC110.
+            let duplicates = section.hasDuplicates ? section.laterDuplicates() : nil
+            for (index, option) in section.options.enumerated() {
+                var spec = schema.spec(option.key, roleBits: bits)
+                if spec == nil {
+                    OptionNameChecks.check(&context, option: option, in: section, roles: roles)
+                    spec = Resolver.spec(option.key, roles: roles, schema: schema)  // a renamed option
+                }
+                guard let spec, duplicates?[index] == nil else { continue }
+                ValueChecks.check(&context, option, as: spec, in: section)
             }
         }
     }
+}
+
+/// Whether Netdata reads each option name where it is written (SC201-SC206, SC109).
+enum OptionNameChecks {
 
     static func where_(_ roles: Set<SectionRole>) -> String {
         if roles == [.stream] { return "[stream]" }
@@ -18,7 +32,8 @@ enum OptionNameChecks {
         return "API key and machine GUID sections"
     }
 
-    private static func check(_ context: inout LintContext, option: Option, in section: Section, roles: Set<SectionRole>) {
+    /// An option Netdata does not read under this name here: says why.
+    static func check(_ context: inout LintContext, option: Option, in section: Section, roles: Set<SectionRole>) {
         let name = option.key
         let schema = context.schema
         if roles.contains(where: { schema.spec(name, role: $0) != nil }) { return }

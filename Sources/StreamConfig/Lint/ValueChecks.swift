@@ -1,16 +1,10 @@
 /// Values as Netdata reads them (SC108, SC301-SC305, SC401-SC418).
 enum ValueChecks {
-    static func run(_ context: inout LintContext) {
-        for section in context.ini.sections {
-            let roles = context.roles(of: section)
-            // The last occurrence is the one Netdata uses; earlier ones got SC110.
-            let duplicates = section.hasDuplicates ? section.laterDuplicates() : nil
-            for (index, option) in section.options.enumerated() where duplicates?[index] == nil {
-                guard let spec = Resolver.spec(option.key, roles: roles, schema: context.schema) else { continue }
-                if inlineComment(&context, option, spec) { continue }
-                check(&context, option, spec, section: section)
-            }
-        }
+    /// The value checks of one option Netdata reads as `spec` (the last occurrence of its name:
+    /// earlier ones got SC110).
+    static func check(_ context: inout LintContext, _ option: Option, as spec: OptionSpec, in section: Section) {
+        if inlineComment(&context, option, spec) { return }
+        check(&context, option, spec, section: section)
     }
 
     /// SC108: `value # comment`. Says what Netdata makes of the whole value.

@@ -27,10 +27,14 @@ public final class Schema: Sendable {
         byName[name]?.first { $0.roleBits & role.bit != 0 }
     }
 
-    /// Whether Netdata reads `name` in a section with these roles (`SectionRole.bits`), without
-    /// following renames: the common case of a known option in its place, with no spec copied.
-    func reads(_ name: String, roleBits: UInt8) -> Bool {
-        byName[name]?.contains { $0.roleBits & roleBits != 0 } ?? false
+    /// The spec of `name` for the first of these roles (`SectionRole.bits`, in `Resolver.allRoles`
+    /// order) that reads it, without following renames: `Resolver.spec` with one look-up.
+    func spec(_ name: String, roleBits: UInt8) -> OptionSpec? {
+        guard let specs = byName[name] else { return nil }
+        for role in Resolver.allRoles where roleBits & role.bit != 0 {
+            if let spec = specs.first(where: { $0.roleBits & role.bit != 0 }) { return spec }
+        }
+        return nil
     }
 
     public func specs(named name: String) -> [OptionSpec] {
