@@ -37,7 +37,7 @@ public struct Ini: Sendable {
         var index: [ByteKey: Int] = [:]
         var current: Int? = nil
 
-        mutating func add(_ entry: Entry) {
+        mutating func add(_ entry: consuming Entry) {
             switch entry.kind {
             case .header(let name):
                 let key = ByteKey(name)
@@ -51,9 +51,8 @@ public struct Ini: Sendable {
                     index[key] = found
                 }
                 current = found
-                var withSection = entry
-                withSection.section = found
-                entries.append(withSection)
+                entry.section = found
+                entries.append(entry)
             case .option(let option):
                 if let current { builders[current].options.append(option) }
                 entries.append(entry)
@@ -205,6 +204,9 @@ public final class Section: Sendable {
     public let roles: Set<SectionRole>
     /// Whether some option name appears more than once (`laterDuplicates` has a non-nil entry).
     public let hasDuplicates: Bool
+    /// Bit n set when some option name is n bytes long (names of 63 bytes or more: bit 63), so
+    /// that asking for an absent option, the usual answer, costs one test.
+    private let nameLengths: UInt64
 
     init(name: [UInt8], headerEntries: [Int], options: [Option]) {
         self.nameBytes = name
@@ -212,6 +214,7 @@ public final class Section: Sendable {
         self.headerEntries = headerEntries
         self.options = options
         self.hasDuplicates = Section.hasDuplicateNames(options)
+        self.nameLengths = options.reduce(0) { $0 | Section.lengthBit($1.keyLength) }
         self.roles = Resolver.roles(name: self.name, type: Section.last("type", in: options)?.value)
     }
 
@@ -255,8 +258,11 @@ public final class Section: Sendable {
 
     /// The value Netdata uses: the last occurrence of the exact key.
     public func option(_ key: String) -> Option? {
-        Section.last(key, in: options)
+        guard nameLengths & Section.lengthBit(key.utf8.count) != 0 else { return nil }
+        return Section.last(key, in: options)
     }
+
+    private static func lengthBit(_ length: Int) -> UInt64 { 1 << UInt64(min(length, 63)) }
 
     private static func last(_ key: String, in options: [Option]) -> Option? {
         let length = key.utf8.count

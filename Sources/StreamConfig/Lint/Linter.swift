@@ -76,7 +76,8 @@ struct LintContext {
     // MARK: Section roles
 
     func isPlaceholder(_ section: Section) -> Bool {
-        section.name.sameBytes("API_KEY") || section.name.sameBytes("MACHINE_GUID")
+        let length = section.nameBytes.count
+        return (length == 7 && section.name.sameBytes("API_KEY")) || (length == 12 && section.name.sameBytes("MACHINE_GUID"))
     }
 
     func roles(of section: Section) -> Set<SectionRole> { Resolver.roles(of: section) }
@@ -87,16 +88,20 @@ struct LintContext {
     /// Strings to mask in output: API keys sent, and the names of key sections.
     func secrets() -> Set<String> {
         var result = Set<String>(minimumCapacity: ini.sections.count)
-        for section in ini.sections {
-            let name = section.name.trimmingSpaces
-            if !name.isEmpty, !isStream(name), !isPlaceholder(section) { result.insert(name) }
-            for option in section.options where option.key.utf8.suffix(7).elementsEqual("api key".utf8) && !option.value.isEmpty {
-                result.insert(option.value)
+        func add(_ secret: String) {
+            result.insert(secret)
+            // Hints print keys in lowercase too.
+            if secret.utf8.contains(where: { $0 >= UInt8(ascii: "A") && $0 <= UInt8(ascii: "Z") || $0 >= 0x80 }) {
+                result.insert(secret.lowercased())
             }
         }
-        // Hints print keys in lowercase too.
-        for secret in result where secret.utf8.contains(where: { $0 >= UInt8(ascii: "A") && $0 <= UInt8(ascii: "Z") || $0 >= 0x80 }) {
-            result.insert(secret.lowercased())
+        for section in ini.sections {
+            let name = section.name.trimmingSpaces
+            if !name.isEmpty, !isStream(name), !isPlaceholder(section) { add(name) }
+            for option in section.options where option.keyLength >= 7 && option.key.utf8.last == UInt8(ascii: "y")
+                && option.key.utf8.suffix(7).elementsEqual("api key".utf8) && !option.value.isEmpty {
+                add(option.value)
+            }
         }
         return result
     }
