@@ -65,6 +65,10 @@ public struct Ini: Sendable {
     public init(_ document: Document) {
         var reading = Reading()
         reading.entries.reserveCapacity(document.lines.count)
+        // A key section takes about eight lines: growing (and rehashing) the index is the cost
+        // this avoids for big parent files.
+        reading.index.reserveCapacity(document.lines.count / 8)
+        reading.builders.reserveCapacity(document.lines.count / 8)
         for (lineIndex, line) in document.lines.enumerated() {
             // Almost every line is read in one piece; only allocate chunk lists for long ones.
             if line.text.count < Ini.readChunk {
@@ -279,6 +283,17 @@ public final class Section: Sendable {
 }
 
 extension String {
+    /// Whether the UTF-8 bytes contain `byte` (memchr over the string's storage; lint asks this
+    /// of every value).
+    func containsByte(_ byte: UInt8) -> Bool {
+        if let found = utf8.withContiguousStorageIfAvailable({ buffer in
+            buffer.count > 0 && memchr(buffer.baseAddress!, Int32(byte), buffer.count) != nil
+        }) {
+            return found
+        }
+        return utf8.contains(byte)
+    }
+
     /// Byte-exact comparison (Swift's `==` treats canonically equivalent text as equal; Netdata
     /// compares bytes).
     @inline(__always)

@@ -44,13 +44,13 @@ enum PatternChecks {
     private static func addressWord(_ context: inout LintContext, _ option: Option, _ word: SimplePattern.Word, column: Int, length: Int) {
         let text = word.text
         let bytes = text.utf8
-        if bytes.contains(UInt8(ascii: ",")) {
+        if text.containsByte(UInt8(ascii: ",")) {
             let words = text.split(separator: ",").joined(separator: " ")
             context.emit("SC604", line: option.line, column: column, length: length,
                          "`\(text)` is one word: commas do not separate patterns, so it never matches",
                          hint: "separate addresses with spaces: `\(words)`")
-        } else if bytes.contains(UInt8(ascii: "/")),
-                  bytes.first.map({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }) == true || bytes.contains(UInt8(ascii: ":")) {
+        } else if text.containsByte(UInt8(ascii: "/")),
+                  bytes.first.map({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }) == true || text.containsByte(UInt8(ascii: ":")) {
             let prefix = text.split(separator: "/").first.map(String.init) ?? text
             context.emit("SC602", line: option.line, column: column, length: length,
                          "`\(text)` is CIDR notation, which simple patterns do not understand: it never matches",

@@ -10,7 +10,7 @@ enum ValueChecks {
     /// SC108: `value # comment`. Says what Netdata makes of the whole value.
     private static func inlineComment(_ context: inout LintContext, _ option: Option, _ spec: OptionSpec) -> Bool {
         // Most values have no `#`: look before copying the bytes.
-        guard option.value.utf8.contains(UInt8(ascii: "#")) else { return false }
+        guard option.value.containsByte(UInt8(ascii: "#")) else { return false }
         let bytes = option.valueBytes
         guard let hash = bytes.firstIndex(of: UInt8(ascii: "#")), hash == 0 || Bytes.isSpace(bytes[hash - 1]) else { return false }
         let before = String(decoding: bytes[..<hash], as: UTF8.self).trimmingSpaces
