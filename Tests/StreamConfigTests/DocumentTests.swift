@@ -78,4 +78,21 @@ import Testing
         let ini = Ini(Document("[s]\n; k = v\n"))
         #expect(ini.section("s")?.value("; k") == "v")
     }
+
+    @Test func testByteSearchAndLookupsAgreeWithTheSlowForms() {
+        for text in ["", "#", "a#", "ab", String(repeating: "x", count: 40) + "#", String(repeating: "y", count: 40), "é#", "é"] {
+            #expect(text.containsByte(UInt8(ascii: "#")) == text.utf8.contains(UInt8(ascii: "#")), "\(text)")
+        }
+        // Absent names (by length or by bytes), repeated names, and names of 63 bytes or more.
+        let long = String(repeating: "n", count: 70)
+        let section = Ini(Document("[s]\nab = 1\ncd = 2\nab = 3\n\(long) = 4\n")).section("s")
+        #expect(section?.value("ab") == "3")
+        #expect(section?.value("cd") == "2")
+        #expect(section?.value("ef") == nil)
+        #expect(section?.value("abc") == nil)
+        #expect(section?.value(long) == "4")
+        #expect(section?.value(String(repeating: "n", count: 64)) == nil)
+        #expect(section?.hasDuplicates == true)
+        #expect(section?.laterDuplicates() == [2, nil, nil, nil])
+    }
 }
