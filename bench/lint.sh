@@ -17,7 +17,7 @@ for stock in "$shared/stream.conf.v1.37.1" "$shared/stream.conf.v2.11.0"; do
     printf 'process_wall_ms\t%s\tmean=%.2f\tstddev=%.2f\t(target <= 15)\n' "$(basename "$stock")" "$mean" "$sd"
 done
 rm -f /tmp/lint-bench.$$.json
-"$bin/lint-bench" 10000 7 | sed 's/^/in_process\t/'
+"$bin/lint-bench" 10000 25 | sed 's/^/in_process\t/'
 python3 - "$bin/stream-config" <<'PY'
 import subprocess, sys, tempfile, time, os
 lines = ["[stream]\n    enabled = no\n\n"]
