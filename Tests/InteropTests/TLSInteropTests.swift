@@ -132,6 +132,63 @@ struct TLSInteropTests {
             #expect(!child.log().contains("certificate is not valid"), "\(child.logTail())")
         }
     }
+
+    /// Certificate rotation without a restart: SIGHUP serves the renewed files to the next
+    /// child; files that do not fit together keep the running certificate.
+    @Test func testRelayReloadsItsCertificateOnSIGHUP() async throws {
+        try await NetdataLab.run { lab in
+            func made(_ name: String, days: Int) async throws -> (dir: String, fingerprint: String) {
+                let dir = lab.root.appendingPathComponent(name).path
+                let result = try await StreamConfigCLI.run(["tls", "init", "--dir", dir, "--name", "localhost", "127.0.0.1", "--days", "\(days)"])
+                #expect(result.status == 0, "\(result)")
+                let fingerprint = try #require(result.stdout.split(separator: "\n").first { $0.contains("SHA-256 fingerprint:") }?
+                    .split(separator: " ").last.map(String.init))
+                return (dir, fingerprint)
+            }
+            func served(_ relay: RelayUnderTest, caFile: String) async throws -> String {
+                let handshake = try await sClient(port: relay.port, caFile: caFile)
+                guard handshake.status == 0, handshake.stdout.contains("Verify return code: 0 (ok)") else { return "no verified handshake: \(handshake)" }
+                return try await openssl(["x509", "-noout", "-fingerprint", "-sha256"], stdin: handshake.stdout).stdout.uppercased()
+            }
+            let old = try await made("old-ssl", days: 2), new = try await made("new-ssl", days: 90)
+            let live = lab.root.appendingPathComponent("live-ssl")
+            try FileManager.default.createDirectory(at: live, withIntermediateDirectories: true)
+            let cert = live.appendingPathComponent("stream.crt"), key = live.appendingPathComponent("stream.key")
+            func install(certificateFrom: String, keyFrom: String) throws {
+                try writeFile(cert, try Data(contentsOf: URL(fileURLWithPath: "\(certificateFrom)/stream.crt")))
+                try writeFile(key, try Data(contentsOf: URL(fileURLWithPath: "\(keyFrom)/stream.key")), mode: 0o600)
+            }
+            try install(certificateFrom: old.dir, keyFrom: old.dir)
+
+            let relay = try await lab.startRelay(streamConf: "[\(apiKey)]\n    type = api\n    enabled = yes\n    default proxy enabled = yes\n    default proxy destination = 127.0.0.1:1\n    default proxy api key = \(relayParentKey)\n",
+                                                 arguments: ["--tls-certificate", cert.path, "--tls-key", key.path])
+            #expect(await relay.waitForLog("(plaintext and TLS)"), "\(relay.log())")
+            #expect(relay.log().contains("SHA-256 \(old.fingerprint)"), "the served certificate is not logged\n\(relay.log())")
+            #expect(relay.log().contains("left): replace the files and send SIGHUP"), "no expiry warning for a 2-day certificate\n\(relay.log())")
+            #expect(try await served(relay, caFile: "\(old.dir)/stream.crt").contains("FINGERPRINT=\(old.fingerprint)"))
+
+            // Renewed files, then SIGHUP: the next handshake gets the new certificate.
+            try install(certificateFrom: new.dir, keyFrom: new.dir)
+            relay.signal(SIGHUP)
+            #expect(await relay.waitForLog("SIGHUP: reloaded the TLS certificate"), "\(relay.log())")
+            #expect(relay.log().contains("SHA-256 \(new.fingerprint)"), "\(relay.log())")
+            #expect(try await served(relay, caFile: "\(new.dir)/stream.crt").contains("FINGERPRINT=\(new.fingerprint)"))
+
+            // A key that is not the certificate's: logged, and the running certificate stays.
+            try install(certificateFrom: old.dir, keyFrom: new.dir)
+            relay.signal(SIGHUP)
+            #expect(await relay.waitForLog("keeping the running certificate"), "\(relay.log())")
+            #expect(relay.log().contains("is not the private key of"), "\(relay.log())")
+            #expect(try await served(relay, caFile: "\(new.dir)/stream.crt").contains("FINGERPRINT=\(new.fingerprint)"))
+            #expect(relay.process.isRunning)
+
+            // The same files at start: a clear refusal (exit 1), not a relay that fails every handshake.
+            let refused = try await StreamConfigCLI.run(["relay", "--config", relay.confURL.path, "--listen", "127.0.0.1:\(try FreePort.pick())",
+                                                         "--tls-certificate", cert.path, "--tls-key", key.path])
+            #expect(refused.status == 1, "\(refused)")
+            #expect(refused.stderr.contains("cannot load --tls-certificate/--tls-key") && refused.stderr.contains("is not the private key of"), "\(refused)")
+        }
+    }
 }
 
 // MARK: - openssl and https helpers

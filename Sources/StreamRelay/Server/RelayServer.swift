@@ -51,7 +51,9 @@ public final class RelayServer: Sendable {
     let context: RelayContext
     private let options: RelayOptions
     private let group: EventLoopGroup
-    private let serverTLS: NIOSSLContext?
+    /// The children-facing TLS context; `reloadTLS` swaps it (connections accepted from then on
+    /// use the new one, open ones keep theirs).
+    private let serverTLS: Locked<NIOSSLContext?>
     private let listeners = Locked<[Channel]>([])
     private let connections = Locked<[ObjectIdentifier: Channel]>([:])
     private let stopped: EventLoopPromise<Void>
@@ -63,7 +65,7 @@ public final class RelayServer: Sendable {
         self.context = RelayContext(configuration: configuration, limits: options.limits, logger: logger, metrics: metrics)
         self.options = options
         self.group = group
-        self.serverTLS = serverTLS
+        self.serverTLS = Locked(serverTLS)
         self.stopped = group.next().makePromise()
     }
 
@@ -101,7 +103,7 @@ public final class RelayServer: Sendable {
         }
         listeners.withLock { $0 = bound }
         for channel in bound {
-            context.logger.notice("listening on \(channel.localAddress.map { "\($0)" } ?? "?")\(serverTLS != nil ? " (plaintext and TLS)" : "")")
+            context.logger.notice("listening on \(channel.localAddress.map { "\($0)" } ?? "?")\(serverTLS.withLock { $0 } != nil ? " (plaintext and TLS)" : "")")
         }
         return bound.compactMap(\.localAddress)
     }
@@ -109,6 +111,14 @@ public final class RelayServer: Sendable {
     /// Uses `configuration` for every connection admitted from now on.
     public func reload(_ configuration: RelayConfiguration) {
         context.swap(configuration)
+    }
+
+    /// Serves this certificate to children that connect from now on (a relay started without
+    /// TLS stays without: the listeners said so when they opened).
+    public func reloadTLS(_ tls: NIOSSLContext) {
+        serverTLS.withLock { current in
+            if current != nil { current = tls }
+        }
     }
 
     /// Stops accepting, lets open connections finish for `drainTimeout`, closes the rest.
@@ -187,7 +197,7 @@ public final class RelayServer: Sendable {
             self.context.metrics.connectionClosed()
         }
         let sync = channel.pipeline.syncOperations
-        if let serverTLS { try sync.addHandler(TLSDetector(context: serverTLS)) }
+        if let tls = serverTLS.withLock({ $0 }) { try sync.addHandler(TLSDetector(context: tls)) }
         try sync.addHandler(ByteToMessageHandler(HandshakeDecoder(maxRequestBytes: options.limits.maxRequestBytes)),
                             name: ChildSessionHandler.decoderName)
         try sync.addHandler(ChildSessionHandler(relay: context))

@@ -23,10 +23,12 @@ struct Relay: ParsableCommand {
         spliced. The file is linted first; errors prevent the start (and a reload).
 
         Signals: SIGHUP re-reads, lints and swaps the configuration (an invalid file keeps the \
-        old one); SIGTERM and SIGINT stop accepting, let connections drain, then exit 0.
+        old one), and re-reads --tls-certificate/--tls-key (renewed files are served to children \
+        that connect from then on; files that do not fit together keep the running certificate); \
+        SIGTERM and SIGINT stop accepting, let connections drain, then exit 0.
 
-        Exit status: 0 stopped by a signal; 1 the configuration has lint errors, or a listener \
-        cannot be opened; 64 usage error; 66 the configuration cannot be read.
+        Exit status: 0 stopped by a signal; 1 the configuration has lint errors, the certificate \
+        and key cannot be used, or a listener cannot be opened; 64 usage error; 66 the configuration cannot be read.
         """
     )
 
@@ -103,7 +105,11 @@ struct Relay: ParsableCommand {
             let options = RelayOptions(listen: listen.compactMap(ListenAddress.init), tls: tlsFiles, limits: limits)
             let serverTLS = try tlsFiles.map { files in
                 do {
-                    return try RelayServer.makeServerTLS(files)
+                    let inspection = try RelayCertificate.inspect(files)
+                    let context = try RelayServer.makeServerTLS(files)
+                    logger.notice("TLS certificate \(inspection.summary)")
+                    if let warning = inspection.warning { logger.warning("\(warning)") }
+                    return context
                 } catch {
                     throw UserError.refused("cannot load --tls-certificate/--tls-key: \(error)")
                 }
@@ -114,7 +120,10 @@ struct Relay: ParsableCommand {
                                      logger: logger, metrics: metrics, group: group)
             // Before listening: a signal that comes once the port is open must find the handlers.
             let watcher = SignalWatcher(
-                onHangup: { [target = target.target] in reload(path, target: target, server: server, logger: logger) },
+                onHangup: { [target = target.target, tlsFiles] in
+                    reload(path, target: target, server: server, logger: logger)
+                    if let tlsFiles { reloadCertificate(tlsFiles, server: server, logger: logger) }
+                },
                 onTerminate: { signal in
                     logger.notice("received \(signal == SIGINT ? "SIGINT" : "SIGTERM"): stopping")
                     server.shutdown()
@@ -182,6 +191,19 @@ struct Relay: ParsableCommand {
         } catch {
             throw UserError.refused("cannot listen on \(metricsListen) for metrics: \(error)")
         }
+    }
+}
+
+/// SIGHUP: the certificate files are read again (a renewed certificate is served to children
+/// that connect from then on); files that cannot be used keep the running certificate.
+private func reloadCertificate(_ files: ServerTLSFiles, server: RelayServer, logger: Logger) {
+    do {
+        let inspection = try RelayCertificate.inspect(files)
+        server.reloadTLS(try RelayServer.makeServerTLS(files))
+        logger.notice("SIGHUP: reloaded the TLS certificate \(inspection.summary)")
+        if let warning = inspection.warning { logger.warning("\(warning)") }
+    } catch {
+        logger.error("SIGHUP: cannot load --tls-certificate/--tls-key (\(error)); keeping the running certificate")
     }
 }
 
