@@ -46,7 +46,8 @@ import Testing
 
     @Test func testOlderNameAndNewerNameBothSet() {
         let report = lint("[\(key)]\n    type = api\n    enabled = yes\n    db = ram\n    default memory mode = dbengine\n", target: .v2)
-        #expect(findings(report) == ["SC204 5:5"])
+        // `db` wins: the database is in RAM, so replication is capped too (SC707).
+        #expect(findings(report) == ["SC204 5:5", "SC707 4:10"])
     }
 
     @Test func testBinaryGarbageNeverCrashes() {

@@ -164,6 +164,8 @@ public enum Rules {
              explanation: "Forwarding needs a destination and an API key after the cascade (machine, key, [stream]); without them the child is silently not forwarded."),
         Rule(code: "SC706", severity: .info, title: "stock value not inherited",
              explanation: "A user stream.conf hides the stock file completely: options it omits take Netdata's built-in defaults, not the stock file's values."),
+        Rule(code: "SC707", severity: .warning, title: "replication longer than a RAM database holds",
+             explanation: "A child's database in RAM (`db = ram` or `alloc`; on 1.37 every mode but `dbengine`) holds retention × update every seconds: 3600 entries of 1 s, one hour, with netdata.conf's defaults. Netdata silently caps the replication period to that, so after a reconnect only that much of the gap is filled, not the 1d the replication period says. Use `dbengine`, raise the retention (in entries), or set the replication period to what the database holds."),
 
         // 8xx: the file itself.
         Rule(code: "SC801", severity: .info, title: "file permissions",

@@ -7,7 +7,14 @@ enum SemanticChecks {
         static let proxyAPIKey = ["proxy api key", "default proxy api key"]
         static let replicationPeriod = ["replication period", "seconds to replicate"]
         static let replicationStep = ["replication step", "seconds per replication step"]
+        static let databaseMode = ["db", "default memory mode", "memory mode", "db mode"]
+        static let retention = ["retention", "default history", "history"]
+        static let updateEvery = ["update every"]
     }
+
+    /// Netdata's defaults for what a section does not set (netdata.conf `[db]`).
+    static let defaultRetentionEntries: Int64 = 3600
+    static let defaultReplicationSeconds: Int64 = 86400
 
     static func run(_ context: inout LintContext) {
         let keys = context.receiverSections.filter { !context.isPlaceholder($0) }
@@ -104,6 +111,7 @@ enum SemanticChecks {
     /// SC417: a replication step longer than the replication period, in one section.
     static func replication(_ context: inout LintContext, keys: [Section]) {
         for section in keys {
+            replicationBeyondRAM(&context, section: section)
             guard let period = readOption(Names.replicationPeriod, in: section, context),
                   let step = readOption(Names.replicationStep, in: section, context),
                   let periodSeconds = seconds(period.value, context), let stepSeconds = seconds(step.value, context),
@@ -112,6 +120,28 @@ enum SemanticChecks {
                          "the replication step (\(stepSeconds)s) is longer than the replication period (\(periodSeconds)s, line \(period.line + 1)): the whole period is replicated in one step",
                          hint: "make the step shorter than the period (the stock file suggests 10m)")
         }
+    }
+
+    /// SC707: a RAM database (`ram`, `alloc`; on 1.37 every mode but `dbengine`) holds
+    /// retention × update every seconds, and Netdata silently caps replication to that.
+    private static func replicationBeyondRAM(_ context: inout LintContext, section: Section) {
+        guard let db = readOption(Names.databaseMode, in: section, context) else { return }
+        let mode = DatabaseMode.read(db.value, target: context.target)
+        guard mode != "dbengine", mode != "none" else { return }
+        let retentionOption = readOption(Names.retention, in: section, context)
+        let entries = max(retentionOption.map { StrToLL($0.value).value } ?? defaultRetentionEntries, 5)
+        let everyOption = readOption(Names.updateEvery, in: section, context)
+        let every = max(everyOption.flatMap { seconds($0.value, context) } ?? 1, 1)
+        let periodOption = readOption(Names.replicationPeriod, in: section, context)
+        let period = periodOption.flatMap { seconds($0.value, context) } ?? defaultReplicationSeconds
+        let holds = entries * every
+        guard period > holds else { return }
+        let retentionSource = retentionOption.map { "`\($0.key) = \($0.value)`" } ?? "netdata.conf's `[db] retention` unless changed there"
+        let periodSource = periodOption.map { "`\($0.key) = \($0.value)`" } ?? "the default"
+        let retentionName = context.target == .v2 ? "retention" : (section.roles == Resolver.machineRole ? "history" : "default history")
+        context.emit("SC707", at: periodOption ?? db,
+                     "[\(section.name)] keeps its database in RAM (`\(db.key) = \(db.value)`): \(entries) entries (\(retentionSource)) at \(every) s each hold \(NetdataDuration.format(seconds: holds)), but replication asks for \(NetdataDuration.format(seconds: period)) (\(periodSource)); Netdata silently replicates only the last \(NetdataDuration.format(seconds: holds)) after a reconnect",
+                     hint: "use `\(db.key) = dbengine`, raise `\(retentionName)` to \((period + every - 1) / every) entries, or set the replication period to \(NetdataDuration.format(seconds: holds)) to say what happens")
     }
 
     private static func seconds(_ value: String, _ context: LintContext) -> Int64? {
