@@ -27,6 +27,15 @@ import Testing
             """)
     }
 
+    @Test func nonASCIIPassesThroughAndKeysAreSanitisedPerCharacter() {
+        #expect(LogfmtLogHandler.quoted("naïve") == "naïve")
+        #expect(LogfmtLogHandler.quoted("é x") == "\"é x\"")
+        #expect(LogfmtLogHandler.quoted("\u{7F}") == "\"\\u007f\"")
+        #expect(LogfmtLogHandler.sanitisedKey("clé ok") == "cl__ok")
+        #expect(LogfmtLogHandler.sanitisedKey("") == "_")
+        #expect(LogfmtLogHandler.rfc3339((seconds: 1_764_020_700, nanoseconds: 999_999_999)) == "2025-11-24T21:45:00.999Z")
+    }
+
     @Test func timestampsArePadded() {
         #expect(LogfmtLogHandler.rfc3339((seconds: 0, nanoseconds: 5_000_000)) == "1970-01-01T00:00:00.005Z")
     }

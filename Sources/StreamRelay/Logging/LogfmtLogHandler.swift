@@ -21,14 +21,15 @@ public struct LogfmtLogHandler: LogHandler {
     public var logLevel: Logger.Level = .info
     public var metadata: Logger.Metadata = [:]
     public var metadataProvider: Logger.MetadataProvider?
-    private let output: @Sendable (String) -> Void
+    /// nil: the line's bytes go straight to stderr (no String is built).
+    private let output: (@Sendable (String) -> Void)?
 
-    /// - Parameter write: receives each finished line (with its trailing newline); defaults to
-    ///   stderr. Tests pass a collector.
+    /// - Parameter write: receives each finished line (with its trailing newline); nil (the
+    ///   default) writes to stderr. Tests pass a collector.
     public init(
         label: String,
         metadataProvider: Logger.MetadataProvider? = nil,
-        write: @escaping @Sendable (String) -> Void = LogfmtLogHandler.writeToStandardError
+        write: (@Sendable (String) -> Void)? = nil
     ) {
         self.label = label
         self.metadataProvider = metadataProvider
@@ -43,9 +44,13 @@ public struct LogfmtLogHandler: LogHandler {
     public func log(event: LogEvent) {
         var fields = JournaldLogHandler.merged(metadata, metadataProvider, event.metadata)
         if let error = event.error { fields["error"] = "\(String(describing: error))" }
-        output(Self.formatLine(
-            timestamp: Self.now(), level: event.level, message: event.message.description,
-            label: label, metadata: fields))
+        let line = Self.formatBytes(timestamp: Self.now(), level: event.level, message: event.message.description,
+                                    label: label, metadata: fields)
+        if let output {
+            output(String(decoding: line, as: UTF8.self))
+        } else {
+            Self.writeToStandardError(bytes: line)
+        }
     }
 
     /// Formats one line. Public and pure (the time is a parameter) so that it can be tested.
@@ -56,63 +61,129 @@ public struct LogfmtLogHandler: LogHandler {
         label: String,
         metadata: Logger.Metadata
     ) -> String {
-        var line = "ts=\(rfc3339(timestamp)) level=\(level.rawValue) msg=\(quoted(message, always: true))"
-        line += " logger=\(quoted(label))"
+        String(decoding: formatBytes(timestamp: timestamp, level: level, message: message, label: label, metadata: metadata),
+               as: UTF8.self)
+    }
+
+    /// The line as bytes, built in one buffer: the relay logs several lines per child, so this
+    /// is on the handshake path.
+    static func formatBytes(
+        timestamp: (seconds: Int, nanoseconds: Int),
+        level: Logger.Level,
+        message: String,
+        label: String,
+        metadata: Logger.Metadata
+    ) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(256 + message.utf8.count + metadata.count * 48)
+        out.append(contentsOf: "ts=".utf8)
+        appendRFC3339(timestamp, to: &out)
+        out.append(contentsOf: " level=".utf8)
+        out.append(contentsOf: level.rawValue.utf8)
+        out.append(contentsOf: " msg=".utf8)
+        appendQuoted(message, always: true, to: &out)
+        out.append(contentsOf: " logger=".utf8)
+        appendQuoted(label, to: &out)
         for (key, value) in metadata.sorted(by: { $0.key < $1.key }) {
-            line += " \(sanitisedKey(key))=\(quoted(value.description))"
+            out.append(UInt8(ascii: " "))
+            appendSanitisedKey(key, to: &out)
+            out.append(UInt8(ascii: "="))
+            appendQuoted(value.description, to: &out)
         }
-        return line + "\n"
+        out.append(UInt8(ascii: "\n"))
+        return out
     }
 
     /// `always`: `msg` is always quoted, so that a reader does not have to guess where it ends.
     static func quoted(_ value: String, always: Bool = false) -> String {
-        let needsQuotes = always || value.isEmpty || value.unicodeScalars.contains {
-            $0.value <= 0x20 || $0.value == 0x7F || $0 == "=" || $0 == "\"" || $0 == "\\"
+        var out: [UInt8] = []
+        appendQuoted(value, always: always, to: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    private static func needsEscape(_ byte: UInt8) -> Bool {
+        byte <= 0x20 || byte == 0x7F || byte == UInt8(ascii: "=") || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\")
+    }
+
+    /// Every special character is ASCII, so the UTF-8 bytes of anything else pass through.
+    static func appendQuoted(_ value: String, always: Bool = false, to out: inout [UInt8]) {
+        let bytes = value.utf8
+        guard always || bytes.isEmpty || bytes.contains(where: needsEscape) else {
+            out.append(contentsOf: bytes)
+            return
         }
-        guard needsQuotes else { return value }
-        var out = "\""
-        for scalar in value.unicodeScalars {
-            switch scalar {
-            case "\\": out += "\\\\"
-            case "\"": out += "\\\""
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
+        out.append(UInt8(ascii: "\""))
+        for byte in bytes {
+            switch byte {
+            case UInt8(ascii: "\\"): out.append(contentsOf: "\\\\".utf8)
+            case UInt8(ascii: "\""): out.append(contentsOf: "\\\"".utf8)
+            case UInt8(ascii: "\n"): out.append(contentsOf: "\\n".utf8)
+            case UInt8(ascii: "\r"): out.append(contentsOf: "\\r".utf8)
+            case UInt8(ascii: "\t"): out.append(contentsOf: "\\t".utf8)
+            case 0..<0x20, 0x7F:
+                out.append(contentsOf: "\\u00".utf8)
+                out.append(hexDigit(byte >> 4))
+                out.append(hexDigit(byte & 0x0F))
             default:
-                if scalar.value < 0x20 || scalar.value == 0x7F {
-                    let hex = String(scalar.value, radix: 16)
-                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                } else {
-                    out.unicodeScalars.append(scalar)
-                }
+                out.append(byte)
             }
         }
-        return out + "\""
+        out.append(UInt8(ascii: "\""))
+    }
+
+    private static func hexDigit(_ value: UInt8) -> UInt8 {
+        value < 10 ? UInt8(ascii: "0") + value : UInt8(ascii: "a") + value - 10
     }
 
     static func sanitisedKey(_ key: String) -> String {
-        guard !key.isEmpty else { return "_" }
-        var out = ""
+        var out: [UInt8] = []
+        appendSanitisedKey(key, to: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// One `_` per character outside `A-Za-z0-9_.-` (per Unicode scalar, not per byte).
+    static func appendSanitisedKey(_ key: String, to out: inout [UInt8]) {
+        guard !key.isEmpty else {
+            out.append(UInt8(ascii: "_"))
+            return
+        }
         for scalar in key.unicodeScalars {
             switch scalar {
-            case "a"..."z", "A"..."Z", "0"..."9", "_", ".", "-": out.unicodeScalars.append(scalar)
-            default: out += "_"
+            case "a"..."z", "A"..."Z", "0"..."9", "_", ".", "-": out.append(UInt8(scalar.value))
+            default: out.append(UInt8(ascii: "_"))
             }
         }
-        return out
     }
 
     static func rfc3339(_ timestamp: (seconds: Int, nanoseconds: Int)) -> String {
+        var out: [UInt8] = []
+        appendRFC3339(timestamp, to: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    static func appendRFC3339(_ timestamp: (seconds: Int, nanoseconds: Int), to out: inout [UInt8]) {
         var seconds = time_t(timestamp.seconds)
         var parts = tm()
         gmtime_r(&seconds, &parts)
-        func pad(_ value: Int, _ width: Int) -> String {
-            let digits = String(value)
-            return String(repeating: "0", count: max(0, width - digits.count)) + digits
+        func digits(_ value: Int, _ width: Int) {
+            var divisor = 1
+            for _ in 1..<width { divisor *= 10 }
+            var rest = max(value, 0)
+            if rest >= divisor * 10 { out.append(contentsOf: String(rest).utf8); return }  // wider than asked
+            while divisor > 0 {
+                out.append(UInt8(ascii: "0") + UInt8(rest / divisor))
+                rest %= divisor
+                divisor /= 10
+            }
         }
-        return "\(pad(Int(parts.tm_year) + 1900, 4))-\(pad(Int(parts.tm_mon) + 1, 2))-\(pad(Int(parts.tm_mday), 2))"
-            + "T\(pad(Int(parts.tm_hour), 2)):\(pad(Int(parts.tm_min), 2)):\(pad(Int(parts.tm_sec), 2))"
-            + ".\(pad(timestamp.nanoseconds / 1_000_000, 3))Z"
+        digits(Int(parts.tm_year) + 1900, 4)
+        out.append(UInt8(ascii: "-")); digits(Int(parts.tm_mon) + 1, 2)
+        out.append(UInt8(ascii: "-")); digits(Int(parts.tm_mday), 2)
+        out.append(UInt8(ascii: "T")); digits(Int(parts.tm_hour), 2)
+        out.append(UInt8(ascii: ":")); digits(Int(parts.tm_min), 2)
+        out.append(UInt8(ascii: ":")); digits(Int(parts.tm_sec), 2)
+        out.append(UInt8(ascii: ".")); digits(timestamp.nanoseconds / 1_000_000, 3)
+        out.append(UInt8(ascii: "Z"))
     }
 
     static func now() -> (seconds: Int, nanoseconds: Int) {
@@ -129,9 +200,12 @@ public struct LogfmtLogHandler: LogHandler {
     /// acceptable here: this is the fallback, and stderr is normally a terminal or a pipe to a
     /// service manager.
     public static let writeToStandardError: @Sendable (String) -> Void = { line in
-        var bytes = Array(line.utf8)
+        writeToStandardError(bytes: Array(line.utf8))
+    }
+
+    static func writeToStandardError(bytes: [UInt8]) {
         stderrLock.withLock { _ in
-            bytes.withUnsafeMutableBytes { raw in
+            bytes.withUnsafeBytes { raw in
                 var offset = 0
                 while offset < raw.count {
                     let n = write(2, raw.baseAddress! + offset, raw.count - offset)
