@@ -44,6 +44,20 @@ import Testing
         #expect(report.diagnostics[0].hint == "in API key sections Netdata 1.37 reads `default history`")
     }
 
+    /// `OptionChecks` looks up the direct spec for any of a section's roles and only then follows
+    /// renames; `Resolver.spec` goes role by role. They must agree for every name Netdata knows.
+    @Test func testOnePassLookupAgreesWithTheResolver() {
+        for schema in [Schema.v1, Schema.v2] {
+            let names = Set(schema.options.map(\.name) + schema.renames.map(\.old) + schema.renames.map(\.new))
+            for roles in [Resolver.streamRole, Resolver.apiKeyRole, Resolver.machineRole, Resolver.eitherRole] {
+                for name in names {
+                    let onePass = schema.spec(name, roleBits: SectionRole.bits(roles)) ?? Resolver.spec(name, roles: roles, schema: schema)
+                    #expect(onePass === Resolver.spec(name, roles: roles, schema: schema), "\(schema.target) \(name) \(roles)")
+                }
+            }
+        }
+    }
+
     @Test func testOlderNameAndNewerNameBothSet() {
         let report = lint("[\(key)]\n    type = api\n    enabled = yes\n    db = ram\n    default memory mode = dbengine\n", target: .v2)
         // `db` wins: the database is in RAM, so replication is capped too (SC707).

@@ -34,6 +34,7 @@ import Testing
         #expect(LogfmtLogHandler.sanitisedKey("clé ok") == "cl__ok")
         #expect(LogfmtLogHandler.sanitisedKey("") == "_")
         #expect(LogfmtLogHandler.rfc3339((seconds: 1_764_020_700, nanoseconds: 999_999_999)) == "2025-11-24T21:45:00.999Z")
+        #expect(LogfmtLogHandler.rfc3339((seconds: 0, nanoseconds: -5_000_000)) == "1970-01-01T00:00:00.0-5Z")  // as before
     }
 
     @Test func timestampsArePadded() {

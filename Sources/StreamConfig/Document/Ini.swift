@@ -254,9 +254,11 @@ public final class Section: Sendable {
             }
             return result
         }
-        var last: [String: Int] = [:]
-        for (i, option) in options.enumerated() { last[option.key] = i }
-        for (i, option) in options.enumerated() where last[option.key] != i { result[i] = last[option.key] }
+        // By bytes, as below 32 (String keys would merge canonically equivalent names).
+        var last: [ByteKey: Int] = [:]
+        let keys = options.map { ByteKey(Array($0.key.utf8)) }
+        for (i, key) in keys.enumerated() { last[key] = i }
+        for (i, key) in keys.enumerated() where last[key] != i { result[i] = last[key] }
         return result
     }
 

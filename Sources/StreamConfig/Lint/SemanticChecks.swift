@@ -10,6 +10,7 @@ enum SemanticChecks {
         static let databaseMode = ["db", "default memory mode", "memory mode", "db mode"]
         static let retention = ["retention", "default history", "history"]
         static let updateEvery = ["update every"]
+        static let enableReplication = ["enable replication"]
     }
 
     /// Netdata's defaults for what a section does not set (netdata.conf `[db]`).
@@ -111,7 +112,7 @@ enum SemanticChecks {
     /// SC417: a replication step longer than the replication period, in one section.
     static func replication(_ context: inout LintContext, keys: [Section]) {
         for section in keys {
-            replicationBeyondRAM(&context, section: section)
+            replicationBeyondRAM(&context, section: section, keys: keys)
             guard let period = readOption(Names.replicationPeriod, in: section, context),
                   let step = readOption(Names.replicationStep, in: section, context),
                   let periodSeconds = seconds(period.value, context), let stepSeconds = seconds(step.value, context),
@@ -124,24 +125,38 @@ enum SemanticChecks {
 
     /// SC707: a RAM database (`ram`, `alloc`; on 1.37 every mode but `dbengine`) holds
     /// retention × update every seconds, and Netdata silently caps replication to that.
-    private static func replicationBeyondRAM(_ context: inout LintContext, section: Section) {
+    /// Only sections that choose the RAM mode themselves are judged; a machine section that
+    /// leaves retention or the period to the cascade is skipped when some key section sets it
+    /// (which key a child uses is not in the file).
+    private static func replicationBeyondRAM(_ context: inout LintContext, section: Section, keys: [Section]) {
         guard let db = readOption(Names.databaseMode, in: section, context) else { return }
         let mode = DatabaseMode.read(db.value, target: context.target)
         guard mode != "dbengine", mode != "none" else { return }
+        if let enabled = readOption(Names.enableReplication, in: section, context), !NetdataBool.read(enabled.value) { return }
+        let machineOnly = section.roles == Resolver.machineRole
+        func inherited(_ names: [String]) -> Bool {
+            machineOnly && keys.contains { $0.roles.contains(.apiKey) && readOption(names, in: $0, context) != nil }
+        }
         let retentionOption = readOption(Names.retention, in: section, context)
-        let entries = max(retentionOption.map { StrToLL($0.value).value } ?? defaultRetentionEntries, 5)
-        let everyOption = readOption(Names.updateEvery, in: section, context)
-        let every = max(everyOption.flatMap { seconds($0.value, context) } ?? 1, 1)
         let periodOption = readOption(Names.replicationPeriod, in: section, context)
-        let period = periodOption.flatMap { seconds($0.value, context) } ?? defaultReplicationSeconds
+        if retentionOption == nil && inherited(Names.retention) { return }
+        if periodOption == nil && inherited(Names.replicationPeriod) { return }
+        // Netdata keeps these in C ints: clamp, so that the arithmetic below cannot overflow.
+        let entries = clampedToInt32(retentionOption.map { StrToLL($0.value).value } ?? defaultRetentionEntries, minimum: 5)
+        let every = clampedToInt32(readOption(Names.updateEvery, in: section, context).flatMap { seconds($0.value, context) } ?? 1, minimum: 1)
+        let period = clampedToInt32(periodOption.flatMap { seconds($0.value, context) } ?? defaultReplicationSeconds, minimum: 0)
         let holds = entries * every
         guard period > holds else { return }
         let retentionSource = retentionOption.map { "`\($0.key) = \($0.value)`" } ?? "netdata.conf's `[db] retention` unless changed there"
         let periodSource = periodOption.map { "`\($0.key) = \($0.value)`" } ?? "the default"
-        let retentionName = context.target == .v2 ? "retention" : (section.roles == Resolver.machineRole ? "history" : "default history")
+        let retentionName = context.target == .v2 ? "retention" : (machineOnly ? "history" : "default history")
         context.emit("SC707", at: periodOption ?? db,
                      "[\(section.name)] keeps its database in RAM (`\(db.key) = \(db.value)`): \(entries) entries (\(retentionSource)) at \(every) s each hold \(NetdataDuration.format(seconds: holds)), but replication asks for \(NetdataDuration.format(seconds: period)) (\(periodSource)); Netdata silently replicates only the last \(NetdataDuration.format(seconds: holds)) after a reconnect",
                      hint: "use `\(db.key) = dbengine`, raise `\(retentionName)` to \((period + every - 1) / every) entries, or set the replication period to \(NetdataDuration.format(seconds: holds)) to say what happens")
+    }
+
+    private static func clampedToInt32(_ value: Int64, minimum: Int64) -> Int64 {
+        min(max(value, minimum), Int64(Int32.max))
     }
 
     private static func seconds(_ value: String, _ context: LintContext) -> Int64? {

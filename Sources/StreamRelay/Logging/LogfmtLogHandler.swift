@@ -168,8 +168,14 @@ public struct LogfmtLogHandler: LogHandler {
         func digits(_ value: Int, _ width: Int) {
             var divisor = 1
             for _ in 1..<width { divisor *= 10 }
-            var rest = max(value, 0)
-            if rest >= divisor * 10 { out.append(contentsOf: String(rest).utf8); return }  // wider than asked
+            // Negative or wider than asked: as `String(value)`, zero-padded on the left.
+            if value < 0 || value >= divisor * 10 {
+                let text = String(value)
+                out.append(contentsOf: repeatElement(UInt8(ascii: "0"), count: max(0, width - text.utf8.count)))
+                out.append(contentsOf: text.utf8)
+                return
+            }
+            var rest = value
             while divisor > 0 {
                 out.append(UInt8(ascii: "0") + UInt8(rest / divisor))
                 rest %= divisor
