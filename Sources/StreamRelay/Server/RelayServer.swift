@@ -69,10 +69,12 @@ public final class RelayServer: Sendable {
         self.stopped = group.next().makePromise()
     }
 
-    /// Loads the children-facing certificate and key (PEM).
-    public static func makeServerTLS(_ files: ServerTLSFiles) throws -> NIOSSLContext {
-        let chain = try NIOSSLCertificate.fromPEMFile(files.certificateChain).map { NIOSSLCertificateSource.certificate($0) }
-        let key = try NIOSSLPrivateKey(file: files.privateKey, format: .pem)
+    /// The children-facing TLS context from the certificate chain and key files' bytes (PEM).
+    /// Bytes, not paths: a caller that reads the files once to describe them serves exactly what
+    /// it described.
+    public static func makeServerTLS(certificateChainPEM: [UInt8], privateKeyPEM: [UInt8]) throws -> NIOSSLContext {
+        let chain = try NIOSSLCertificate.fromPEMBytes(certificateChainPEM).map { NIOSSLCertificateSource.certificate($0) }
+        let key = try NIOSSLPrivateKey(bytes: privateKeyPEM, format: .pem)
         let configuration = TLSConfiguration.makeServerConfiguration(certificateChain: chain, privateKey: .privateKey(key))
         return try NIOSSLContext(configuration: configuration)
     }

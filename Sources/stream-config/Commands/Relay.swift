@@ -105,11 +105,10 @@ struct Relay: ParsableCommand {
             let options = RelayOptions(listen: listen.compactMap(ListenAddress.init), tls: tlsFiles, limits: limits)
             let serverTLS = try tlsFiles.map { files in
                 do {
-                    let inspection = try RelayCertificate.inspect(files)
-                    let context = try RelayServer.makeServerTLS(files)
-                    logger.notice("TLS certificate \(inspection.summary)")
-                    if let warning = inspection.warning { logger.warning("\(warning)") }
-                    return context
+                    let loaded = try RelayCertificate.load(files, make: RelayServer.makeServerTLS(certificateChainPEM:privateKeyPEM:))
+                    logger.notice("TLS certificate \(loaded.summary)")
+                    if let warning = loaded.warning { logger.warning("\(warning)") }
+                    return loaded.context
                 } catch {
                     throw UserError.refused("cannot load --tls-certificate/--tls-key: \(error)")
                 }
@@ -198,10 +197,10 @@ struct Relay: ParsableCommand {
 /// that connect from then on); files that cannot be used keep the running certificate.
 private func reloadCertificate(_ files: ServerTLSFiles, server: RelayServer, logger: Logger) {
     do {
-        let inspection = try RelayCertificate.inspect(files)
-        server.reloadTLS(try RelayServer.makeServerTLS(files))
-        logger.notice("SIGHUP: reloaded the TLS certificate \(inspection.summary)")
-        if let warning = inspection.warning { logger.warning("\(warning)") }
+        let loaded = try RelayCertificate.load(files, make: RelayServer.makeServerTLS(certificateChainPEM:privateKeyPEM:))
+        server.reloadTLS(loaded.context)
+        logger.notice("SIGHUP: reloaded the TLS certificate \(loaded.summary)")
+        if let warning = loaded.warning { logger.warning("\(warning)") }
     } catch {
         logger.error("SIGHUP: cannot load --tls-certificate/--tls-key (\(error)); keeping the running certificate")
     }

@@ -6,39 +6,71 @@ import FoundationEssentials
 import Foundation
 #endif
 
-/// The certificate `relay --tls-certificate/--tls-key` serves to children, checked before it is
-/// used (at start and on every SIGHUP): both files readable, the key belongs to the first
-/// certificate, and what is served, in one line for the log.
+/// The certificate `relay --tls-certificate/--tls-key` serves to children, loaded at start and
+/// on every SIGHUP. The files are read once: the same bytes are described in the log and given
+/// to TLS, so what the log says is what children get.
 enum RelayCertificate {
-    struct Inspection {
-        /// `FILE: subject, valid until DATE (N days left), SHA-256 FINGERPRINT`.
+    struct Loaded<Context> {
+        let context: Context
+        /// `FILE: subject, valid until DATE (N days left), SHA-256 FINGERPRINT`, or why the
+        /// certificate could not be described (TLS accepted it all the same).
         let summary: String
-        /// Expired, not valid yet, or expiring within `soon` days.
+        /// Expired, not valid yet, expiring within `soon` days, or not describable.
         let warning: String?
     }
 
     static let soon = 14
 
-    static func inspect(_ files: ServerTLSFiles, now: Date = Date()) throws -> Inspection {
-        let path = files.certificateChain
-        let chain = try TLSInspect.certificates(in: try FileAccess.read(path).bytes, path: path)
-        let key = try TLSInspect.privateKey(in: try FileAccess.read(files.privateKey).bytes, path: files.privateKey)
-        let (certificate, der) = chain[0]
-        guard key.publicKey == certificate.publicKey else {
-            throw TLSInspect.Problem(message: "\(files.privateKey) is not the private key of \(path) (its public key differs)")
-        }
-        let daysLeft = Int((certificate.notValidAfter.timeIntervalSince1970 - now.timeIntervalSince1970) / 86400)
-        let until = TLSInspect.utc(certificate.notValidAfter)
+    /// Reads both files, refuses a key that is not the first certificate's, and builds the TLS
+    /// context with `make` from the same bytes.
+    static func load<Context>(_ files: ServerTLSFiles, now: Date = Date(),
+                              make: ([UInt8], [UInt8]) throws -> Context) throws -> Loaded<Context> {
+        let certificateBytes = try FileAccess.read(files.certificateChain).bytes
+        let keyBytes = try FileAccess.read(files.privateKey).bytes
+        var summary = "\(files.certificateChain)"
         var warning: String?
-        if now > certificate.notValidAfter {
-            warning = "the TLS certificate \(path) expired on \(until): children that verify it refuse the relay"
-        } else if now < certificate.notValidBefore {
-            warning = "the TLS certificate \(path) is not valid before \(TLSInspect.utc(certificate.notValidBefore)): children that verify it refuse the relay"
-        } else if daysLeft < soon {
-            warning = "the TLS certificate \(path) expires on \(until) (\(daysLeft) day\(daysLeft == 1 ? "" : "s") left): replace the files and send SIGHUP"
+        do {
+            let (certificate, der) = try TLSInspect.certificates(in: certificateBytes, path: files.certificateChain)[0]
+            let key = try TLSInspect.privateKey(in: keyBytes, path: files.privateKey)
+            guard key.publicKey == certificate.publicKey else {
+                throw Mismatch(message: "\(files.privateKey) is not the private key of \(files.certificateChain) (its public key differs)")
+            }
+            summary = describe(certificate, der: der, path: files.certificateChain, now: now)
+            warning = expiryWarning(certificate, path: files.certificateChain, now: now)
+        } catch let problem as TLSInspect.Problem {
+            // TLS may still accept files this reader does not (an unusual key type): say so, go on.
+            summary += " (not described: \(problem.message))"
+            warning = "cannot describe the TLS certificate: \(problem.message)"
         }
-        let left = max(daysLeft, 0)
-        let summary = "\(path): \(certificate.subject), valid until \(until) (\(left) day\(left == 1 ? "" : "s") left), SHA-256 \(TLSInspect.fingerprint(der))"
-        return Inspection(summary: summary, warning: warning)
+        return Loaded(context: try make(certificateBytes, keyBytes), summary: summary, warning: warning)
+    }
+
+    struct Mismatch: Error, CustomStringConvertible {
+        let message: String
+        var description: String { message }
+    }
+
+    private static func describe(_ certificate: Certificate, der: [UInt8], path: String, now: Date) -> String {
+        let left = max(daysLeft(certificate, now: now), 0)
+        return "\(path): \(certificate.subject), valid until \(TLSInspect.utc(certificate.notValidAfter)) (\(left) day\(left == 1 ? "" : "s") left), SHA-256 \(TLSInspect.fingerprint(der))"
+    }
+
+    private static func expiryWarning(_ certificate: Certificate, path: String, now: Date) -> String? {
+        let until = TLSInspect.utc(certificate.notValidAfter)
+        let days = daysLeft(certificate, now: now)
+        if now > certificate.notValidAfter {
+            return "the TLS certificate \(path) expired on \(until): children that verify it refuse the relay"
+        }
+        if now < certificate.notValidBefore {
+            return "the TLS certificate \(path) is not valid before \(TLSInspect.utc(certificate.notValidBefore)): children that verify it refuse the relay"
+        }
+        if days < soon {
+            return "the TLS certificate \(path) expires on \(until) (\(days) day\(days == 1 ? "" : "s") left): replace the files and send SIGHUP"
+        }
+        return nil
+    }
+
+    private static func daysLeft(_ certificate: Certificate, now: Date) -> Int {
+        Int((certificate.notValidAfter.timeIntervalSince1970 - now.timeIntervalSince1970) / 86400)
     }
 }
