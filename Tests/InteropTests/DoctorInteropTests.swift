@@ -87,6 +87,11 @@ struct DoctorInteropTests {
             let verified = try await StreamConfigCLI.run(["doctor", "--config", conf2.path, "--target", "1.37", "--hostname", "doctor-tls",
                                                           "--machine-guid", UUID().uuidString.lowercased()])
             #expect(verified.status == 0, "\(verified)\n\(lab.logTails())")
+            // What the parent presented: the certificate `tls init` made, with its expiry.
+            let fingerprint = try #require(made.stdout.split(separator: "\n").first { $0.contains("SHA-256 fingerprint:") }?
+                .split(separator: " ").last.map(String.init))
+            let line = verified.stdout.split(separator: "\n").first { $0.contains("\(parent.address) certificate: CN=localhost") }
+            #expect(line?.contains("SHA-256 \(fingerprint)") == true && line?.contains("days left") == true, "\(verified)")
         }
     }
 

@@ -4,6 +4,7 @@ import Glibc
 import NIOCore
 import NIOPosix
 import NIOSSL
+import NIOTLS
 import StreamConfig
 
 /// One real STREAM handshake with a parent, as a child would do it, for `doctor`: connect
@@ -25,6 +26,8 @@ public enum StreamProbe {
         public var outcome: ProbeOutcome
         /// The local address of the connection: what the parent sees as the child's address.
         public var localAddress: String?
+        /// With TLS, the certificate the parent presented (DER), once the handshake completed.
+        public var peerCertificate: [UInt8]? = nil
     }
 
     /// A parent that refuses closes at once; when part of the request is still unread on its side
@@ -84,8 +87,9 @@ public enum StreamProbe {
         do {
             let handler = try await channel.pipeline.handler(type: ProbeHandler.self).get()
             let outcome = try await handler.outcome.get()
+            let certificate = try? await channel.eventLoop.submit { handler.peerCertificate }.get()
             try? await channel.close()
-            return Result(outcome: outcome, localAddress: local)
+            return Result(outcome: outcome, localAddress: local, peerCertificate: certificate ?? nil)
         } catch {
             try? await channel.close()
             return Result(outcome: .noAnswer, localAddress: local)
@@ -148,6 +152,8 @@ final class ProbeHandler: ChannelInboundHandler, @unchecked Sendable {
     private var promise: EventLoopPromise<ProbeOutcome>?
     private var timer: Scheduled<Void>?
     private(set) var outcome: EventLoopFuture<ProbeOutcome>!
+    /// Set on the event loop when the TLS handshake completes (read it there too).
+    private(set) var peerCertificate: [UInt8]?
 
     init(request: [UInt8], timeout: TimeAmount) {
         self.request = request
@@ -193,6 +199,14 @@ final class ProbeHandler: ChannelInboundHandler, @unchecked Sendable {
     func channelInactive(context: ChannelHandlerContext) {
         finish(final: true)
         context.fireChannelInactive()
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if case TLSUserEvent.handshakeCompleted = event,
+           let tls = try? context.pipeline.syncOperations.handler(type: NIOSSLClientHandler.self) {
+            peerCertificate = try? tls.peerCertificate?.toDERBytes()
+        }
+        context.fireUserInboundEventTriggered(event)
     }
 
     func errorCaught(context: ChannelHandlerContext, error: Error) {

@@ -3,6 +3,7 @@ import NIOCore
 import NIOPosix
 import StreamConfig
 import StreamRelay
+import X509
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -101,6 +102,7 @@ struct Doctor: AsyncParsableCommand {
             let result = await StreamProbe.run(destination: d, defaultPort: defaultPort, request: request, tls: tls, timeout: .seconds(Int64(seconds)), group: group)
             let diagnosis = AnswerDiagnosis.diagnose(result.outcome, destination: d.raw, usedTLS: d.tls, peerAddress: result.localAddress ?? "this node's address")
             steps.append(Step(destination: d.raw, diagnosis: diagnosis))
+            if let der = result.peerCertificate { steps.append(certificateStep(der, destination: d.raw)) }
             // 2.1+ children ask each parent for stream_info first, on a separate connection.
             if case .answered = result.outcome {
                 let info = await StreamProbe.run(destination: d, defaultPort: defaultPort,
@@ -111,6 +113,26 @@ struct Doctor: AsyncParsableCommand {
             }
         }
         return steps
+    }
+
+    /// What the parent's TLS certificate is, and whether it runs out soon.
+    private func certificateStep(_ der: [UInt8], destination: String) -> Step {
+        let name = "\(destination) certificate"
+        guard let certificate = try? Certificate(derEncoded: der) else {
+            return Step(destination: name, diagnosis: Diagnosis(verdict: .accepted, code: "tls-certificate",
+                summary: "the parent's certificate cannot be read here (SHA-256 \(TLSInspect.fingerprint(der)))", fix: nil))
+        }
+        let line = TLSInspect.oneLine(certificate, der: der)
+        guard let problem = TLSInspect.expiryProblem(certificate, soon: 14) else {
+            return Step(destination: name, diagnosis: Diagnosis(verdict: .accepted, code: "tls-certificate", summary: line, fix: nil))
+        }
+        // Not a failure by itself: a child that verifies it was refused above already, and one
+        // with `ssl skip certificate verification` streams all the same.
+        let soon = TLSInspect.isExpiringSoon(problem)
+        return Step(destination: name, diagnosis: Diagnosis(
+            verdict: .accepted, code: soon ? "tls-certificate-expiring" : "tls-certificate-invalid",
+            summary: "the parent's certificate \(problem): \(line)",
+            fix: "renew the parent's certificate (`stream-config tls init --dir DIR --force` makes a new one) and restart it"))
     }
 
     private func configuredTimeout(_ stream: Section?, target: NetdataTarget) -> Int {

@@ -35,8 +35,10 @@ enum RelayCertificate {
             guard key.publicKey == certificate.publicKey else {
                 throw Mismatch(message: "\(files.privateKey) is not the private key of \(files.certificateChain) (its public key differs)")
             }
-            summary = describe(certificate, der: der, path: files.certificateChain, now: now)
-            warning = expiryWarning(certificate, path: files.certificateChain, now: now)
+            summary = "\(files.certificateChain): \(TLSInspect.oneLine(certificate, der: der, now: now))"
+            warning = TLSInspect.expiryProblem(certificate, now: now, soon: soon).map {
+                "the TLS certificate \(files.certificateChain) \($0): " + (TLSInspect.isExpiringSoon($0) ? "replace the files and send SIGHUP" : "children that verify it refuse the relay")
+            }
         } catch let problem as TLSInspect.Problem {
             // TLS may still accept files this reader does not (an unusual key type): say so, go on.
             summary += " (not described: \(problem.message))"
@@ -50,27 +52,4 @@ enum RelayCertificate {
         var description: String { message }
     }
 
-    private static func describe(_ certificate: Certificate, der: [UInt8], path: String, now: Date) -> String {
-        let left = max(daysLeft(certificate, now: now), 0)
-        return "\(path): \(certificate.subject), valid until \(TLSInspect.utc(certificate.notValidAfter)) (\(left) day\(left == 1 ? "" : "s") left), SHA-256 \(TLSInspect.fingerprint(der))"
-    }
-
-    private static func expiryWarning(_ certificate: Certificate, path: String, now: Date) -> String? {
-        let until = TLSInspect.utc(certificate.notValidAfter)
-        let days = daysLeft(certificate, now: now)
-        if now > certificate.notValidAfter {
-            return "the TLS certificate \(path) expired on \(until): children that verify it refuse the relay"
-        }
-        if now < certificate.notValidBefore {
-            return "the TLS certificate \(path) is not valid before \(TLSInspect.utc(certificate.notValidBefore)): children that verify it refuse the relay"
-        }
-        if days < soon {
-            return "the TLS certificate \(path) expires on \(until) (\(days) day\(days == 1 ? "" : "s") left): replace the files and send SIGHUP"
-        }
-        return nil
-    }
-
-    private static func daysLeft(_ certificate: Certificate, now: Date) -> Int {
-        Int((certificate.notValidAfter.timeIntervalSince1970 - now.timeIntervalSince1970) / 86400)
-    }
 }

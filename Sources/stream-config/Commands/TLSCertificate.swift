@@ -334,3 +334,28 @@ enum TLSInspect {
         return false
     }
 }
+
+extension TLSInspect {
+    /// `subject, valid until DATE (N days left), SHA-256 FINGERPRINT`: what the relay logs for
+    /// the certificate it serves and `doctor` says of the one a parent presents.
+    static func oneLine(_ certificate: Certificate, der: [UInt8], now: Date = Date()) -> String {
+        let left = max(daysLeft(certificate, now: now), 0)
+        return "\(certificate.subject), valid until \(utc(certificate.notValidAfter)) (\(left) day\(left == 1 ? "" : "s") left), SHA-256 \(fingerprint(der))"
+    }
+
+    /// `expired on DATE`, `is not valid before DATE` or `expires on DATE (N days left)` (within
+    /// `soon` days), or nil when the certificate is good for longer.
+    static func expiryProblem(_ certificate: Certificate, now: Date = Date(), soon: Int) -> String? {
+        if now > certificate.notValidAfter { return "expired on \(utc(certificate.notValidAfter))" }
+        if now < certificate.notValidBefore { return "is not valid before \(utc(certificate.notValidBefore))" }
+        let days = daysLeft(certificate, now: now)
+        guard days < soon else { return nil }
+        return "expires on \(utc(certificate.notValidAfter)) (\(days) day\(days == 1 ? "" : "s") left)"
+    }
+
+    static func isExpiringSoon(_ problem: String) -> Bool { problem.hasPrefix("expires on") }
+
+    static func daysLeft(_ certificate: Certificate, now: Date) -> Int {
+        Int((certificate.notValidAfter.timeIntervalSince1970 - now.timeIntervalSince1970) / 86400)
+    }
+}
