@@ -7,7 +7,7 @@ import Testing
 import Glibc
 #endif
 
-@Suite("relay logs in journald", .enabled(if: NetdataLab.shouldRun), .timeLimit(.minutes(2)))
+@Suite("relay logs in journald", .enabled(if: NetdataLab.shouldRun), .serialized, .timeLimit(.minutes(2)))
 struct RelayJournalInteropTests {
     static let socketPath = "/run/systemd/journal.netdata/socket"
     static let childKey = "abababab-bbbb-4ccc-8ddd-eeeeeeeeeeee"
@@ -33,14 +33,50 @@ struct RelayJournalInteropTests {
         return result.stdout.split(separator: "\n").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
     }
 
+    /// A journald for the `netdata` namespace, started here (by PID, stopped by the lab) unless
+    /// one answers. The socket file outlives a stopped journald, so connect to find out.
+    static func ensureJournald(_ lab: NetdataLab) async throws {
+        if !journaldAnswers() {
+            _ = try lab.spawn(name: "journald-netdata", executable: "/lib/systemd/systemd-journald", arguments: ["netdata"], environment: [:])
+            #expect(await poll(timeout: .seconds(10)) { journaldAnswers() }, "journald did not serve \(socketPath)")
+        }
+    }
+
+    /// A burst far beyond the 10 datagrams the kernel queues for journald: 400 refused children
+    /// from 40 clients at once, one admission entry each. All 400 must be in the journal.
+    @Test func testABurstOfRefusalsIsNotLost() async throws {
+        try await NetdataLab.run { lab in
+            try await Self.ensureJournald(lab)
+            let relay = try await lab.startRelay(streamConf: "[\(Self.childKey)]\n    type = api\n    enabled = no\n", environment: [:])
+            let host = "journal-burst-\(Int.random(in: 1000...9999))"
+            let port = relay.port
+            let request = "STREAM key=\(Self.childKey)&hostname=\(host)&machine_guid=0f6c3a2e-8d41-41ee-9b0a-525400123456&ver=16376 HTTP/1.1\r\n\r\n"
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for _ in 0..<40 {
+                    group.addTask {
+                        var open: [RawSocket] = []
+                        for _ in 0..<10 {
+                            let socket = try RawSocket(port: port, timeout: .seconds(10))
+                            socket.send(request)
+                            open.append(socket)
+                        }
+                        for socket in open { _ = socket.receiveAll() }
+                    }
+                }
+                try await group.waitForAll()
+            }
+            var count = 0
+            let all = await poll(timeout: .seconds(20), interval: .milliseconds(500)) {
+                count = (try? await entries(messageID: "ed4cdb8f1beb4ad3b57cb3cae2d162fa", host: host).count) ?? 0
+                return count >= 400
+            }
+            #expect(all && count == 400, "journalctl has \(count) of 400 refusals for \(host)\nrelay:\n\(relay.log().suffix(2000))")
+        }
+    }
+
     @Test func testAdmissionAndUpstreamEntriesAreInTheNetdataNamespace() async throws {
         try await NetdataLab.run { lab in
-            // A journald for the `netdata` namespace, started here (by PID, stopped by the lab) unless
-            // one answers. The socket file outlives a stopped journald, so connect to find out.
-            if !Self.journaldAnswers() {
-                _ = try lab.spawn(name: "journald-netdata", executable: "/lib/systemd/systemd-journald", arguments: ["netdata"], environment: [:])
-                #expect(await poll(timeout: .seconds(10)) { Self.journaldAnswers() }, "journald did not serve \(Self.socketPath)")
-            }
+            try await Self.ensureJournald(lab)
             let parent = try lab.instance(hostname: "journal-parent", streamConf: "[\(Self.parentKey)]\n    type = api\n    enabled = yes\n")
             try await parent.start()
             let relay = try await lab.startRelay(streamConf: """

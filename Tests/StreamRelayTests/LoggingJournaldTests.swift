@@ -175,6 +175,48 @@ import Testing
         _ = receiver  // keep it bound (and unread) until here
     }
 
+    /// The same burst through a `JournaldWriter`: the loggers return at once, the writer's
+    /// thread waits for room, and every entry arrives, in order, once the receiver reads.
+    @Test func writerDeliversABurstTheQueueCannotHold() throws {
+        let receiver = try LoggingDatagramReceiver()
+        let socket = try JournaldSocket(path: receiver.path)
+        let writer = JournaldWriter(socket: socket)
+        let logger = Logger(label: "t") { JournaldLogHandler(label: $0, socket: socket, writer: writer) }
+        for index in 0..<500 { logger.info("entry \(index)") }
+        var messages: [String] = []
+        while messages.count < 500, let datagram = receiver.receive() {
+            let text = String(decoding: datagram.bytes, as: UTF8.self)
+            messages.append(String(text.split(separator: "\n").first { $0.hasPrefix("MESSAGE=") } ?? ""))
+        }
+        #expect(messages == (0..<500).map { "MESSAGE=entry \($0)" })
+        #expect(writer.flush(timeout: 5))
+        #expect(socket.droppedCount == 0)
+        #expect(socket.sentCount == 500)
+    }
+
+    /// A writer whose queue is full drops at once (counted, and said on the next entry sent)
+    /// rather than making the logger wait.
+    @Test func fullWriterQueueDropsAndSaysSo() throws {
+        let receiver = try LoggingDatagramReceiver()
+        let socket = try JournaldSocket(path: receiver.path)
+        let writer = JournaldWriter(socket: socket, maxEntries: 5)
+        // The kernel holds 10, the writer waits on the 11th and queues 5: the rest are dropped.
+        var accepted = 0
+        for _ in 0..<100 where writer.submit(Array("MESSAGE=fill\n".utf8)) { accepted += 1 }
+        #expect(accepted < 100)
+        #expect(socket.droppedCount == 100 - accepted)
+        var received: [String] = []
+        while received.count < accepted, let datagram = receiver.receive() { received.append(String(decoding: datagram.bytes, as: UTF8.self)) }
+        #expect(received.count == accepted)
+        #expect(writer.flush(timeout: 5))
+        #expect(writer.submit(Array("MESSAGE=after\n".utf8)))
+        received.append(String(decoding: try #require(receiver.receive()).bytes, as: UTF8.self))
+        // The drops are said on the entries sent after them: every one, exactly once.
+        let said = received.compactMap { $0.split(separator: "\n").first { $0.hasPrefix("STREAM_CONFIG_DROPPED_BEFORE=") } }
+            .compactMap { Int($0.dropFirst("STREAM_CONFIG_DROPPED_BEFORE=".count)) }
+        #expect(said.reduce(0, +) == 100 - accepted, "\(received)")
+    }
+
     /// After drops, the next entry that gets through says how many were lost before it.
     @Test func dropsAreReportedOnTheNextEntry() throws {
         let receiver = try LoggingDatagramReceiver(timeoutMilliseconds: 200)

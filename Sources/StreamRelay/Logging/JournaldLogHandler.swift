@@ -12,23 +12,27 @@ import Logging
 /// `logger.warning("...", metadata: ["MESSAGE_ID": "\(RelayMessageID.childConnection)", "ND_SRC_IP": "\(ip)"])`.
 ///
 /// Thread-safe and non-blocking: all handlers made for a process share one `JournaldSocket`,
-/// which never blocks and counts entries it had to drop.
+/// which never blocks and counts entries it had to drop, and, when given, one `JournaldWriter`
+/// that queues entries for its own thread so that bursts are not lost.
 public struct JournaldLogHandler: LogHandler {
     public let label: String
     public var logLevel: Logger.Level = .info
     public var metadata: Logger.Metadata = [:]
     public var metadataProvider: Logger.MetadataProvider?
     public let socket: JournaldSocket
+    public let writer: JournaldWriter?
     public var encoder: JournaldEntryEncoder
 
     public init(
         label: String,
         socket: JournaldSocket,
+        writer: JournaldWriter? = nil,
         encoder: JournaldEntryEncoder = JournaldEntryEncoder(),
         metadataProvider: Logger.MetadataProvider? = nil
     ) {
         self.label = label
         self.socket = socket
+        self.writer = writer
         self.encoder = encoder
         self.metadataProvider = metadataProvider
     }
@@ -48,7 +52,7 @@ public struct JournaldLogHandler: LogHandler {
             file: event.file,
             function: event.function,
             line: event.line)
-        socket.send(entry)
+        if let writer { writer.submit(entry) } else { socket.send(entry) }
     }
 
     /// Handler metadata, then the provider's (task-local context), then the call's own metadata;

@@ -54,6 +54,9 @@ public final class JournaldSocket: Sendable {
         guard let address = Self.makeAddress(path) else { throw .pathTooLong(path) }
         let fd = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue | SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { throw .socketFailed(errno) }
+        // Bounds the waiting sends only; the others pass MSG_DONTWAIT.
+        var limit = Self.waitLimit
+        _ = setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &limit, socklen_t(MemoryLayout<timeval>.size))
         self.path = path
         self.fd = fd
         self.address = address
@@ -68,15 +71,21 @@ public final class JournaldSocket: Sendable {
     /// errno of the most recent failed send (0 if none), for diagnostics.
     public var lastErrorNumber: Int32 { lastErrno.load(ordering: .relaxed) }
 
+    /// How long a waiting send (`send(_:waiting: true)`) waits for room in journald's queue.
+    public static let waitLimit = timeval(tv_sec: 1, tv_usec: 0)
+
     /// Sends one encoded entry. Returns `false` (and counts a drop) when it could not be sent.
+    ///
+    /// `waiting`: wait up to `waitLimit` for room in journald's queue instead of failing at once
+    /// (for `JournaldWriter`'s own thread; never on an event loop).
     @discardableResult
-    public func send(_ entry: [UInt8]) -> Bool {
+    public func send(_ entry: [UInt8], waiting: Bool = false) -> Bool {
         // Report earlier drops on this entry: one more text-form field at the end.
         let dropsToReport = unreportedDrops.exchange(0, ordering: .relaxed)
         var entry = entry
         if dropsToReport > 0 { entry += Array("STREAM_CONFIG_DROPPED_BEFORE=\(dropsToReport)\n".utf8) }
 
-        var result = sendDatagram(entry)
+        var result = sendDatagram(entry, waiting: waiting)
         if result == EMSGSIZE || result == ENOBUFS {
             // Too large for a datagram (ENOBUFS: systemd's client treats it the same way).
             result = sendViaMemfd(entry)
@@ -110,15 +119,22 @@ public final class JournaldSocket: Sendable {
 
     // MARK: - Sending
 
+    /// Counts an entry lost before it reached this socket (a full `JournaldWriter` queue); it is
+    /// reported on the next entry that gets through, like the socket's own drops.
+    func recordDrop() {
+        droppedEntries.add(1, ordering: .relaxed)
+        unreportedDrops.add(1, ordering: .relaxed)
+    }
+
     /// Returns 0 on success, else errno. Retries only on EINTR.
-    private func sendDatagram(_ entry: [UInt8]) -> Int32 {
+    private func sendDatagram(_ entry: [UInt8], waiting: Bool) -> Int32 {
         var address = self.address
         return withUnsafePointer(to: &address) { addressPointer in
             addressPointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { sa in
                 entry.withUnsafeBytes { bytes in
                     while true {
                         let n = sendto(
-                            fd, bytes.baseAddress, bytes.count, Int32(MSG_DONTWAIT | MSG_NOSIGNAL),
+                            fd, bytes.baseAddress, bytes.count, Int32(waiting ? MSG_NOSIGNAL : MSG_DONTWAIT | MSG_NOSIGNAL),
                             sa, socklen_t(MemoryLayout<sockaddr_un>.size))
                         if n >= 0 { return 0 }
                         if errno != EINTR { return errno }

@@ -53,9 +53,11 @@ public enum RelayLogging {
             if case .journald(let path, _) = sink {
                 do {
                     let socket = try JournaldSocket(path: path)
+                    let writer = JournaldWriter(socket: socket)
                     state.journal = socket
+                    state.writer = writer
                     factory = { label in
-                        var handler = JournaldLogHandler(label: label, socket: socket)
+                        var handler = JournaldLogHandler(label: label, socket: socket, writer: writer)
                         handler.logLevel = level
                         return handler
                     }
@@ -76,6 +78,13 @@ public enum RelayLogging {
 
     /// Entries the journald handler had to drop so far (journald busy or gone); 0 when logging
     /// to stderr. The relay can expose it or log it at shutdown.
+    /// Waits (at most `timeout` seconds) until queued journal entries are sent: call before the
+    /// process exits, so that its last lines reach the journal.
+    @discardableResult
+    public static func flush(timeout: Double = 2) -> Bool {
+        state.withLock { $0.writer }?.flush(timeout: timeout) ?? true
+    }
+
     public static var droppedJournalEntries: Int {
         state.withLock { $0.journal?.droppedCount ?? 0 }
     }
@@ -127,6 +136,7 @@ public enum RelayLogging {
     private struct State {
         var description: String?
         var journal: JournaldSocket?
+        var writer: JournaldWriter?
     }
     private static let state = Mutex(State())
 

@@ -138,6 +138,9 @@ struct Relay: ParsableCommand {
             if let metricsServer { blocking { await metricsServer.stop() } }
             withExtendedLifetime(watcher) {}
             try? group.syncShutdownGracefully()
+            let dropped = RelayLogging.droppedJournalEntries
+            if dropped > 0 { logger.notice("\(dropped) journal entr\(dropped == 1 ? "y was" : "ies were") dropped (journald busy or gone)") }
+            RelayLogging.flush(timeout: 2)  // the last lines (drain, "stopped") reach the journal
         }
     }
 
