@@ -179,7 +179,7 @@ import Testing
     /// thread waits for room, and every entry arrives, in order, once the receiver reads.
     @Test func writerDeliversABurstTheQueueCannotHold() throws {
         let receiver = try LoggingDatagramReceiver()
-        let socket = try JournaldSocket(path: receiver.path)
+        let socket = try JournaldSocket(path: receiver.path, waitLimit: 30)  // a loaded test machine may be slow to read
         let writer = JournaldWriter(socket: socket)
         let logger = Logger(label: "t") { JournaldLogHandler(label: $0, socket: socket, writer: writer) }
         for index in 0..<500 { logger.info("entry \(index)") }
@@ -198,7 +198,7 @@ import Testing
     /// rather than making the logger wait.
     @Test func fullWriterQueueDropsAndSaysSo() throws {
         let receiver = try LoggingDatagramReceiver()
-        let socket = try JournaldSocket(path: receiver.path)
+        let socket = try JournaldSocket(path: receiver.path, waitLimit: 30)
         let writer = JournaldWriter(socket: socket, maxEntries: 5)
         // The kernel holds 10, the writer waits on the 11th and queues 5: the rest are dropped.
         var accepted = 0
@@ -215,6 +215,50 @@ import Testing
         let said = received.compactMap { $0.split(separator: "\n").first { $0.hasPrefix("STREAM_CONFIG_DROPPED_BEFORE=") } }
             .compactMap { Int($0.dropFirst("STREAM_CONFIG_DROPPED_BEFORE=".count)) }
         #expect(said.reduce(0, +) == 100 - accepted, "\(received)")
+    }
+
+    /// `flush` waits while entries are queued (false at its deadline) and returns once the
+    /// receiver has read them.
+    @Test func flushWaitsForTheQueue() throws {
+        let receiver = try LoggingDatagramReceiver()
+        let socket = try JournaldSocket(path: receiver.path, waitLimit: 30)
+        let writer = JournaldWriter(socket: socket)
+        for index in 0..<20 { writer.submit(Array("MESSAGE=\(index)\n".utf8)) }
+        #expect(!writer.flush(timeout: 0.2))  // 10 fit in the kernel's queue, the rest wait
+        #expect(writer.backlog > 0)
+        for _ in 0..<20 { _ = try #require(receiver.receive()) }
+        #expect(writer.flush(timeout: 5))
+        #expect(writer.backlog == 0)
+        #expect(socket.sentCount == 20)
+    }
+
+    /// journald gone: the writer does not wait or spin, every entry is counted as dropped.
+    @Test func writerWithoutJournaldDropsAndFlushes() throws {
+        let socket = try JournaldSocket(path: "/tmp/sc-logtest-does-not-exist/socket")
+        let writer = JournaldWriter(socket: socket)
+        for index in 0..<50 { writer.submit(Array("MESSAGE=\(index)\n".utf8)) }
+        #expect(writer.flush(timeout: 5))
+        #expect(socket.droppedCount == 50)
+        #expect(socket.lastErrorNumber == ENOENT)
+    }
+
+    /// A large entry (memfd path) waits for room too instead of being dropped with EAGAIN.
+    @Test func writerWaitsWithLargeEntries() throws {
+        let receiver = try LoggingDatagramReceiver()
+        let socket = try JournaldSocket(path: receiver.path, waitLimit: 30)
+        let writer = JournaldWriter(socket: socket)
+        let large = Array("MESSAGE=".utf8) + [UInt8](repeating: UInt8(ascii: "x"), count: 300 * 1024) + [0x0A]
+        for _ in 0..<12 { writer.submit(Array("MESSAGE=fill\n".utf8)) }
+        writer.submit(large)
+        var memfd: Int32?
+        for _ in 0..<13 {
+            let datagram = try #require(receiver.receive())
+            if let fd = datagram.descriptors.first { memfd = fd }
+        }
+        let fd = try #require(memfd, "the large entry was not delivered")
+        defer { close(fd) }
+        #expect(loggingReadAll(fd: fd) == large)
+        #expect(socket.droppedCount == 0)
     }
 
     /// After drops, the next entry that gets through says how many were lost before it.

@@ -50,13 +50,15 @@ public final class JournaldSocket: Sendable {
     /// Drops not yet reported in the journal (see `send`).
     private let unreportedDrops = Atomic<Int>(0)
 
-    public init(path: String) throws(JournaldSocketError) {
+    /// - Parameter waitLimit: seconds a waiting send may wait for room (`SO_SNDTIMEO`).
+    public init(path: String, waitLimit: Double = 1) throws(JournaldSocketError) {
         guard let address = Self.makeAddress(path) else { throw .pathTooLong(path) }
         let fd = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue | SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { throw .socketFailed(errno) }
         // Bounds the waiting sends only; the others pass MSG_DONTWAIT.
-        var limit = Self.waitLimit
+        var limit = timeval(tv_sec: Int(waitLimit), tv_usec: Int((waitLimit - waitLimit.rounded(.down)) * 1_000_000))
         _ = setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &limit, socklen_t(MemoryLayout<timeval>.size))
+        self.waitLimit = waitLimit
         self.path = path
         self.fd = fd
         self.address = address
@@ -72,7 +74,7 @@ public final class JournaldSocket: Sendable {
     public var lastErrorNumber: Int32 { lastErrno.load(ordering: .relaxed) }
 
     /// How long a waiting send (`send(_:waiting: true)`) waits for room in journald's queue.
-    public static let waitLimit = timeval(tv_sec: 1, tv_usec: 0)
+    public let waitLimit: Double
 
     /// Sends one encoded entry. Returns `false` (and counts a drop) when it could not be sent.
     ///
@@ -88,7 +90,7 @@ public final class JournaldSocket: Sendable {
         var result = sendDatagram(entry, waiting: waiting)
         if result == EMSGSIZE || result == ENOBUFS {
             // Too large for a datagram (ENOBUFS: systemd's client treats it the same way).
-            result = sendViaMemfd(entry)
+            result = sendViaMemfd(entry, waiting: waiting)
         }
         if result == 0 {
             sentEntries.add(1, ordering: .relaxed)
@@ -119,11 +121,10 @@ public final class JournaldSocket: Sendable {
 
     // MARK: - Sending
 
-    /// Counts an entry lost before it reached this socket (a full `JournaldWriter` queue); it is
-    /// reported on the next entry that gets through, like the socket's own drops.
+    /// Counts an entry lost before it reached this socket (a full `JournaldWriter` queue, which
+    /// says so itself on the next entry it accepts).
     func recordDrop() {
         droppedEntries.add(1, ordering: .relaxed)
-        unreportedDrops.add(1, ordering: .relaxed)
     }
 
     /// Returns 0 on success, else errno. Retries only on EINTR.
@@ -147,7 +148,7 @@ public final class JournaldSocket: Sendable {
     /// The large-entry path of the native protocol: write the entry to a memfd, seal it (journald
     /// then maps it instead of copying, and knows we cannot change it afterwards), and send only
     /// the descriptor in an `SCM_RIGHTS` control message with an empty payload.
-    private func sendViaMemfd(_ entry: [UInt8]) -> Int32 {
+    private func sendViaMemfd(_ entry: [UInt8], waiting: Bool) -> Int32 {
         guard let memfdCreate = Self.memfdCreate else { return ENOSYS }
         let memfd = memfdCreate("stream-config-journal", Self.mfdCloexec | Self.mfdAllowSealing)
         guard memfd >= 0 else { return errno }
@@ -189,7 +190,7 @@ public final class JournaldSocket: Sendable {
             message.msg_control = control
             message.msg_controllen = space
             while true {
-                if sendmsg(fd, &message, Int32(MSG_DONTWAIT | MSG_NOSIGNAL)) >= 0 { return 0 }
+                if sendmsg(fd, &message, Int32(waiting ? MSG_NOSIGNAL : MSG_DONTWAIT | MSG_NOSIGNAL)) >= 0 { return 0 }
                 if errno != EINTR { return errno }
             }
         }

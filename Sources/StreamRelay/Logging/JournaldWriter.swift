@@ -6,8 +6,9 @@ import Foundation
 /// The kernel lets only `net.unix.max_dgram_qlen` datagrams (10 by default) wait in journald's
 /// socket; an event loop cannot wait for room, so `JournaldSocket.send` drops when the queue is
 /// full. Here the loggers only append to a queue (never block: when the queue is full, the entry
-/// is dropped and counted, and the next entry sent says how many were lost), and the writer
-/// thread sends each entry waiting up to `JournaldSocket.waitLimit` for room. The thread lives
+/// is dropped and counted, and the next entry the queue accepts says how many were lost), and the
+/// writer thread sends each entry waiting up to `JournaldSocket.waitLimit` for room. journald
+/// stamps entries when it receives them, so in a backlog the times lag behind the events. The thread lives
 /// as long as the process (one writer per process, made by `RelayLogging.bootstrap`).
 public final class JournaldWriter: @unchecked Sendable {
     public let socket: JournaldSocket
@@ -20,6 +21,8 @@ public final class JournaldWriter: @unchecked Sendable {
     private var head = 0
     private var pendingBytes = 0
     private var sending = false
+    /// Entries the full queue refused since the last one it accepted.
+    private var refusedSinceLastAccepted = 0
 
     public init(socket: JournaldSocket, maxEntries: Int = 16_384, maxBytes: Int = 16 << 20) {
         self.socket = socket
@@ -37,8 +40,14 @@ public final class JournaldWriter: @unchecked Sendable {
         condition.lock()
         defer { condition.unlock() }
         guard pending.count - head < maxEntries, pendingBytes + entry.count <= maxBytes else {
+            refusedSinceLastAccepted += 1
             socket.recordDrop()
             return false
+        }
+        var entry = entry
+        if refusedSinceLastAccepted > 0 {
+            entry += Array("STREAM_CONFIG_DROPPED_BEFORE=\(refusedSinceLastAccepted)\n".utf8)
+            refusedSinceLastAccepted = 0
         }
         pending.append(entry)
         pendingBytes += entry.count
@@ -71,6 +80,7 @@ public final class JournaldWriter: @unchecked Sendable {
             condition.lock()
             while pending.count == head { condition.wait() }
             let entry = pending[head]
+            pending[head] = []  // sent entries keep no bytes until the prefix is dropped
             head += 1
             pendingBytes -= entry.count
             if head == pending.count || head > 4096 {  // drop the sent prefix now and then

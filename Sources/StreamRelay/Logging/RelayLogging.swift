@@ -78,15 +78,15 @@ public enum RelayLogging {
 
     /// Entries the journald handler had to drop so far (journald busy or gone); 0 when logging
     /// to stderr. The relay can expose it or log it at shutdown.
+    public static var droppedJournalEntries: Int {
+        state.withLock { $0.journal?.droppedCount ?? 0 }
+    }
+
     /// Waits (at most `timeout` seconds) until queued journal entries are sent: call before the
     /// process exits, so that its last lines reach the journal.
     @discardableResult
     public static func flush(timeout: Double = 2) -> Bool {
         state.withLock { $0.writer }?.flush(timeout: timeout) ?? true
-    }
-
-    public static var droppedJournalEntries: Int {
-        state.withLock { $0.journal?.droppedCount ?? 0 }
     }
 
     /// The decision behind `bootstrap`, without side effects other than probing sockets.

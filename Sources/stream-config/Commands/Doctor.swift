@@ -128,10 +128,9 @@ struct Doctor: AsyncParsableCommand {
         }
         // Not a failure by itself: a child that verifies it was refused above already, and one
         // with `ssl skip certificate verification` streams all the same.
-        let soon = TLSInspect.isExpiringSoon(problem)
         return Step(destination: name, diagnosis: Diagnosis(
-            verdict: .accepted, code: soon ? "tls-certificate-expiring" : "tls-certificate-invalid",
-            summary: "the parent's certificate \(problem): \(line)",
+            verdict: .accepted, code: problem.expiringSoon ? "tls-certificate-expiring" : "tls-certificate-invalid",
+            summary: "the parent's certificate \(problem.text): \(line)",
             fix: "renew the parent's certificate (`stream-config tls init --dir DIR --force` makes a new one) and restart it"))
     }
 

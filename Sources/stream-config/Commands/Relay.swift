@@ -95,6 +95,8 @@ struct Relay: ParsableCommand {
             let configuration = try load(path)
             let sink = RelayLogging.bootstrap(level: Logger.Level(rawValue: logLevel) ?? .info)
             let logger = Logger(label: "stream-config.relay")
+            // On every way out, start-up failures included: the queued lines reach the journal.
+            defer { finishLogging(logger) }
             logger.notice("stream-config relay \(StreamRelay.version): logging to \(sink)")
             announce(configuration, logger: logger)
             let descriptors = DescriptorLimit.raiseToHardLimit()
@@ -138,10 +140,20 @@ struct Relay: ParsableCommand {
             if let metricsServer { blocking { await metricsServer.stop() } }
             withExtendedLifetime(watcher) {}
             try? group.syncShutdownGracefully()
-            let dropped = RelayLogging.droppedJournalEntries
-            if dropped > 0 { logger.notice("\(dropped) journal entr\(dropped == 1 ? "y was" : "ies were") dropped (journald busy or gone)") }
-            RelayLogging.flush(timeout: 2)  // the last lines (drain, "stopped") reach the journal
         }
+    }
+
+    /// Sends what the journal queue still holds (at most 2 s), then says on stderr too (the
+    /// journal may be what failed) how many entries were lost.
+    private func finishLogging(_ logger: Logger) {
+        let flushed = RelayLogging.flush(timeout: 2)
+        let dropped = RelayLogging.droppedJournalEntries
+        guard dropped > 0 || !flushed else { return }
+        let text = "\(dropped) journal entr\(dropped == 1 ? "y was" : "ies were") dropped (journald busy or gone)"
+            + (flushed ? "" : "; entries still queued after 2 s are lost")
+        logger.notice("\(text)")
+        RelayLogging.flush(timeout: 1)
+        Terminal.write(2, "stream-config relay: \(text)\n")
     }
 
     private var tlsFiles: ServerTLSFiles? {

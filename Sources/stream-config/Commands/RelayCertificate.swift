@@ -37,7 +37,7 @@ enum RelayCertificate {
             }
             summary = "\(files.certificateChain): \(TLSInspect.oneLine(certificate, der: der, now: now))"
             warning = TLSInspect.expiryProblem(certificate, now: now, soon: soon).map {
-                "the TLS certificate \(files.certificateChain) \($0): " + (TLSInspect.isExpiringSoon($0) ? "replace the files and send SIGHUP" : "children that verify it refuse the relay")
+                "the TLS certificate \(files.certificateChain) \($0.text): " + ($0.expiringSoon ? "replace the files and send SIGHUP" : "children that verify it refuse the relay")
             }
         } catch let problem as TLSInspect.Problem {
             // TLS may still accept files this reader does not (an unusual key type): say so, go on.

@@ -343,17 +343,21 @@ extension TLSInspect {
         return "\(certificate.subject), valid until \(utc(certificate.notValidAfter)) (\(left) day\(left == 1 ? "" : "s") left), SHA-256 \(fingerprint(der))"
     }
 
-    /// `expired on DATE`, `is not valid before DATE` or `expires on DATE (N days left)` (within
-    /// `soon` days), or nil when the certificate is good for longer.
-    static func expiryProblem(_ certificate: Certificate, now: Date = Date(), soon: Int) -> String? {
-        if now > certificate.notValidAfter { return "expired on \(utc(certificate.notValidAfter))" }
-        if now < certificate.notValidBefore { return "is not valid before \(utc(certificate.notValidBefore))" }
-        let days = daysLeft(certificate, now: now)
-        guard days < soon else { return nil }
-        return "expires on \(utc(certificate.notValidAfter)) (\(days) day\(days == 1 ? "" : "s") left)"
+    struct ExpiryProblem {
+        /// `expired on DATE`, `is not valid before DATE` or `expires on DATE (N days left)`.
+        let text: String
+        /// Still valid, but for fewer than `soon` days.
+        let expiringSoon: Bool
     }
 
-    static func isExpiringSoon(_ problem: String) -> Bool { problem.hasPrefix("expires on") }
+    /// Nil when the certificate is valid for `soon` days or more.
+    static func expiryProblem(_ certificate: Certificate, now: Date = Date(), soon: Int) -> ExpiryProblem? {
+        if now > certificate.notValidAfter { return ExpiryProblem(text: "expired on \(utc(certificate.notValidAfter))", expiringSoon: false) }
+        if now < certificate.notValidBefore { return ExpiryProblem(text: "is not valid before \(utc(certificate.notValidBefore))", expiringSoon: false) }
+        let days = daysLeft(certificate, now: now)
+        guard days < soon else { return nil }
+        return ExpiryProblem(text: "expires on \(utc(certificate.notValidAfter)) (\(days) day\(days == 1 ? "" : "s") left)", expiringSoon: true)
+    }
 
     static func daysLeft(_ certificate: Certificate, now: Date) -> Int {
         Int((certificate.notValidAfter.timeIntervalSince1970 - now.timeIntervalSince1970) / 86400)
