@@ -92,6 +92,21 @@ struct DoctorInteropTests {
                 .split(separator: " ").last.map(String.init))
             let line = verified.stdout.split(separator: "\n").first { $0.contains("\(parent.address) certificate: CN=localhost") }
             #expect(line?.contains("SHA-256 \(fingerprint)") == true && line?.contains("days left") == true, "\(verified)")
+
+            // A CAfile that does not vouch for the parent: refused, and doctor shows what the
+            // parent presented, so that a wrong CAfile can be told from a wrong parent.
+            let other = lab.root.appendingPathComponent("doctor-other-ssl").path
+            #expect(try await StreamConfigCLI.run(["tls", "init", "--dir", other, "--name", "localhost"]).status == 0)
+            let conf3 = lab.root.appendingPathComponent("doctor-tls-wrong-ca.conf")
+            try Data("[stream]\n    enabled = yes\n    destination = \(parent.address):SSL\n    api key = \(Self.good)\n    CAfile = \(other)/stream.crt\n    timeout seconds = 10\n".utf8).write(to: conf3)
+            let untrusted = try await StreamConfigCLI.run(["doctor", "--config", conf3.path, "--target", "1.37", "--hostname", "doctor-tls",
+                                                           "--machine-guid", UUID().uuidString.lowercased(), "--format", "json"])
+            #expect(untrusted.status == 1, "\(untrusted)")
+            let items = try #require(try JSONSerialization.jsonObject(with: Data(untrusted.stdout.utf8)) as? [[String: Any]], "\(untrusted)")
+            #expect(items.contains { $0["code"] as? String == "tls-failed" }, "\(untrusted)")
+            let seen = items.first { $0["code"] as? String == "tls-certificate-untrusted" }
+            #expect((seen?["summary"] as? String)?.contains("SHA-256 \(fingerprint)") == true, "\(untrusted)")
+            #expect((seen?["summary"] as? String)?.contains("CAfile \(other)/stream.crt") == true, "\(untrusted)")
         }
     }
 

@@ -102,7 +102,17 @@ struct Doctor: AsyncParsableCommand {
             let result = await StreamProbe.run(destination: d, defaultPort: defaultPort, request: request, tls: tls, timeout: .seconds(Int64(seconds)), group: group)
             let diagnosis = AnswerDiagnosis.diagnose(result.outcome, destination: d.raw, usedTLS: d.tls, peerAddress: result.localAddress ?? "this node's address")
             steps.append(Step(destination: d.raw, diagnosis: diagnosis))
-            if let der = result.peerCertificate { steps.append(certificateStep(der, destination: d.raw)) }
+            if let der = result.peerCertificate {
+                steps.append(certificateStep(der, destination: d.raw))
+            } else if case .tlsFailed = result.outcome, d.tls, tls.verify {
+                // Which certificate was not trusted: look again without verifying, with a GET
+                // (stream_info), so that nothing streams on the unverified connection.
+                let look = await StreamProbe.run(destination: d, defaultPort: defaultPort,
+                                                 request: StreamInfoDiagnosis.request(machineGUID: guid, destination: d.raw),
+                                                 tls: StreamProbe.TLSSettings(verify: false, caFile: nil, caPath: nil),
+                                                 timeout: .seconds(Int64(min(seconds, 5))), group: group)
+                if let der = look.peerCertificate { steps.append(untrustedCertificateStep(der, destination: d.raw, tls: tls)) }
+            }
             // 2.1+ children ask each parent for stream_info first, on a separate connection.
             if case .answered = result.outcome {
                 let info = await StreamProbe.run(destination: d, defaultPort: defaultPort,
@@ -132,6 +142,20 @@ struct Doctor: AsyncParsableCommand {
             verdict: .accepted, code: problem.expiringSoon ? "tls-certificate-expiring" : "tls-certificate-invalid",
             summary: "the parent's certificate \(problem.text): \(line)",
             fix: "renew the parent's certificate (`stream-config tls init --dir DIR --force` makes a new one) and restart it"))
+    }
+
+    /// The certificate the child refused: what it is, so that the user can tell a wrong CAfile
+    /// from a wrong parent (compare the fingerprint with `tls show` on the parent).
+    private func untrustedCertificateStep(_ der: [UInt8], destination: String, tls: StreamProbe.TLSSettings) -> Step {
+        let trust = [tls.caFile.map { "CAfile \($0)" }, tls.caPath.map { "CApath \($0)" }].compactMap { $0 }
+        let trusted = trust.isEmpty ? "the system's CAs" : trust.joined(separator: " and ") + " (and the system's CAs)"
+        let described = (try? Certificate(derEncoded: der)).map { certificate in
+            TLSInspect.oneLine(certificate, der: der) + ", issued by \(certificate.issuer)\(TLSInspect.isSelfSigned(certificate) ? " (self-signed)" : "")"
+        } ?? "SHA-256 \(TLSInspect.fingerprint(der))"
+        return Step(destination: "\(destination) certificate", diagnosis: Diagnosis(
+            verdict: .refused, code: "tls-certificate-untrusted",
+            summary: "the parent presents \(described); \(trusted) do not vouch for it",
+            fix: "if the fingerprint is the one `stream-config tls show` prints on the parent, give its certificate (or its CA) to the child: `stream-config child set --ssl --ca-file parent.pem`; if not, this is not the parent you meant"))
     }
 
     private func configuredTimeout(_ stream: Section?, target: NetdataTarget) -> Int {
