@@ -1,6 +1,5 @@
 /// Whether Netdata reads each option name where it is written (SC201-SC206, SC109).
 enum OptionNameChecks {
-
     static func where_(_ roles: Set<SectionRole>) -> String {
         if roles == [.stream] { return "[stream]" }
         if roles == [.apiKey] { return "API key sections" }
