@@ -98,8 +98,7 @@ struct LintContext {
         for section in ini.sections {
             let name = section.name.trimmingSpaces
             if !name.isEmpty, !isStream(name), !isPlaceholder(section) { add(name) }
-            for option in section.options where option.keyLength >= 7 && option.key.utf8.last == UInt8(ascii: "y")
-                && option.key.utf8.suffix(7).elementsEqual("api key".utf8) && !option.value.isEmpty {
+            for option in section.options where option.key.utf8.suffix(7).elementsEqual("api key".utf8) && !option.value.isEmpty {
                 add(option.value)
             }
         }
