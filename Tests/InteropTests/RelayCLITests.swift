@@ -71,16 +71,16 @@ struct RelayCLITests {
             relay.signal(SIGHUP)
             #expect(await relay.waitForLog("keeping the running configuration"), "\(relay.log())")
             #expect(relay.log().contains("SC108"), "the reason is not logged\n\(relay.log())")
-            #expect(try answer(relay, key: firstKey, host: "old-key-after-bad-reload") == "", "refused with the old config")
+            #expect(try await answer(relay, key: firstKey, host: "old-key-after-bad-reload") == "", "refused with the old config")
             #expect(await relay.waitForLogLine("ND_NIDL_NODE=old-key-after-bad-reload", "ND_REASON=ACCEPTED"), "\(relay.log())")
-            #expect(try answer(relay, key: secondKey, host: "new-key-after-bad-reload") == notPermitted)
+            #expect(try await answer(relay, key: secondKey, host: "new-key-after-bad-reload") == notPermitted)
 
             // A valid file: swapped.
             try relay.writeConf(conf(key: secondKey, destination: "127.0.0.1:\(deadPort)"))
             relay.signal(SIGHUP)
             #expect(await relay.waitForLog("SIGHUP: reloaded"), "\(relay.log())")
-            #expect(try answer(relay, key: firstKey, host: "old-key-after-reload") == notPermitted)
-            #expect(try answer(relay, key: secondKey, host: "new-key-after-reload") == "")
+            #expect(try await answer(relay, key: firstKey, host: "old-key-after-reload") == notPermitted)
+            #expect(try await answer(relay, key: secondKey, host: "new-key-after-reload") == "")
             #expect(await relay.waitForLogLine("ND_NIDL_NODE=new-key-after-reload", "ND_REASON=ACCEPTED"), "\(relay.log())")
         }
     }
@@ -130,8 +130,11 @@ private let notPermitted = "You are not permitted to access this. Check the logs
 
 /// Everything the relay answers to one STREAM request before closing (the refusal sentence, or
 /// nothing when it accepted the child and found no parent).
-private func answer(_ relay: RelayUnderTest, key: String, host: String) throws -> String {
-    let socket = try RawSocket(port: relay.port, timeout: .seconds(10))
-    socket.send(streamRequest(key: key, host: host))
-    return String(decoding: socket.receiveAll(), as: UTF8.self)
+private func answer(_ relay: RelayUnderTest, key: String, host: String) async throws -> String {
+    let port = relay.port, request = streamRequest(key: key, host: host)
+    return try await onOwnThread {
+        let socket = try RawSocket(port: port, timeout: .seconds(10))
+        socket.send(request)
+        return String(decoding: socket.receiveAll(), as: UTF8.self)
+    }
 }

@@ -168,25 +168,27 @@ struct RelayInteropTests {
 
             // 1. stream_info pre-flight (spec 1.9): an HTTP answer with Content-Length and a body.
             // The 1.37 parent has no v3 API: its 404 "Unsupported API version: v3" is relayed.
-            let info = try fake.fetchStreamInfo(port: relay.port, hostHeader: relay.address)
+            let relayPort = relay.port, relayAddress = relay.address
+            let info = try await onOwnThread { try fake.fetchStreamInfo(port: relayPort, hostHeader: relayAddress) }
             #expect(info.status == 404 && info.contentLength > 0 && info.body == "Unsupported API version: v3", "\(info)")
 
             // 2. STREAM with a 2.x request (spec 1.2 order and encoding, 2.x capability bits
             // without compression/replication): the 1.37 parent answers the intersection.
             let socket = try RawSocket(port: relay.port)
-            let answer = try fake.handshake(socket)
+            let answer = try await onOwnThread { try fake.handshake(socket) }
             #expect(answer == "Hit me baby, push them over with the version=11200", "answer: \(answer)")
-            let streaming = Task.detached { fake.stream(socket, seconds: 6) }
-            #expect(await parent.waitUntilStreaming("fake-2x", chart: "fake.load", timeout: .seconds(15)),
+            let streaming = fake.startStreaming(socket)
+            #expect(await parent.waitUntilStreaming("fake-2x", chart: "fake.load", timeout: .seconds(30)),
                     "fake-2x not streaming at the parent\n\(lab.logTails())\n\(relay.log())")
             #expect(try await parent.mirroredHost("fake-2x")?.hops == 1)
-            _ = await streaming.value
+            await streaming.stop()
 
             // 3. With no parent reachable, the relay synthesizes the 404 JSON rather than closing.
             let deadPort = try FreePort.pick()
             let lonely = try await lab.startRelay(name: "lonely-relay", streamConf: relayConf(destination: "127.0.0.1:\(deadPort)",
                                                                                              stream: "    destination = 127.0.0.1:\(deadPort)"))
-            let synthesized = try fake.fetchStreamInfo(port: lonely.port, hostHeader: lonely.address)
+            let lonelyPort = lonely.port, lonelyAddress = lonely.address
+            let synthesized = try await onOwnThread { try fake.fetchStreamInfo(port: lonelyPort, hostHeader: lonelyAddress) }
             #expect(synthesized.status == 404 && synthesized.contentLength == synthesized.body.utf8.count, "\(synthesized)")
             let json = try JSONSerialization.jsonObject(with: Data(synthesized.body.utf8)) as? [String: Any]
             #expect(json?["status"] as? Int == 404 && json?["version"] as? Int == 1 && json?["host_id"] is String,
@@ -261,24 +263,32 @@ struct RelayInteropTests {
             let port = relay.port
 
             // Random bytes: an HTTP 400 (or a close), never a hang or a crash.
-            var generator = SystemRandomNumberGenerator()
-            for _ in 0..<20 {
-                let socket = try RawSocket(port: port)
-                socket.send((0..<4096).map { _ in UInt8.random(in: 0...255, using: &generator) })
-                let reply = String(decoding: socket.receiveAll(), as: UTF8.self)
+            let randomReplies = try await onOwnThread {
+                var generator = SystemRandomNumberGenerator()
+                return try (0..<20).map { _ in
+                    let socket = try RawSocket(port: port)
+                    socket.send((0..<4096).map { _ in UInt8.random(in: 0...255, using: &generator) })
+                    return String(decoding: socket.receiveAll(), as: UTF8.self)
+                }
+            }
+            for reply in randomReplies {
                 #expect(reply.isEmpty || reply.hasPrefix("HTTP/1.1 400"), "\(reply.prefix(80))")
             }
             // A request over the 16 KiB cap: 431, then closed.
-            let big = try RawSocket(port: port)
-            big.send("STREAM key=" + String(repeating: "a", count: 20_000))
-            let bigReply = String(decoding: big.receiveAll(), as: UTF8.self)
+            let bigReply = try await onOwnThread {
+                let big = try RawSocket(port: port)
+                big.send("STREAM key=" + String(repeating: "a", count: 20_000))
+                return String(decoding: big.receiveAll(), as: UTF8.self)
+            }
             #expect(bigReply.hasPrefix("HTTP/1.1 431"), "\(bigReply.prefix(80))")
             // A slow client that never finishes its request: closed after --request-timeout.
-            let slow = try RawSocket(port: port, timeout: .seconds(10))
-            slow.send("STREAM key=\(childKey)&hostname=slow")
-            let slowStart = ContinuousClock.now
-            let slowReply = slow.receiveOnce()
-            let slowWait = ContinuousClock.now - slowStart
+            let (slowReply, slowWait) = try await onOwnThread {
+                let slow = try RawSocket(port: port, timeout: .seconds(10))
+                slow.send("STREAM key=\(childKey)&hostname=slow")
+                let slowStart = ContinuousClock.now
+                let reply = slow.receiveOnce()
+                return (reply, ContinuousClock.now - slowStart)
+            }
             #expect(slowReply == [], "the slow client was not closed (got \(slowReply.map { "\($0.count) bytes" } ?? "a timeout"))")
             #expect(slowWait < .seconds(5), "closed only after \(slowWait)")
 
@@ -287,10 +297,12 @@ struct RelayInteropTests {
             try await withThrowingTaskGroup(of: Void.self) { group in
                 for worker in 0..<50 {
                     group.addTask {
-                        for i in 0..<20 {
-                            let socket = try RawSocket(port: port)
-                            if (worker + i) % 2 == 0 { socket.send("STREAM key=\(childKey)&host") }
-                            socket.close()
+                        try await onOwnThread {
+                            for i in 0..<20 {
+                                let socket = try RawSocket(port: port)
+                                if (worker + i) % 2 == 0 { socket.send("STREAM key=\(childKey)&host") }
+                                socket.close()
+                            }
                         }
                     }
                 }
@@ -386,17 +398,69 @@ struct Simulated2xChild: Sendable {
         return String(decoding: answer, as: UTF8.self)
     }
 
-    /// One chart, one dimension, a value per second for `seconds`; then closes.
-    func stream(_ socket: RawSocket, seconds: Int) {
-        defer { socket.close() }
-        guard socket.send("""
-            CHART "fake.load" "" "Simulated load" "load" "fake" "fake.load" "line" 1000 1 "" "fake.plugin" "fake"
-            DIMENSION "one" "one" "absolute" 1 1 ""
+    /// One chart, one dimension, a value per second on a thread of its own, until stopped (or
+    /// for at most `limit`); then closes. The test stops it once the parent has shown the data,
+    /// so a slow poll on a loaded machine cannot outlast the stream.
+    func startStreaming(_ socket: RawSocket, limit: Duration = .seconds(60)) -> PacedStream {
+        let paced = PacedStream()
+        let thread = Thread {
+            defer { socket.close(); paced.finish() }
+            guard socket.send("""
+                CHART "fake.load" "" "Simulated load" "load" "fake" "fake.load" "line" 1000 1 "" "fake.plugin" "fake"
+                DIMENSION "one" "one" "absolute" 1 1 ""
 
-            """) else { return }
-        for i in 0..<seconds {
-            guard socket.send("BEGIN \"fake.load\" \(i == 0 ? 0 : 1_000_000)\nSET \"one\" = \(40 + i)\nEND\n") else { return }
-            Thread.sleep(forTimeInterval: 1)
+                """) else { return }
+            let end = ContinuousClock.now + limit
+            var i = 0
+            while ContinuousClock.now < end {
+                guard socket.send("BEGIN \"fake.load\" \(i == 0 ? 0 : 1_000_000)\nSET \"one\" = \(40 + i % 10)\nEND\n") else { return }
+                i += 1
+                if paced.waitForStop(upTo: 1) { return }
+            }
         }
+        thread.start()
+        return paced
+    }
+}
+
+/// The stop switch of a simulated child's stream.
+final class PacedStream: @unchecked Sendable {
+    private let condition = NSCondition()
+    private var stopping = false
+    private var finished = false
+
+    /// Sleeps up to `seconds`; true as soon as `stop()` was called.
+    func waitForStop(upTo seconds: Double) -> Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        let until = Date(timeIntervalSinceNow: seconds)
+        while !stopping, condition.wait(until: until) {}
+        return stopping
+    }
+
+    func finish() {
+        condition.lock()
+        finished = true
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    /// Stops the stream and waits (up to 10 s) until its socket is closed.
+    func stop() async {
+        requestStop()
+        _ = await poll(timeout: .seconds(10), interval: .milliseconds(20)) { self.isFinished }
+    }
+
+    private func requestStop() {
+        condition.lock()
+        stopping = true
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    private var isFinished: Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        return finished
     }
 }

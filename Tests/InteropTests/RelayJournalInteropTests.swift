@@ -54,13 +54,15 @@ struct RelayJournalInteropTests {
             try await withThrowingTaskGroup(of: Void.self) { group in
                 for _ in 0..<40 {
                     group.addTask {
-                        var open: [RawSocket] = []
-                        for _ in 0..<10 {
-                            let socket = try RawSocket(port: port, timeout: .seconds(10))
-                            socket.send(request)
-                            open.append(socket)
+                        try await onOwnThread {
+                            var open: [RawSocket] = []
+                            for _ in 0..<10 {
+                                let socket = try RawSocket(port: port, timeout: .seconds(10))
+                                socket.send(request)
+                                open.append(socket)
+                            }
+                            for socket in open { _ = socket.receiveAll() }
                         }
-                        for socket in open { _ = socket.receiveAll() }
                     }
                 }
                 try await group.waitForAll()
