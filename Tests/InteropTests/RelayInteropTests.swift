@@ -66,7 +66,7 @@ struct RelayInteropTests {
             #expect(capabilities?.contains("COMPRESSION") == compression, "child: \(capabilities ?? "no established link")")
             // Still fresh a few seconds later (steady state through the splice).
             try await Task.sleep(for: .seconds(3))
-            #expect(await parent.hasFreshData(host, maxAge: 3), "data went stale\n\(lab.logTails())")
+            #expect(await poll(timeout: .seconds(10)) { await parent.hasFreshData(host, maxAge: 3) }, "data went stale\n\(lab.logTails())")
 
             let log = relay.log()
             #expect(log.contains("MESSAGE_ID=ed4cdb8f1beb4ad3b57cb3cae2d162fa"))
@@ -322,7 +322,8 @@ struct RelayInteropTests {
             print("RelayInteropTests: relay RSS \(rssBefore) KiB before, \(rssAfter) KiB after the hostile input")
             #expect(rssAfter < rssBefore + 30 * 1024 && rssAfter < 200 * 1024, "RSS grew from \(rssBefore) to \(rssAfter) KiB")
             // The good child never noticed; a new child is served as usual.
-            #expect(await parent.hasFreshData("good-child", maxAge: 3), "good child went stale\n\(lab.logTails())")
+            #expect(await poll(timeout: .seconds(10)) { await parent.hasFreshData("good-child", maxAge: 3) },
+                    "good child went stale\n\(lab.logTails())")
             #expect(!good.log().contains("connection closed by far end"))
             let late = try lab.child("late-child", destination: relay.address, apiKey: childKey)
             try await late.start()

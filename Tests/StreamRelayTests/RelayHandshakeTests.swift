@@ -210,7 +210,7 @@ extension String {
 
     @Test func testAPromptEndingAReadIsCompleteAtOnce() throws {
         let (channel, handler) = try makeChannel()
-        var reply: UpstreamReply?
+        nonisolated(unsafe) var reply: UpstreamReply?  // EmbeddedChannel: callbacks run on this thread
         handler.reply.whenSuccess { reply = $0 }
         try read(channel, "Hit me baby, push them over with the version=5")
         guard case .answer(let answer) = reply else {
@@ -223,7 +223,7 @@ extension String {
 
     @Test func testAPromptSplitBeforeItsDigitsWaitsForThem() throws {
         let (channel, handler) = try makeChannel()
-        var reply: UpstreamReply?
+        nonisolated(unsafe) var reply: UpstreamReply?  // EmbeddedChannel: callbacks run on this thread
         handler.reply.whenSuccess { reply = $0 }
         try read(channel, "Hit me baby, push them over with the version=")
         #expect(reply == nil)
@@ -237,7 +237,7 @@ extension String {
 
     @Test func testAnUnknownAnswerStillWaitsForTheQuietPeriod() throws {
         let (channel, handler) = try makeChannel()
-        var reply: UpstreamReply?
+        nonisolated(unsafe) var reply: UpstreamReply?  // EmbeddedChannel: callbacks run on this thread
         handler.reply.whenSuccess { reply = $0 }
         try read(channel, "HTTP/1.1 400 Bad Request\r\n")
         #expect(reply == nil)
