@@ -20,8 +20,15 @@ struct Edit: ParsableCommand {
         terminal nothing is installed and the edit is kept in FILE.rejected-TIMESTAMP. The \
         previous version is saved as FILE.bak. Other files are installed without validation.
 
+        When Netdata runs in a container whose /etc/netdata is this host's user directory, \
+        --container NAME starts from the stock file inside it (docker, else podman: cp from \
+        /usr/lib/netdata/conf.d). Without the option, a `.container-hostname` file in the user \
+        directory (the official image writes it) selects the container it names, then one \
+        called netdata, when the host has no stock copy.
+
         Exit status: 0 installed, or no change; 1 not installed (lint errors, discarded, or the \
-        editor failed); 64 usage error or refused name; 66 FILE is in neither directory; 73 a \
+        editor failed); 64 usage error or refused name; 66 FILE is in neither directory (or the \
+        container is not found); 73 a \
         directory is missing or not writable; 75 another stream-config is changing the file.
         """
     )
@@ -38,14 +45,18 @@ struct Edit: ParsableCommand {
     @Flag(help: "List the stock files that can be edited, and exit.")
     var list = false
 
+    @Option(help: ArgumentHelp("Netdata runs in this Docker or Podman container: start from its stock files (docker cp), as edit-config --container does.",
+                               valueName: "name"))
+    var container: String?
+
     @Option(help: "Netdata line to check stream.conf against: 1.37, 2 or auto.")
     var target: TargetChoice = .auto
 
     func run() throws {
         try withUserErrors {
             let directories = ConfigDirectories.fromEnvironment()
-            if list { return try StockListing.run(directories) }
-            let file = try EditTarget.resolve(argument: name, file: file, directories: directories)
+            if list { return try StockListing.run(directories, container: container) }
+            let file = try EditTarget.resolve(argument: name, file: file, directories: directories, container: container)
             let session = EditSession(file: file, editor: EditorCommand.choose(option: editor), lintTarget: target.target)
             let status = try session.run()
             if status != ExitStatus.ok { throw ExitCode(status) }
@@ -66,7 +77,7 @@ struct EditSession {
         defer { withExtendedLifetime(lock) {} }
         AtomicFile.removeStaleTemporaryFiles(for: file.path)
         let previous = file.exists ? try FileAccess.read(file.path).bytes : nil
-        let start = try previous ?? FileAccess.read(file.stockPath).bytes
+        let start = try previous ?? file.readStock()
         if previous == nil { say("\(file.path) does not exist yet: starting from the stock file \(file.stockPath)") }
 
         let copy = try EditCopy(for: file.path, bytes: start)
@@ -162,7 +173,7 @@ struct EditSession {
                 + (old.gid != ownership.gid ? ", group netdata" : "") + " (the file holds API keys)")
         }
         printChanges(old: Document(bytes: start), new: Document(bytes: bytes))
-        say("restart Netdata to apply it (\(file.isStreamConf ? "stream.conf is read at start-up" : "configuration is read at start-up")): sudo systemctl restart netdata")
+        say("restart Netdata to apply it (\(file.isStreamConf ? "stream.conf is read at start-up" : "configuration is read at start-up")): \(file.restartCommand)")
     }
 
     /// stream.conf holds API keys: it is installed 0640 with its owner kept; one that was

@@ -8,13 +8,17 @@ struct EditTarget {
     var name: String
     /// The user file (replaced on install; may not exist yet).
     var path: String
+    /// The stock copy, as shown to the user (`NAME:/usr/lib/netdata/conf.d/FILE` in a container).
     var stockPath: String
     var exists: Bool
+    /// Set when the stock files come from a Netdata container (`--container`, or detected).
+    var container: NetdataContainer? = nil
 
     /// Only stream.conf is validated; every other file is edited as edit-config would.
     var isStreamConf: Bool { name == "stream.conf" }
 
-    static func resolve(argument: String?, file: String?, directories: ConfigDirectories) throws -> EditTarget {
+    static func resolve(argument: String?, file: String?, directories: ConfigDirectories,
+                        container containerName: String? = nil) throws -> EditTarget {
         if let argument, let file, argument != file {
             throw UserError.usage("give the file once: either FILE or --file", hint: "stream-config edit stream.conf")
         }
@@ -30,11 +34,18 @@ struct EditTarget {
                                         hint: "create it, or set NETDATA_USER_CONFIG_DIR to Netdata's configuration directory")
         }
         var path = "\(user)/\(name)"
-        let stockPath = "\(trimmedDirectory(directories.stock))/\(name)"
+        var stockPath = "\(trimmedDirectory(directories.stock))/\(name)"
         let exists = FileAccess.exists(path)
-        guard exists || FileAccess.exists(stockPath) else {
+        var container = try containerName.map(NetdataContainer.named)
+        if container == nil, !exists, !FileAccess.exists(stockPath), let found = NetdataContainer.detect(userDirectory: user) {
+            Terminal.stderr("stream-config: \(user)/.container-hostname: using the stock files of container '\(found.name)' (\(found.runtimeName))")
+            container = found
+        }
+        if let container { stockPath = container.stockLabel(name) }
+        guard exists || container != nil || FileAccess.exists(stockPath) else {
             throw UserError.noInput("File '\(name)' is not found in '\(trimmedDirectory(directories.stock))'",
-                                    hint: "`stream-config edit --list` lists the stock files; NETDATA_STOCK_CONFIG_DIR sets the stock directory")
+                                    hint: "`stream-config edit --list` lists the stock files; NETDATA_STOCK_CONFIG_DIR sets the stock directory; "
+                                        + "--container NAME takes them from a Netdata container")
         }
         // A symlinked config is edited where it points, so the install does not replace the link.
         if exists, let real = realPath(path), real != path {
@@ -50,8 +61,21 @@ struct EditTarget {
         if exists, access(path, W_OK) != 0 {
             throw UserError.cannotWrite("Cannot write to \(path) (\(FileAccess.describe(errno: errno)))", hint: "run with sudo, as for edit-config")
         }
-        return EditTarget(name: name, path: path, stockPath: stockPath, exists: exists)
+        return EditTarget(name: name, path: path, stockPath: stockPath, exists: exists, container: container)
     }
+
+    /// The stock copy to start from (read from the container when there is one).
+    func readStock() throws -> [UInt8] {
+        guard let container else { return try FileAccess.read(stockPath).bytes }
+        guard let bytes = try container.stockFile(name) else {
+            throw UserError.noInput("File '\(name)' is not found in '\(container.name):\(NetdataContainer.stockDirectory)'",
+                                    hint: "`stream-config edit --list --container \(container.name)` lists the container's stock files")
+        }
+        return bytes
+    }
+
+    /// How to make Netdata read the installed file.
+    var restartCommand: String { container?.restartCommand ?? "sudo systemctl restart netdata" }
 
     /// edit-config's rules: no absolute names, no hidden files, no way out of the directory.
     static func checkName(_ name: String) throws {
@@ -102,9 +126,21 @@ struct EditTarget {
 
 /// `edit --list`: every file under the stock directory, one relative path per line.
 enum StockListing {
-    static func run(_ directories: ConfigDirectories) throws {
+    static func run(_ directories: ConfigDirectories, container containerName: String?) throws {
+        var container = try containerName.map(NetdataContainer.named)
+        if container == nil, !EditTarget.isDirectory(directories.stock) {
+            container = NetdataContainer.detect(userDirectory: directories.user)
+        }
+        if let container {
+            let names = try container.stockFiles()
+            Terminal.stderr("stream-config: stock files in container '\(container.name)' (\(NetdataContainer.stockDirectory)); "
+                            + "edit one with `stream-config edit --container \(container.name) NAME`:")
+            for name in names.sorted() { Terminal.stdout(name) }
+            return
+        }
         guard EditTarget.isDirectory(directories.stock) else {
-            throw UserError.noInput("Unable to find stock config directory \(directories.stock)", hint: "set NETDATA_STOCK_CONFIG_DIR")
+            throw UserError.noInput("Unable to find stock config directory \(directories.stock)",
+                                    hint: "set NETDATA_STOCK_CONFIG_DIR, or --container NAME for a Netdata container")
         }
         Terminal.stderr("stream-config: stock files in \(directories.stock) (edit one with `stream-config edit NAME`):")
         for name in files(in: directories.stock, prefix: "").sorted() { Terminal.stdout(name) }
