@@ -23,7 +23,8 @@ import Testing
             let docker = """
                 echo "$*" >> '\(root)/calls.log'
                 case "$1" in
-                container) [ "$2" = inspect ] && [ -d '\(root)'/"$3" ] && { echo '[{}]'; exit 0; }
+                container) [ "$3" = daemon-down ] && { echo "Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?" >&2; exit 1; }
+                           [ "$2" = inspect ] && [ -d '\(root)'/"$3" ] && { echo '[{}]'; exit 0; }
                            echo "Error: No such container: $3" >&2; exit 1 ;;
                 cp) name=${2%%:*}; path=${2#*:}
                     [ -f '\(root)'/"$name$path" ] || { echo "Error response from daemon: Could not find the file $path in container $name" >&2; exit 1; }
@@ -76,6 +77,10 @@ import Testing
         let unknown = try runtime.edit(["--container", "nope"], editor: editor)
         #expect(unknown.status == 66)
         #expect(unknown.stderr.contains("no container 'nope' (docker: Error: No such container: nope)"), "\(unknown.stderr)")
+
+        let down = try runtime.edit(["--container", "daemon-down"], editor: editor)
+        #expect(down.status == 66)
+        #expect(down.stderr.contains("cannot ask docker about container 'daemon-down': Cannot connect to the Docker daemon"), "\(down.stderr)")
 
         let missing = try runtime.edit(["--container", "netdata"], editor: editor)
         #expect(missing.status == 66)

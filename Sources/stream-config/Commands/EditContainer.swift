@@ -34,8 +34,13 @@ struct NetdataContainer {
         let container = NetdataContainer(runtime: runtime, name: name)
         let inspect = try container.run(["container", "inspect", name])
         guard inspect.succeeded else {
-            throw UserError.noInput("no container '\(name)' (\(container.runtimeName): \(inspect.reason))",
-                                    hint: "`\(container.runtimeName) ps -a` lists the containers")
+            let runtimeName = container.runtimeName
+            if inspect.reason.lowercased().contains("no such") {
+                throw UserError.noInput("no container '\(name)' (\(runtimeName): \(inspect.reason))",
+                                        hint: "`\(runtimeName) ps -a` lists the containers")
+            }
+            throw UserError.noInput("cannot ask \(runtimeName) about container '\(name)': \(inspect.reason)",
+                                    hint: "is the \(runtimeName) service running, and may this user use it (sudo)?")
         }
         return container
     }
