@@ -287,7 +287,7 @@ import Testing
             process.environment = ProcessInfo.processInfo.environment.merging(setup.environment(editor: editor)) { $1 }
             process.standardInput = FileHandle.nullDevice
             process.standardOutput = FileHandle.nullDevice
-            FileManager.default.createFile(atPath: setup.dir.path("stderr"), contents: nil)
+            _ = FileManager.default.createFile(atPath: setup.dir.path("stderr"), contents: nil)
             process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: setup.dir.path("stderr")))
             try process.run()
             try poll(until: "the editor to start", deadline: 30) { FileManager.default.fileExists(atPath: started) || !process.isRunning }
@@ -314,6 +314,37 @@ import Testing
         #expect(interrupted.terminationReason == .exit && interrupted.terminationStatus == 0)
         #expect(try String(contentsOfFile: setup.userFile, encoding: .utf8).hasSuffix("# after SIGINT\n"))
         #expect(try setup.userEntries() == ["stream.conf"])
+    }
+
+    /// A static install keeps its stock files beside the user directory
+    /// (/opt/netdata/etc/netdata and /opt/netdata/usr/lib/netdata/conf.d); NETDATA_PREFIX names
+    /// another root. Both are found without NETDATA_STOCK_CONFIG_DIR, as edit-config 2.x finds them.
+    @Test func testStockDirectoryIsFoundBesideAStaticInstallsUserDirectory() throws {
+        let dir = try TempDir()
+        let user = dir.path("opt/netdata/etc/netdata")
+        let stock = dir.path("opt/netdata/usr/lib/netdata/conf.d")
+        let prefixed = dir.path("other/usr/lib/netdata/conf.d")
+        for directory in [user, stock, prefixed] {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        }
+        let stockBytes = try Data(contentsOf: Self.stock)
+        try stockBytes.write(to: URL(fileURLWithPath: "\(stock)/stream.conf"))
+        try Data("# prefixed\n".utf8).write(to: URL(fileURLWithPath: "\(prefixed)/stream.conf"))
+        let setup = try Setup()
+        let editor = try setup.appending(Self.validSection)
+        let environment = ["NETDATA_USER_CONFIG_DIR": user, "NETDATA_STOCK_CONFIG_DIR": "", "NETDATA_PREFIX": "", "EDITOR": editor, "VISUAL": ""]
+
+        let list = try CLI.run(["edit", "--list"], environment: environment)
+        #expect(list.status == 0 && list.stdout == "stream.conf\n", "\(list.stdout)\(list.stderr)")
+        let lint = try CLI.run(["lint"], environment: environment)
+        #expect(lint.stderr.contains("\(stock)/stream.conf") || lint.stdout.contains("\(stock)/stream.conf"), "\(lint.stdout)\(lint.stderr)")
+
+        var withPrefix = environment
+        withPrefix["NETDATA_PREFIX"] = dir.path("other")
+        let prefixedEdit = try CLI.run(["edit"], environment: withPrefix)
+        #expect(prefixedEdit.status == 0, "\(prefixedEdit.stderr)")
+        #expect(prefixedEdit.stderr.contains("starting from the stock file \(prefixed)/stream.conf"), "\(prefixedEdit.stderr)")
+        #expect(try Data(contentsOf: URL(fileURLWithPath: "\(user)/stream.conf")) == Data(("# prefixed\n" + Self.validSection).utf8))
     }
 
     // MARK: On a terminal (tmux)

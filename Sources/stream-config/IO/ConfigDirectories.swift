@@ -8,8 +8,24 @@ struct ConfigDirectories {
             guard let value = Terminal.environment(name), !value.isEmpty else { return nil }
             return value
         }
-        return ConfigDirectories(user: nonEmpty("NETDATA_USER_CONFIG_DIR") ?? "/etc/netdata",
-                                 stock: nonEmpty("NETDATA_STOCK_CONFIG_DIR") ?? "/usr/lib/netdata/conf.d")
+        let user = nonEmpty("NETDATA_USER_CONFIG_DIR") ?? "/etc/netdata"
+        return ConfigDirectories(user: user,
+                                 stock: nonEmpty("NETDATA_STOCK_CONFIG_DIR") ?? stockDirectory(user: user, prefix: nonEmpty("NETDATA_PREFIX")))
+    }
+
+    /// The stock directory that goes with `user`, found as edit-config 2.x finds it: under
+    /// NETDATA_PREFIX, then beside the user directory (a static install keeps
+    /// /opt/netdata/etc/netdata and /opt/netdata/usr/lib/netdata/conf.d), then the system one.
+    static func stockDirectory(user: String, prefix: String?) -> String {
+        var candidates: [String] = []
+        if let prefix {
+            candidates += ["\(prefix)/usr/lib/netdata/conf.d", "\(prefix)/lib/netdata/conf.d"]
+        }
+        candidates += ["\(user)/../../usr/lib/netdata/conf.d", "\(user)/../../lib/netdata/conf.d"]
+        for candidate in candidates where EditTarget.isDirectory(candidate) {
+            return EditTarget.realPath(candidate) ?? candidate
+        }
+        return "/usr/lib/netdata/conf.d"
     }
 
     func userFile(_ name: String = "stream.conf") -> String { "\(user)/\(name)" }
