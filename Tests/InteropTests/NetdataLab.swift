@@ -63,9 +63,11 @@ final class NetdataLab {
     private var processes: [LabProcess] = []
 
     private init() throws {
+        _ = StaleLabs.swept
         root = FileManager.default.temporaryDirectory
             .appendingPathComponent("ndlab-\(UUID().uuidString.prefix(8).lowercased())")
         try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
+        try writeFile(root.appendingPathComponent(StaleLabs.ownerFile), Data(StaleLabs.ownerStamp.utf8))
     }
 
     /// Runs `body` with a fresh lab and always stops everything it started. On a thrown error the
@@ -603,6 +605,14 @@ enum ProcTree {
 
     static func isSame(_ e: Entry) -> Bool { cmdline(e.pid) == e.cmdline }
 
+    /// Field 22 of /proc/PID/stat (clock ticks after boot): with the PID, names one process.
+    static func startTime(_ pid: pid_t) -> UInt64? {
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+              let close = stat.lastIndex(of: ")") else { return nil }
+        let fields = stat[stat.index(after: close)...].split(separator: " ")
+        return fields.count > 19 ? UInt64(fields[19]) : nil
+    }
+
     static func descendants(of root: pid_t) -> [Entry] {
         guard let names = try? FileManager.default.contentsOfDirectory(atPath: "/proc") else { return [] }
         var children: [pid_t: [pid_t]] = [:]
@@ -622,6 +632,32 @@ enum ProcTree {
         }
         return out
     }
+}
+
+/// A test run that crashed (or was killed) cannot stop its labs' processes. The next run, before
+/// its first lab, kills every process still running from a lab whose owner is gone: each lab
+/// records its test process (PID and start time, so a reused PID does not count).
+enum StaleLabs {
+    static let ownerFile = "owner"
+    static var ownerStamp: String { "\(getpid()) \(ProcTree.startTime(getpid()) ?? 0)\n" }
+
+    static let swept: Void = {
+        let tmp = FileManager.default.temporaryDirectory
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: tmp.path) else { return }
+        let labs = names.filter { $0.hasPrefix("ndlab-") }.map { tmp.appendingPathComponent($0).path }
+        let orphaned = labs.filter { lab in
+            guard let owner = try? String(contentsOfFile: "\(lab)/\(ownerFile)", encoding: .utf8) else { return false }
+            let parts = owner.split(whereSeparator: \.isWhitespace)
+            guard parts.count == 2, let pid = pid_t(parts[0]), let start = UInt64(parts[1]) else { return false }
+            return ProcTree.startTime(pid) != start
+        }
+        guard !orphaned.isEmpty, let pids = try? FileManager.default.contentsOfDirectory(atPath: "/proc") else { return }
+        for case let pid? in pids.map({ pid_t($0) }) where pid != getpid() {
+            guard let cmdline = ProcTree.cmdline(pid), let lab = orphaned.first(where: { cmdline.contains($0 + "/") }) else { continue }
+            print("NetdataLab: killing PID \(pid), left running by a crashed test run in \(lab)")
+            kill(pid, SIGKILL)
+        }
+    }()
 }
 
 // MARK: - Free ports
