@@ -22,13 +22,14 @@ struct Edit: ParsableCommand {
 
         When Netdata runs in a container whose /etc/netdata is this host's user directory, \
         --container NAME starts from the stock file inside it (docker, else podman: cp from \
-        /usr/lib/netdata/conf.d). Without the option, a `.container-hostname` file in the user \
-        directory (the official image writes it) selects the container it names, then one \
-        called netdata, when the host has no stock copy.
+        /usr/lib/netdata/conf.d; links are refused); the new file gets mode 0640 and the \
+        container's netdata group. An existing file is edited without asking the container. \
+        Without the option, a `.container-hostname` file in the user directory (the official \
+        image writes it) selects the container it names, then one called netdata.
 
         Exit status: 0 installed, or no change; 1 not installed (lint errors, discarded, or the \
-        editor failed); 64 usage error or refused name; 66 FILE is in neither directory (or the \
-        container is not found); 73 a \
+        editor failed); 64 usage error or refused name; 66 FILE is in neither directory, or the \
+        container or its runtime cannot be found; 73 a \
         directory is missing or not writable; 75 another stream-config is changing the file.
         """
     )
@@ -77,8 +78,11 @@ struct EditSession {
         defer { withExtendedLifetime(lock) {} }
         AtomicFile.removeStaleTemporaryFiles(for: file.path)
         let previous = file.exists ? try FileAccess.read(file.path).bytes : nil
-        let start = try previous ?? file.readStock()
+        let stock = previous == nil ? try file.readStock() : nil
+        let start = previous ?? stock?.bytes ?? []
         if previous == nil { say("\(file.path) does not exist yet: starting from the stock file \(file.stockPath)") }
+        if let note = stock?.note { say(note) }
+        let newOwnership = stock?.ownership
 
         let copy = try EditCopy(for: file.path, bytes: start)
         defer { copy.remove() }
@@ -92,14 +96,14 @@ struct EditSession {
             }
             guard file.isStreamConf else {
                 say("not validated: stream-config only checks stream.conf")
-                try install(edited, previous: previous, start: start)
+                try install(edited, previous: previous, start: start, newOwnership: newOwnership)
                 return ExitStatus.ok
             }
             let document = Document(bytes: edited)
             let report = lint(document, as: file.path)
             if !report.hasErrors {
                 if report.warningCount > 0 { show(report, document) }
-                try install(edited, previous: previous, start: start)
+                try install(edited, previous: previous, start: start, newOwnership: newOwnership)
                 return ExitStatus.ok
             }
             guard Terminal.isTTY(0) else {
@@ -119,7 +123,7 @@ struct EditSession {
                 say("discarded; \(file.path) was not changed")
                 return ExitStatus.findings
             case .install:
-                try install(edited, previous: previous, start: start)
+                try install(edited, previous: previous, start: start, newOwnership: newOwnership)
                 return ExitStatus.ok
             }
         }
@@ -159,13 +163,25 @@ struct EditSession {
     }
 
     /// Backup, atomic install, then what changed and how to apply it.
-    private func install(_ bytes: [UInt8], previous: [UInt8]?, start: [UInt8]) throws {
+    private func install(_ bytes: [UInt8], previous: [UInt8]?, start: [UInt8], newOwnership: AtomicFile.Ownership?) throws {
         let old = AtomicFile.existingOwnership(file.path)
         if let previous, var backup = old {
             if file.isStreamConf { backup.mode &= ~0o007 }  // it holds the same API keys
             try AtomicFile.write(previous, to: "\(file.path).bak", ownership: backup)
         }
-        let ownership = file.isStreamConf ? Self.streamConfOwnership(old) : nil
+        let ownership: AtomicFile.Ownership?
+        if old == nil, let newOwnership {
+            ownership = newOwnership  // a container's file: decided when its stock copy was read
+        } else if file.isStreamConf, let container = file.container, let old {
+            // The container's netdata group is not known here: a world-readable file stays so.
+            ownership = old
+            if old.mode & 0o004 != 0 {
+                say("\(file.path) stays world-readable (mode \(String(old.mode, radix: 8))) so that Netdata in container '\(container.name)' can read it; "
+                    + "it holds API keys: chgrp \"$(\(container.runtimeName) exec \(container.name) id -g netdata)\" \(file.path) && chmod 640 \(file.path)")
+            }
+        } else {
+            ownership = file.isStreamConf ? Self.streamConfOwnership(old) : nil
+        }
         try AtomicFile.write(bytes, to: file.path, ownership: ownership)
         say("installed \(file.path)" + (previous == nil ? "" : " (the previous version is in \(file.path).bak)"))
         if let old, let ownership, old.mode != ownership.mode || old.gid != ownership.gid {
@@ -198,7 +214,11 @@ struct EditSession {
         if diffLines <= 40 {
             Terminal.write(1, SecretMasker(secrets(old, new)).mask(diff))
         } else {
-            say("the diff is \(diffLines) lines long: diff -u \(originLabel) \(file.path)")
+            if let container = file.container, !file.exists {
+                say("the diff is \(diffLines) lines long: \(container.runtimeName) exec \(container.name) cat \(NetdataContainer.stockDirectory)/\(file.name) | diff -u - \(file.path)")
+            } else {
+                say("the diff is \(diffLines) lines long: diff -u \(originLabel) \(file.path)")
+            }
         }
     }
 

@@ -6,91 +6,156 @@ import Glibc
 /// `edit-config --container` does: the user config directory is a host mount of the container's
 /// /etc/netdata, and the stock files exist only inside the image.
 struct NetdataContainer {
-    /// The container runtime's path (docker, else podman).
+    /// The container runtime's path (docker or podman).
     var runtime: String
     var name: String
 
     /// Where the official image keeps the stock files (fixed, as in edit-config).
     static let stockDirectory = "/usr/lib/netdata/conf.d"
+    /// Time limit for one runtime call.
+    static let callSeconds = 30.0
 
     var runtimeName: String { AtomicFile.fileName(of: runtime) }
     func stockLabel(_ file: String) -> String { "\(name):\(Self.stockDirectory)/\(file)" }
-    var restartCommand: String { "sudo \(runtimeName) restart \(name)" }
+    var restartCommand: String { "\(runtimeName) restart \(name)" }
 
-    /// `docker`, else `podman`, from PATH.
-    static func findRuntime() -> String? {
-        EditorCommand.findInPath("docker") ?? EditorCommand.findInPath("podman")
+    /// A stock file copied out of the container, with the owner and mode it has there.
+    struct StockCopy {
+        var bytes: [UInt8]
+        var ownership: AtomicFile.Ownership
     }
 
-    /// The container named on the command line; it must exist.
-    static func named(_ name: String) throws -> NetdataContainer {
-        guard !name.isEmpty, !name.hasPrefix("-") else {
+    /// `docker`, then `podman`, from PATH (both when both are installed: a docker CLI whose
+    /// daemon is down must not hide a podman container).
+    static func runtimes() -> [String] {
+        ["docker", "podman"].compactMap { EditorCommand.findInPath($0) }
+    }
+
+    static func checkName(_ name: String) throws {
+        guard !name.isEmpty, !name.hasPrefix("-"), !name.contains(":"), !name.contains("/") else {
             throw UserError.usage("--container needs a container name or ID, got '\(name)'", hint: "stream-config edit --container netdata stream.conf")
         }
-        guard let runtime = findRuntime() else {
+    }
+
+    /// The container named on the command line, asked for by each runtime in turn.
+    static func named(_ name: String) throws -> NetdataContainer {
+        try checkName(name)
+        let runtimes = runtimes()
+        guard !runtimes.isEmpty else {
             throw UserError.noInput("--container \(name): neither docker nor podman is in PATH",
                                     hint: "run stream-config where the container runtime is installed")
         }
-        let container = NetdataContainer(runtime: runtime, name: name)
-        let inspect = try container.run(["container", "inspect", name])
-        guard inspect.succeeded else {
-            let runtimeName = container.runtimeName
-            if inspect.reason.lowercased().contains("no such") {
-                throw UserError.noInput("no container '\(name)' (\(runtimeName): \(inspect.reason))",
-                                        hint: "`\(runtimeName) ps -a` lists the containers")
+        var failures: [(runtime: String, result: Subprocess.Result?, failure: String)] = []
+        for runtime in runtimes {
+            let container = NetdataContainer(runtime: runtime, name: name)
+            do {
+                let inspect = try Subprocess.run([runtime, "container", "inspect", name], seconds: callSeconds)
+                if inspect.succeeded { return container }
+                failures.append((container.runtimeName, inspect, RuntimeMessage.reason(inspect)))
+            } catch let failure as Subprocess.Failure {
+                failures.append((container.runtimeName, nil, failure.description))
             }
-            throw UserError.noInput("cannot ask \(runtimeName) about container '\(name)': \(inspect.reason)",
-                                    hint: "is the \(runtimeName) service running, and may this user use it (sudo)?")
         }
-        return container
+        let reasons = failures.map { "\($0.runtime): \($0.failure)" }.joined(separator: "; ")
+        if failures.allSatisfy({ $0.result.map(RuntimeMessage.saysNoSuchContainer) == true }) {
+            throw UserError.noInput("no container '\(name)' (\(reasons))",
+                                    hint: "`\(failures[0].runtime) ps -a` lists the containers")
+        }
+        throw UserError.noInput("cannot ask about container '\(name)' (\(reasons))",
+                                hint: "is the container service running, and may this user use it (sudo, or the docker group)?")
+    }
+
+    /// For a user file that exists: nothing is copied, so the container is not asked; it only
+    /// names the restart command.
+    static func unverified(_ name: String) throws -> NetdataContainer? {
+        try checkName(name)
+        return runtimes().first.map { NetdataContainer(runtime: $0, name: name) }
     }
 
     /// edit-config's automatic choice: a user directory that is the host mount of a Netdata
     /// container (the official image writes `.container-hostname` there). Tries the recorded
-    /// hostname, then `netdata`. Callers ask only when the host has no stock copy, which also
-    /// covers edit-config's "inside the container" rule (there the stock files are local) without
-    /// refusing a tooling container that manages the Netdata one.
-    static func detect(userDirectory: String) -> NetdataContainer? {
-        let marker = "\(userDirectory)/.container-hostname"
-        guard FileAccess.exists(marker), let runtime = findRuntime() else { return nil }
-        let bytes = (try? FileAccess.read(marker).bytes) ?? []
-        let recorded = String(decoding: bytes.split(whereSeparator: { $0 == 10 || $0 == 13 || $0 == 32 || $0 == 9 }).first ?? [], as: UTF8.self)
-        for name in [recorded, "netdata"] where !name.isEmpty && !name.hasPrefix("-") {
-            let container = NetdataContainer(runtime: runtime, name: name)
-            if (try? container.run(["container", "inspect", name]))?.succeeded == true { return container }
+    /// hostname, then `netdata`, with each runtime. Returns why it found none, for the error the
+    /// caller gives when there is no stock copy on the host either.
+    static func detect(userDirectory: String) -> (container: NetdataContainer?, notes: [String]) {
+        guard let recorded = readMarker("\(userDirectory)/.container-hostname") else { return (nil, []) }
+        let runtimes = runtimes()
+        guard !runtimes.isEmpty else { return (nil, [".container-hostname is there, but neither docker nor podman is in PATH"]) }
+        var notes: [String] = []
+        for name in [recorded, "netdata"] where (try? checkName(name)) != nil {
+            for runtime in runtimes {
+                let container = NetdataContainer(runtime: runtime, name: name)
+                do {
+                    let inspect = try Subprocess.run([runtime, "container", "inspect", name], seconds: 10)
+                    if inspect.succeeded { return (container, notes) }
+                    notes.append("\(container.runtimeName) container inspect \(name): \(RuntimeMessage.reason(inspect))")
+                } catch {
+                    notes.append((error as? Subprocess.Failure)?.description ?? "\(error)")
+                }
+            }
         }
-        return nil
+        return (nil, notes)
     }
 
-    /// The stock copy of `file`, or nil when the image has none.
-    func stockFile(_ file: String) throws -> [UInt8]? {
-        var template = Array("/tmp/stream-config-container-XXXXXX".utf8CString)
-        guard let made = template.withUnsafeMutableBufferPointer({ mkdtemp($0.baseAddress!) }) else {
-            throw UserError.cannotWrite("cannot create a temporary directory in /tmp: \(FileAccess.describe(errno: errno))")
-        }
-        let directory = String(cString: made)
-        let copy = "\(directory)/copy"
-        defer {
-            unlink(copy)
-            rmdir(directory)
-        }
-        let result = try run(["cp", "\(name):\(Self.stockDirectory)/\(file)", copy])
+    /// The first word of `.container-hostname`: a small regular file (it is written by the
+    /// container, so no link, FIFO or large file is followed).
+    private static func readMarker(_ path: String) -> String? {
+        let fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        var info = stat()
+        guard fstat(fd, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { return nil }
+        var buffer = [UInt8](repeating: 0, count: 256)
+        let count = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+        guard count > 0 else { return "" }
+        let word = buffer[..<count].split(whereSeparator: { $0 == 10 || $0 == 13 || $0 == 32 || $0 == 9 }).first ?? []
+        return String(decoding: word, as: UTF8.self)
+    }
+
+    /// The stock copy of `file`, or nil when the image has none. `cp NAME:PATH -` writes a tar
+    /// stream, read in memory: nothing of the container lands on the host's file system, and
+    /// only a regular file is taken (never a link, which would point into the host's files).
+    func stockFile(_ file: String) throws -> StockCopy? {
+        let result = try call(["cp", "\(name):\(Self.stockDirectory)/\(file)", "-"])
         guard result.succeeded else {
-            let reason = result.reason
-            let lowered = reason.lowercased()
-            if lowered.contains("no such file") || lowered.contains("could not find") {
-                return nil
+            if RuntimeMessage.saysNoSuchPath(result) { return nil }
+            if RuntimeMessage.saysNoSuchContainer(result) {
+                throw UserError.noInput("no container '\(name)' (\(runtimeName): \(RuntimeMessage.reason(result)))")
             }
-            throw UserError.noInput("cannot copy \(stockLabel(file)) out of the container (\(runtimeName) cp: \(reason))")
+            throw UserError.noInput("cannot copy \(stockLabel(file)) out of the container (\(runtimeName) cp: \(RuntimeMessage.reason(result)))")
         }
-        return try FileAccess.read(copy).bytes
+        guard !result.truncated else { throw UserError.noInput("\(stockLabel(file)) is larger than 16 MiB; not a stock file") }
+        let entry: TarReader.Entry
+        do {
+            entry = try TarReader.single(result.stdout)
+        } catch let problem as TarReader.Problem {
+            throw UserError.noInput("\(stockLabel(file)): \(runtimeName) cp gave \(problem.description)")
+        }
+        guard entry.isRegularFile else {
+            throw UserError.noInput("\(stockLabel(file)) is \(entry.kindDescription) in the container; only a regular file is copied",
+                                    hint: "edit the file it stands for, by its own name")
+        }
+        return StockCopy(bytes: entry.data, ownership: AtomicFile.Ownership(uid: entry.uid, gid: entry.gid, mode: entry.mode & 0o777))
+    }
+
+    /// The numeric group of `netdata` inside the container (it must be running), or why not.
+    func netdataGroup() -> (gid: gid_t?, problem: String?) {
+        do {
+            let result = try Subprocess.run([runtime, "exec", name, "id", "-g", "netdata"], seconds: Self.callSeconds)
+            let text = String(decoding: result.stdout, as: UTF8.self).split(whereSeparator: { $0 == "\n" || $0 == " " }).first
+            if result.succeeded, let text, let gid = gid_t(text) { return (gid, nil) }
+            return (nil, "\(runtimeName) exec \(name) id -g netdata: \(RuntimeMessage.reason(result))")
+        } catch let failure as Subprocess.Failure {
+            return (nil, failure.description)
+        } catch {
+            return (nil, "\(error)")
+        }
     }
 
     /// Every file under the stock directory, relative to it.
     func stockFiles() throws -> [String] {
-        let result = try run(["exec", name, "find", Self.stockDirectory, "-type", "f"])
+        let result = try call(["exec", name, "find", Self.stockDirectory, "-type", "f"])
         guard result.succeeded else {
-            throw UserError.noInput("cannot list \(Self.stockDirectory) in container '\(name)' (\(runtimeName) exec: \(result.reason))",
+            throw UserError.noInput("cannot list \(Self.stockDirectory) in container '\(name)' (\(runtimeName) exec: \(RuntimeMessage.reason(result)))",
                                     hint: "the container must be running: \(runtimeName) start \(name)")
         }
         let prefix = Self.stockDirectory + "/"
@@ -98,11 +163,48 @@ struct NetdataContainer {
             .filter { $0.hasPrefix(prefix) }.map { String($0.dropFirst(prefix.count)) }
     }
 
-    private func run(_ arguments: [String]) throws -> Subprocess.Result {
+    private func call(_ arguments: [String]) throws -> Subprocess.Result {
         do {
-            return try Subprocess.run([runtime] + arguments, seconds: 60)
+            return try Subprocess.run([runtime] + arguments, seconds: Self.callSeconds)
         } catch let failure as Subprocess.Failure {
             throw UserError.noInput("container '\(name)': \(failure.description)")
         }
+    }
+}
+
+/// What docker and podman say on stderr, read as a whole: banners ("Emulate Docker CLI using
+/// podman") and `WARN[…]` lines come before the error.
+enum RuntimeMessage {
+    /// The line that explains the failure: the last `Error…` line, else the last other line.
+    static func reason(_ result: Subprocess.Result) -> String {
+        let lines = result.stderrText.split(separator: "\n").map { $0.trimmingSpaces() }.filter {
+            !$0.isEmpty && !$0.hasPrefix("WARN[") && !$0.hasPrefix("Emulate Docker CLI")
+        }
+        let line = lines.last { $0.lowercased().hasPrefix("error") } ?? lines.last
+        return line.map(String.init) ?? "exit status \(result.status)"
+    }
+
+    /// docker: "No such container: X" / "No such object: X"; podman: "no container with name or
+    /// ID "X" found: no such container". Not docker cp's "No such container:path".
+    static func saysNoSuchContainer(_ result: Subprocess.Result) -> Bool {
+        let text = result.stderrText.lowercased()
+        return (text.contains("no such container") && !text.contains("no such container:path")) || text.contains("no such object")
+    }
+
+    /// docker cp: "No such container:path: X:/…" (older: "Could not find the file … in container");
+    /// podman cp: ""/…" could not be found on container X: no such file or directory".
+    static func saysNoSuchPath(_ result: Subprocess.Result) -> Bool {
+        let text = result.stderrText.lowercased()
+        return text.contains("no such container:path") || text.contains("could not find the file")
+            || text.contains("could not be found on container")
+    }
+}
+
+private extension Substring {
+    func trimmingSpaces() -> Substring {
+        var text = self
+        while let first = text.first, first == " " || first == "\t" || first == "\r" { text = text.dropFirst() }
+        while let last = text.last, last == " " || last == "\t" || last == "\r" { text = text.dropLast() }
+        return text
     }
 }

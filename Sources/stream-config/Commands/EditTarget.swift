@@ -36,14 +36,24 @@ struct EditTarget {
         var path = "\(user)/\(name)"
         var stockPath = "\(trimmedDirectory(directories.stock))/\(name)"
         let exists = FileAccess.exists(path)
-        var container = try containerName.map(NetdataContainer.named)
-        if container == nil, !exists, !FileAccess.exists(stockPath), let found = NetdataContainer.detect(userDirectory: user) {
-            Terminal.stderr("stream-config: \(user)/.container-hostname: using the stock files of container '\(found.name)' (\(found.runtimeName))")
-            container = found
+        var container: NetdataContainer? = nil
+        var notes: [String] = []
+        if let containerName {
+            // An existing file is edited without asking the container; it only names the restart.
+            container = exists ? try NetdataContainer.unverified(containerName) : try NetdataContainer.named(containerName)
+        } else if !exists {
+            // As edit-config: a user directory with `.container-hostname` is a container's mount.
+            let detected = NetdataContainer.detect(userDirectory: user)
+            if let found = detected.container {
+                Terminal.stderr("stream-config: \(user)/.container-hostname: using the stock files of container '\(found.name)' (\(found.runtimeName))")
+                container = found
+            }
+            notes = detected.notes
         }
-        if let container { stockPath = container.stockLabel(name) }
+        if let container, !exists { stockPath = container.stockLabel(name) }
         guard exists || container != nil || FileAccess.exists(stockPath) else {
-            throw UserError.noInput("File '\(name)' is not found in '\(trimmedDirectory(directories.stock))'",
+            let why = notes.isEmpty ? "" : " (no container either: \(notes.joined(separator: "; ")))"
+            throw UserError.noInput("File '\(name)' is not found in '\(trimmedDirectory(directories.stock))'\(why)",
                                     hint: "`stream-config edit --list` lists the stock files; NETDATA_STOCK_CONFIG_DIR sets the stock directory; "
                                         + "--container NAME takes them from a Netdata container")
         }
@@ -64,14 +74,31 @@ struct EditTarget {
         return EditTarget(name: name, path: path, stockPath: stockPath, exists: exists, container: container)
     }
 
-    /// The stock copy to start from (read from the container when there is one).
-    func readStock() throws -> [UInt8] {
-        guard let container else { return try FileAccess.read(stockPath).bytes }
-        guard let bytes = try container.stockFile(name) else {
+    /// The stock copy to start from, and for a container the owner and mode the new file gets.
+    struct StockStart {
+        var bytes: [UInt8]
+        /// nil: the native rules (0640, group netdata for stream.conf).
+        var ownership: AtomicFile.Ownership? = nil
+        var note: String? = nil
+    }
+
+    /// Read from the container when there is one. There, the new file gets mode 0640 and the
+    /// container's netdata group (the host's netdata group means nothing inside it); when that
+    /// group cannot be asked for, the stock file's owner and mode, as edit-config's `cp -a`.
+    func readStock() throws -> StockStart {
+        guard let container, !exists else { return StockStart(bytes: try FileAccess.read(stockPath).bytes) }
+        guard let copy = try container.stockFile(name) else {
             throw UserError.noInput("File '\(name)' is not found in '\(container.name):\(NetdataContainer.stockDirectory)'",
                                     hint: "`stream-config edit --list --container \(container.name)` lists the container's stock files")
         }
-        return bytes
+        let group = container.netdataGroup()
+        if let gid = group.gid {
+            return StockStart(bytes: copy.bytes, ownership: AtomicFile.Ownership(uid: geteuid(), gid: gid, mode: 0o640))
+        }
+        let mode = String(copy.ownership.mode, radix: 8)
+        return StockStart(bytes: copy.bytes, ownership: copy.ownership,
+                          note: "the netdata group of container '\(container.name)' is unknown (\(group.problem ?? "?")): "
+                              + "\(path) gets the stock file's owner \(copy.ownership.uid):\(copy.ownership.gid) and mode \(mode), as edit-config would")
     }
 
     /// How to make Netdata read the installed file.
@@ -129,7 +156,7 @@ enum StockListing {
     static func run(_ directories: ConfigDirectories, container containerName: String?) throws {
         var container = try containerName.map(NetdataContainer.named)
         if container == nil, !EditTarget.isDirectory(directories.stock) {
-            container = NetdataContainer.detect(userDirectory: directories.user)
+            container = NetdataContainer.detect(userDirectory: directories.user).container
         }
         if let container {
             let names = try container.stockFiles()

@@ -3,25 +3,25 @@ import Glibc
 #endif
 
 /// A helper program run to completion without a shell (`docker cp …`): stdin from /dev/null,
-/// stdout and stderr captured up to a bound, killed when it outlives its time limit.
+/// stdout and stderr captured up to a bound, killed when it outlives its time limit. It is done
+/// when the program exits, not when its pipes close: a background process it leaves behind
+/// holding them does not keep us waiting.
 struct Subprocess {
     struct Result {
         var status: Int32
         var stdout: [UInt8]
         var stderr: [UInt8]
+        /// More than the output limit was written; the rest was dropped.
+        var truncated: Bool
         var succeeded: Bool { status == 0 }
-        /// The first line of stderr, for messages.
-        var reason: String {
-            let line = stderr.split(separator: UInt8(ascii: "\n")).first.map { String(decoding: $0, as: UTF8.self) } ?? ""
-            return line.isEmpty ? "exit status \(status)" : line
-        }
+        var stderrText: String { String(decoding: stderr, as: UTF8.self) }
     }
 
     struct Failure: Error { var description: String }
 
     /// Runs `arguments[0]` (a path) with `arguments`. Throws when it cannot be started or when it
     /// runs longer than `seconds` (it is killed then); otherwise returns how it ended.
-    static func run(_ arguments: [String], seconds: Int = 60, outputLimit: Int = 16 << 20) throws -> Result {
+    static func run(_ arguments: [String], seconds: Double = 60, outputLimit: Int = 16 << 20) throws -> Result {
         var outPipe: [Int32] = [-1, -1], errPipe: [Int32] = [-1, -1]
         guard pipe(&outPipe) == 0 else { throw Failure(description: "pipe: \(FileAccess.describe(errno: errno))") }
         guard pipe(&errPipe) == 0 else {
@@ -29,6 +29,7 @@ struct Subprocess {
             throw Failure(description: "pipe: \(FileAccess.describe(errno: errno))")
         }
         // Close-on-exec: the helper gets them only as its stdout/stderr (dup2 clears the flag).
+        // (Our own process starts no other program meanwhile: the CLI is single-threaded here.)
         for fd in outPipe + errPipe { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
@@ -43,36 +44,62 @@ struct Subprocess {
         let spawned = posix_spawn(&pid, arguments[0], &actions, nil, argv, environ)
         close(outPipe[1])
         close(errPipe[1])
-        defer { close(outPipe[0]); close(errPipe[0]) }
+        var readers = [outPipe[0], errPipe[0]]
+        defer { for fd in readers where fd >= 0 { close(fd) } }
         guard spawned == 0 else { throw Failure(description: "cannot run \(arguments[0]): \(FileAccess.describe(errno: spawned))") }
 
         var output: [[UInt8]] = [[], []]
-        var open = [true, true]
-        let deadline = Self.now() + Double(seconds)
-        var timedOut = false
-        while open[0] || open[1] {
-            let left = deadline - Self.now()
-            if left <= 0 { timedOut = true; break }
-            var fds = [pollfd(fd: open[0] ? outPipe[0] : -1, events: Int16(POLLIN), revents: 0),
-                       pollfd(fd: open[1] ? errPipe[0] : -1, events: Int16(POLLIN), revents: 0)]
-            let ready = poll(&fds, 2, Int32(min(left, 1) * 1000) + 1)
+        var truncated = false
+        var status: Int32? = nil
+        let deadline = Self.now() + seconds
+        var drainUntil = Double.infinity  // after the exit: what is already written, briefly
+        while readers.contains(where: { $0 >= 0 }) {
+            let now = Self.now()
+            if status == nil {
+                var raw: Int32 = 0
+                if waitpid(pid, &raw, WNOHANG) == pid { status = raw; drainUntil = now + 0.2 }
+            }
+            if now >= min(deadline, drainUntil) { break }
+            var fds = readers.map { pollfd(fd: $0, events: Int16(POLLIN), revents: 0) }
+            let wait = min(min(deadline, drainUntil) - now, 0.05)  // short: the exit is noticed by waitpid
+            let ready = poll(&fds, 2, Int32(wait * 1000) + 1)
             if ready < 0 && errno != EINTR { break }
-            for index in 0..<2 where open[index] && fds[index].revents != 0 {
+            for index in 0..<2 where readers[index] >= 0 && fds[index].revents != 0 {
                 var chunk = [UInt8](repeating: 0, count: 65536)
-                let count = chunk.withUnsafeMutableBytes { read(fds[index].fd, $0.baseAddress, $0.count) }
+                let count = chunk.withUnsafeMutableBytes { read(readers[index], $0.baseAddress, $0.count) }
                 if count > 0 {
-                    if output[index].count < outputLimit { output[index] += chunk.prefix(min(count, outputLimit - output[index].count)) }
+                    let room = outputLimit - output[index].count
+                    if count > room { truncated = true }
+                    if room > 0 { output[index] += chunk.prefix(min(count, room)) }
                 } else if count == 0 || errno != EINTR {
-                    open[index] = false
+                    close(readers[index])
+                    readers[index] = -1
                 }
             }
         }
-        if timedOut { kill(pid, SIGKILL) }
-        var status: Int32 = 0
-        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
-        if timedOut { throw Failure(description: "\(arguments.joined(separator: " ")) did not finish within \(seconds) s; stopped it") }
-        let code = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
-        return Result(status: code, stdout: output[0], stderr: output[1])
+        for index in 0..<2 where readers[index] >= 0 {
+            close(readers[index])
+            readers[index] = -1
+        }
+        if status == nil {
+            // Still running at the deadline, or it closed its output and has not exited yet.
+            var raw: Int32 = 0
+            var reaped = waitpid(pid, &raw, WNOHANG)
+            while reaped == 0 && Self.now() < deadline {
+                usleep(5000)
+                reaped = waitpid(pid, &raw, WNOHANG)
+            }
+            if reaped == pid {
+                status = raw
+            } else {
+                kill(pid, SIGKILL)
+                while waitpid(pid, &raw, 0) < 0 && errno == EINTR {}
+                throw Failure(description: "\(arguments.joined(separator: " ")) did not finish within \(Int(seconds)) s; stopped it")
+            }
+        }
+        let raw = status ?? 0
+        let code = (raw & 0x7f) == 0 ? (raw >> 8) & 0xff : 128 + (raw & 0x7f)
+        return Result(status: code, stdout: output[0], stderr: output[1], truncated: truncated)
     }
 
     private static func now() -> Double {
