@@ -16,7 +16,8 @@ struct CLI {
     }
 
     @discardableResult
-    static func run(_ arguments: [String], stdin: Data? = nil, environment: [String: String] = [:], asUser user: String? = nil) throws -> Result {
+    static func run(_ arguments: [String], stdin: Data? = nil, environment: [String: String] = [:], asUser user: String? = nil,
+                    timeout: Duration = .seconds(120)) throws -> Result {
         let process = Process()
         if let user {
             process.executableURL = URL(fileURLWithPath: "/usr/bin/setpriv")
@@ -42,7 +43,12 @@ struct CLI {
         nonisolated(unsafe) var outData = Data(), errData = Data()
         DispatchQueue.global().async(group: group) { outData = out.fileHandleForReading.readDataToEndOfFile() }
         DispatchQueue.global().async(group: group) { errData = err.fileHandleForReading.readDataToEndOfFile() }
-        group.wait()
+        // Every wait has a limit: a hung command fails its test instead of hanging the run.
+        if group.wait(timeout: .now() + .seconds(Int(timeout.components.seconds))) == .timedOut {
+            kill(process.processIdentifier, SIGKILL)
+            _ = group.wait(timeout: .now() + 5)
+            throw TestError(description: "stream-config \(arguments.joined(separator: " ")) did not finish within \(timeout); killed it")
+        }
         process.waitUntilExit()
         return Result(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self), stderr: String(decoding: errData, as: UTF8.self))
     }
@@ -66,4 +72,8 @@ final class TempDir {
     }
 
     func path(_ name: String) -> String { url.appendingPathComponent(name).path }
+}
+
+struct TestError: Error, CustomStringConvertible {
+    var description: String
 }

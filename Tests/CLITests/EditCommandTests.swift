@@ -443,10 +443,6 @@ private func poll(until what: String, deadline: TimeInterval, _ condition: () th
     }
 }
 
-private struct TestError: Error, CustomStringConvertible {
-    var description: String
-}
-
 /// A tmux server of its own (socket in the test's directory) running one command on a 200x50 terminal.
 private struct Tmux {
     let socket: String

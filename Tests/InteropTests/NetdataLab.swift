@@ -125,6 +125,8 @@ final class NetdataLab {
         if ProcessInfo.processInfo.environment["STREAM_CONFIG_KEEP_LAB"] != "1" {
             try? FileManager.default.removeItem(at: root)
         } else {
+            // Kept on purpose: not an orphan for the next run's sweep.
+            try? FileManager.default.removeItem(at: root.appendingPathComponent(StaleLabs.ownerFile))
             print("NetdataLab: kept \(root.path)")
         }
     }
@@ -657,6 +659,8 @@ enum StaleLabs {
             print("NetdataLab: killing PID \(pid), left running by a crashed test run in \(lab)")
             kill(pid, SIGKILL)
         }
+        // Their databases and logs too (a kept lab has no owner file, so it is not among them).
+        for lab in orphaned { try? FileManager.default.removeItem(atPath: lab) }
     }()
 }
 

@@ -67,6 +67,9 @@ struct RelayInteropTests {
             // Still fresh a few seconds later (steady state through the splice).
             try await Task.sleep(for: .seconds(3))
             #expect(await poll(timeout: .seconds(10)) { await parent.hasFreshData(host, maxAge: 3) }, "data went stale\n\(lab.logTails())")
+            // ... over the same link: the child never had to reconnect.
+            let links = child.log().split(separator: "\n").filter { $0.contains("established link with negotiated capabilities") }
+            #expect(links.count == 1, "the child connected \(links.count) times\n\(child.log().suffix(3000))")
 
             let log = relay.log()
             #expect(log.contains("MESSAGE_ID=ed4cdb8f1beb4ad3b57cb3cae2d162fa"))
@@ -177,11 +180,12 @@ struct RelayInteropTests {
             let socket = try RawSocket(port: relay.port)
             let answer = try await onOwnThread { try fake.handshake(socket) }
             #expect(answer == "Hit me baby, push them over with the version=11200", "answer: \(answer)")
-            let streaming = fake.startStreaming(socket)
-            #expect(await parent.waitUntilStreaming("fake-2x", chart: "fake.load", timeout: .seconds(30)),
-                    "fake-2x not streaming at the parent\n\(lab.logTails())\n\(relay.log())")
-            #expect(try await parent.mirroredHost("fake-2x")?.hops == 1)
-            await streaming.stop()
+            try await fake.whileStreaming(socket) {
+                #expect(await parent.waitUntilStreaming("fake-2x", chart: "fake.load", timeout: .seconds(30)),
+                        "fake-2x not streaming at the parent\n\(lab.logTails())\n\(relay.log())")
+                let hops = try await parent.mirroredHost("fake-2x")?.hops
+                #expect(hops == 1)
+            }
 
             // 3. With no parent reachable, the relay synthesizes the 404 JSON rather than closing.
             let deadPort = try FreePort.pick()
@@ -399,6 +403,18 @@ struct Simulated2xChild: Sendable {
         return String(decoding: answer, as: UTF8.self)
     }
 
+    /// Streams while `body` runs (see `startStreaming`), and stops on every way out of it.
+    func whileStreaming(_ socket: RawSocket, _ body: () async throws -> Void) async throws {
+        let streaming = startStreaming(socket)
+        do {
+            try await body()
+        } catch {
+            await streaming.stop()
+            throw error
+        }
+        await streaming.stop()
+    }
+
     /// One chart, one dimension, a value per second on a thread of its own, until stopped (or
     /// for at most `limit`); then closes. The test stops it once the parent has shown the data,
     /// so a slow poll on a loaded machine cannot outlast the stream.
@@ -449,7 +465,8 @@ final class PacedStream: @unchecked Sendable {
     /// Stops the stream and waits (up to 10 s) until its socket is closed.
     func stop() async {
         requestStop()
-        _ = await poll(timeout: .seconds(10), interval: .milliseconds(20)) { self.isFinished }
+        let stopped = await poll(timeout: .seconds(10), interval: .milliseconds(20)) { self.isFinished }
+        if !stopped { Issue.record("the simulated child's stream did not stop within 10 s") }
     }
 
     private func requestStop() {

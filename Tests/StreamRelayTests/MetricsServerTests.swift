@@ -130,15 +130,20 @@ struct MetricsServerTests {
     /// A client that connects and says nothing is disconnected after the request timeout.
     @Test func silentClientIsClosed() async throws {
         try await Self.withServer(requestTimeout: .milliseconds(200)) { _, port, group in
-            // Raced against a generous deadline: without the server's timeout the client would wait forever.
+            // Raced against a deadline: without the server's timeout the client would wait forever.
+            // Not before the 200 ms timeout (a lower bound a slow machine cannot break), and well
+            // before the 10 s default.
+            let clock = ContinuousClock()
+            let start = clock.now
             let response = try await withThrowingTaskGroup(of: String?.self) { tasks in
                 tasks.addTask { try await Self.exchange(port: port, "", group: group) }
-                tasks.addTask { try await Task.sleep(for: .seconds(30)); return nil }
+                tasks.addTask { try await Task.sleep(for: .seconds(9)); return nil }
                 let first = try await tasks.next() ?? nil
                 tasks.cancelAll()
                 return first
             }
-            #expect(response == "", "the silent client was not closed within 30 s")
+            #expect(response == "", "the silent client was not closed within 9 s")
+            #expect(clock.now - start >= .milliseconds(200), "closed before the request timeout")
         }
     }
 
