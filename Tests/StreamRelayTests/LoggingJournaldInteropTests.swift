@@ -230,6 +230,9 @@ final class StandaloneJournald: @unchecked Sendable {  // used from one test onl
         process.standardOutput = output
         process.standardError = output
         try process.run()
+        // A limit on the wait: journalctl stopped after 30 s closes the pipe and ends the read.
+        let pid = process.processIdentifier
+        DispatchQueue.global().asyncAfter(deadline: .now() + 30) { if process.isRunning { kill(pid, SIGKILL) } }
         let data = output.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         return String(decoding: data, as: UTF8.self)
