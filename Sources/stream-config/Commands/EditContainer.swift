@@ -45,19 +45,17 @@ struct NetdataContainer {
             throw UserError.noInput("--container \(name): neither docker nor podman is in PATH",
                                     hint: "run stream-config where the container runtime is installed")
         }
-        var failures: [(runtime: String, result: Subprocess.Result?, failure: String)] = []
+        var failures: [(runtime: String, missing: Bool, reason: String)] = []
         for runtime in runtimes {
             let container = NetdataContainer(runtime: runtime, name: name)
-            do {
-                let inspect = try Subprocess.run([runtime, "container", "inspect", name], seconds: callSeconds)
-                if inspect.succeeded { return container }
-                failures.append((container.runtimeName, inspect, RuntimeMessage.reason(inspect)))
-            } catch let failure as Subprocess.Failure {
-                failures.append((container.runtimeName, nil, failure.description))
+            switch container.inspect(seconds: callSeconds) {
+            case .found: return container
+            case .missing(let reason): failures.append((container.runtimeName, true, reason))
+            case .unreachable(let reason): failures.append((container.runtimeName, false, reason))
             }
         }
-        let reasons = failures.map { "\($0.runtime): \($0.failure)" }.joined(separator: "; ")
-        if failures.allSatisfy({ $0.result.map(RuntimeMessage.saysNoSuchContainer) == true }) {
+        let reasons = failures.map { "\($0.runtime): \($0.reason)" }.joined(separator: "; ")
+        if failures.allSatisfy(\.missing) {
             throw UserError.noInput("no container '\(name)' (\(reasons))",
                                     hint: "`\(failures[0].runtime) ps -a` lists the containers")
         }
@@ -84,16 +82,31 @@ struct NetdataContainer {
         for name in [recorded, "netdata"] where (try? checkName(name)) != nil {
             for runtime in runtimes {
                 let container = NetdataContainer(runtime: runtime, name: name)
-                do {
-                    let inspect = try Subprocess.run([runtime, "container", "inspect", name], seconds: 10)
-                    if inspect.succeeded { return (container, notes) }
-                    notes.append("\(container.runtimeName) container inspect \(name): \(RuntimeMessage.reason(inspect))")
-                } catch {
-                    notes.append((error as? Subprocess.Failure)?.description ?? "\(error)")
+                switch container.inspect(seconds: 10) {
+                case .found: return (container, notes)
+                case .missing(let reason), .unreachable(let reason):
+                    notes.append("\(container.runtimeName) container inspect \(name): \(reason)")
                 }
             }
         }
         return (nil, notes)
+    }
+
+    enum Inspection {
+        case found
+        case missing(String)
+        case unreachable(String)
+    }
+
+    /// `RUNTIME container inspect NAME`: whether this runtime knows the container, and if not why.
+    func inspect(seconds: Double) -> Inspection {
+        do {
+            let result = try Subprocess.run([runtime, "container", "inspect", name], seconds: seconds)
+            if result.succeeded { return .found }
+            return RuntimeMessage.saysNoSuchContainer(result) ? .missing(RuntimeMessage.reason(result)) : .unreachable(RuntimeMessage.reason(result))
+        } catch {
+            return .unreachable((error as? Subprocess.Failure)?.description ?? "\(error)")
+        }
     }
 
     /// The first word of `.container-hostname`: a small regular file (it is written by the
