@@ -1,6 +1,9 @@
 import ArgumentParser
 import StreamConfig
 import StreamRelay
+#if canImport(Glibc)
+import Glibc
+#endif
 
 @main
 struct StreamConfigCommand: AsyncParsableCommand {
@@ -14,6 +17,23 @@ struct StreamConfigCommand: AsyncParsableCommand {
         version: StreamRelay.version,
         subcommands: [Lint.self, Keygen.self, Parent.self, Child.self, Get.self, SetOption.self, Unset.self, Relay.self, Edit.self, TLS.self, Doctor.self]
     )
+
+    /// SIGPIPE is ignored before anything else runs: a write to a closed pipe (stderr of a
+    /// relay whose reader went away, a peer that closed) is an error to handle, not a reason to
+    /// die with 141.
+    static func main() async {
+        signal(SIGPIPE, SIG_IGN)
+        do {
+            var command = try parseAsRoot()
+            if var command = command as? AsyncParsableCommand {
+                try await command.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            exit(withError: error)
+        }
+    }
 }
 
 /// `--target`: a Netdata line, or infer it from the file.

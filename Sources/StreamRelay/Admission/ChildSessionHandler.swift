@@ -34,6 +34,8 @@ final class ChildSessionHandler: ChannelInboundHandler, RemovableChannelHandler 
     private var requestTimer: Scheduled<Void>?
     private var earlyBytes: ByteBuffer?
     private var connector: UpstreamConnector?
+    /// The request being served is a `stream_info` pre-flight.
+    private var forwardingStreamInfo = false
     /// The key presented to the parent (for the upstream log).
     private var upstreamKey: String?
     private let started = NIODeadline.now()
@@ -93,8 +95,37 @@ final class ChildSessionHandler: ChannelInboundHandler, RemovableChannelHandler 
         context.fireChannelInactive()
     }
 
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if let event = event as? ChannelEvent, event == .inputClosed {
+            // A peer that ends its side before its request is complete (or while the parent is
+            // being found) has left: its slot is freed now, not at --request-timeout.
+            switch state {
+            case .awaitingRequest:
+                log.debug("closed by the peer before a complete request")
+                return closeAll()
+            case .connecting where !forwardingStreamInfo:
+                log.child(.notice, "the child closed the connection while the relay was connecting to a parent", code: 499, reason: "CHILD LEFT")
+                return closeAll()
+            case .connecting, .splicing, .closing:
+                // A pre-flight sender may end its side after the request (HTTP allows it): it
+                // still gets its answer, within --stream-info's own budget.
+                break
+            }
+        } else if event is RelayDrainEnded, state != .closing {
+            log.child(.notice, "closing: \(RelayDrainEnded.reason)", code: 503, reason: "RELAY STOPPING")
+            return closeAll()
+        }
+        context.fireUserInboundEventTriggered(event)
+    }
+
     func errorCaught(context: ChannelHandlerContext, error: Error) {
-        log.debug("connection error: \(error)")
+        if state == .awaitingRequest, error is NIOSSLError || error is BoringSSLError {
+            // Someone started TLS and did not finish it: a wrong CA, an old client, a scanner.
+            log.child(.info, "TLS handshake failed: \(error)", code: 400, reason: "TLS HANDSHAKE FAILED")
+            relay.metrics.refused(reason: "tlsHandshake")
+        } else {
+            log.debug("connection error: \(error)")
+        }
         state = .closing
         connector?.cancel()
         connector = nil
@@ -170,6 +201,12 @@ final class ChildSessionHandler: ChannelInboundHandler, RemovableChannelHandler 
             relay.metrics.refused(reason: refusal.rawValue)
             answerAndClose(Array(refusal.answer.utf8))
         case .accept(let plan):
+            guard relay.slots.admit(context.channel) else {
+                log.child(.warning, "rejecting streaming connection; the relay serves \(relay.limits.maxConnections) connections already (--max-connections)",
+                          code: 503, reason: "RELAY FULL")
+                relay.metrics.refused(reason: "maxConnections")
+                return answerAndClose(Array(StreamAnswer.tooBusy.utf8))
+            }
             let upstreamKey = plan.apiKey!.value
             self.upstreamKey = upstreamKey
             let destinations = plan.destinations.map(\.raw).joined(separator: " ")
@@ -305,7 +342,14 @@ final class ChildSessionHandler: ChannelInboundHandler, RemovableChannelHandler 
             log.debug("stream_info: no parent configured; answering 404")
             return answerAndClose(HTTPAnswers.streamInfoNotFound(hostID: hostID))
         }
+        guard relay.slots.admit(context.channel) else {
+            log.child(.warning, "stream_info: the relay serves \(relay.limits.maxConnections) connections already (--max-connections); answering 503",
+                      code: 503, reason: "RELAY FULL")
+            relay.metrics.refused(reason: "maxConnections")
+            return answerAndClose(HTTPAnswers.serviceUnavailable)
+        }
         state = .connecting
+        forwardingStreamInfo = true
         try? context.channel.syncOptions?.setOption(ChannelOptions.autoRead, value: false)
         let connector = UpstreamConnector(
             eventLoop: context.eventLoop,

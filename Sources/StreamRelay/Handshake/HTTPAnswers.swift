@@ -27,6 +27,9 @@ public enum HTTPAnswers {
                                           body: "This is a Netdata streaming relay: it serves STREAM requests and GET /api/v3/stream_info only.\r\n")
     public static let methodNotAllowed = response(status: 405, reason: "Method Not Allowed",
                                                   body: "This is a Netdata streaming relay: it serves STREAM requests and GET /api/v3/stream_info only.\r\n")
+    /// Every admitted slot (`--max-connections`) is taken.
+    public static let serviceUnavailable = response(status: 503, reason: "Service Unavailable",
+                                                    body: "The relay is serving as many connections as it may. Try later.\r\n")
     /// A STREAM request a 1.37 parent would refuse as "URL not valid".
     public static let urlNotValid = response(status: 400, reason: "Bad Request",
                                              body: "URL not valid. I don't understand you...\r\n")

@@ -1,5 +1,7 @@
+import Logging
 import NIOCore
 import NIOPosix
+import Synchronization
 
 /// HTTP endpoint for `--metrics-listen HOST:PORT`:
 /// * `GET /metrics`: `RelayMetrics.prometheusText()`, `Content-Type: text/plain; version=0.0.4; charset=utf-8`
@@ -10,6 +12,9 @@ import NIOPosix
 /// has not sent a complete request head within `requestTimeout` is closed. These limits keep a
 /// misbehaving scraper, or anything else that finds the port, from holding memory or sockets.
 public final class MetricsServer: Sendable {
+    /// Connections the metrics port holds at once; more are closed when accepted.
+    public static let defaultMaxConnections = 16
+
     /// The bound address; with port 0 this tells which port the kernel picked.
     public let localAddress: SocketAddress?
     private let channel: any Channel
@@ -29,13 +34,27 @@ public final class MetricsServer: Sendable {
         metrics: RelayMetrics,
         group: any EventLoopGroup,
         maxRequestBytes: Int = 8192,
-        requestTimeout: TimeAmount = .seconds(10)
+        requestTimeout: TimeAmount = .seconds(10),
+        maxConnections: Int = MetricsServer.defaultMaxConnections,
+        logger: Logger = Logger(label: "stream-config.relay.metrics")
     ) async throws -> MetricsServer {
+        let open = OpenConnections()
+        let acceptNotice = ThrottledNotice()
         let channel = try await ServerBootstrap(group: group)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .serverChannelOption(.backlog, value: 64)
-            .childChannelInitializer { channel in
+            .serverChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(
+                        AcceptFailures.backoffHandler(metrics: metrics, notice: acceptNotice, logger: logger, listener: "metrics"))
+                }
+            }
+            .childChannelInitializer { channel in
+                // A scraper needs one connection; whoever opens more cannot take the
+                // descriptors the children need.
+                guard open.enter(limit: maxConnections) else { return channel.close() }
+                channel.closeFuture.whenComplete { _ in open.leave() }
+                return channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(
                         MetricsHTTPHandler(metrics: metrics, maxRequestBytes: maxRequestBytes, requestTimeout: requestTimeout))
                 }
@@ -81,5 +100,20 @@ public final class MetricsServer: Sendable {
               let port = Int(portText), (0...65535).contains(port)
         else { throw ListenAddressError(input: text) }
         return (String(host), port)
+    }
+}
+
+/// A count of open connections with a ceiling.
+private final class OpenConnections: Sendable {
+    private let count = Atomic<Int>(0)
+
+    func enter(limit: Int) -> Bool {
+        if count.add(1, ordering: .relaxed).newValue <= limit { return true }
+        count.subtract(1, ordering: .relaxed)
+        return false
+    }
+
+    func leave() {
+        count.subtract(1, ordering: .relaxed)
     }
 }

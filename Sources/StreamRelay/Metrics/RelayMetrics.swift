@@ -23,6 +23,8 @@ public final class RelayMetrics: Sendable {
     private let total = Atomic<Int>(0)
     private let childToParent = Atomic<Int>(0)
     private let parentToChild = Atomic<Int>(0)
+    private let pending = Atomic<Int>(0)
+    private let acceptErrors = Atomic<Int>(0)
     private let labelled = Mutex(Labelled())
 
     private struct Labelled {
@@ -47,6 +49,16 @@ public final class RelayMetrics: Sendable {
     /// A child connection (opened with `connectionOpened`) was closed.
     public func connectionClosed() {
         open.subtract(1, ordering: .relaxed)
+    }
+
+    /// How many connections are still in their handshake (set by the relay after each change).
+    public func setPendingHandshakes(_ count: Int) {
+        pending.store(count, ordering: .relaxed)
+    }
+
+    /// A listener's `accept` failed (e.g. no file descriptor left).
+    public func acceptFailed() {
+        acceptErrors.add(1, ordering: .relaxed)
     }
 
     /// Bytes read from children and forwarded towards the parent.
@@ -88,6 +100,8 @@ public final class RelayMetrics: Sendable {
     public var connectionsTotal: Int { total.load(ordering: .relaxed) }
     public var bytesChildToParent: Int { childToParent.load(ordering: .relaxed) }
     public var bytesParentToChild: Int { parentToChild.load(ordering: .relaxed) }
+    public var pendingHandshakes: Int { pending.load(ordering: .relaxed) }
+    public var acceptErrorsTotal: Int { acceptErrors.load(ordering: .relaxed) }
 
     /// All metrics in the Prometheus text format 0.0.4 (`Content-Type: text/plain; version=0.0.4`).
     /// Every family has its `# HELP` and `# TYPE` lines even before it has samples, so that
@@ -112,6 +126,10 @@ public final class RelayMetrics: Sendable {
         sample("connections_open", [], String(connectionsOpen))
         family("connections_total", "counter", "Child connections accepted since start.")
         sample("connections_total", [], String(connectionsTotal))
+        family("handshakes_pending", "gauge", "Child connections open that have not completed their first request.")
+        sample("handshakes_pending", [], String(pendingHandshakes))
+        family("accept_errors_total", "counter", "Failed accept calls on the listeners (e.g. no file descriptor left).")
+        sample("accept_errors_total", [], String(acceptErrorsTotal))
         family("bytes_total", "counter", "Bytes relayed, by direction.")
         sample("bytes_total", [("direction", "child_to_parent")], String(bytesChildToParent))
         sample("bytes_total", [("direction", "parent_to_child")], String(bytesParentToChild))

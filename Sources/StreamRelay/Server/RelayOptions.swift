@@ -31,8 +31,15 @@ public struct RelayLimits: Sendable, Equatable {
     /// long, so thousands of small sends a second are forwarded in a few large writes
     /// (`SpliceHandler`). Adds at most this much latency to child→parent bytes; zero disables.
     public var readCoalescing: TimeAmount = .milliseconds(5)
-    /// Connections over this are closed at once.
+    /// Admitted connections (a complete STREAM request or `stream_info` pre-flight) at most;
+    /// a child admitted beyond this is answered "too busy" (Netdata's own sentence).
     public var maxConnections = 4096
+    /// Connections still in their handshake at most. When full, the oldest of them is closed
+    /// to make room (`SlotTable`).
+    public var maxPendingHandshakes = 1024
+    /// Connections still in their handshake from one source address (IPv6: one /64) at most;
+    /// more are closed at once.
+    public var maxPendingHandshakesPerAddress = 128
     /// On SIGTERM/SIGINT, open connections get this long to finish before they are closed.
     public var drainTimeout: TimeAmount = .seconds(10)
 

@@ -21,9 +21,15 @@ final class RelayContext: Sendable {
     /// Our `host_id` in synthesized `stream_info` answers.
     let hostID: String
 
+    /// Which connections hold which slot (handshake or admitted).
+    let slots: ConnectionSlots
+
     init(configuration: RelayConfiguration, limits: RelayLimits, logger: Logger, metrics: RelayMetrics = RelayMetrics(),
          hostID: String = KeyGenerator.randomKey()) {
         self.configurationBox = Locked(configuration)
+        self.slots = ConnectionSlots(limits: .init(maxAdmitted: limits.maxConnections, maxPending: limits.maxPendingHandshakes,
+                                                   maxPendingPerSource: limits.maxPendingHandshakesPerAddress),
+                                     metrics: metrics)
         self.metrics = metrics
         self.backoff = DestinationBackoff(base: limits.backoffBase, maximum: limits.backoffMax)
         self.limits = limits
@@ -55,7 +61,9 @@ public final class RelayServer: Sendable {
     /// use the new one, open ones keep theirs).
     private let serverTLS: Locked<NIOSSLContext?>
     private let listeners = Locked<[Channel]>([])
-    private let connections = Locked<[ObjectIdentifier: Channel]>([:])
+    /// Floods of refused connections and `accept` failures are logged at most once a second.
+    private let refusalNotice = ThrottledNotice()
+    private let acceptFailureNotice = ThrottledNotice()
     private let stopped: EventLoopPromise<Void>
     private let stopping = Locked(false)
 
@@ -84,7 +92,7 @@ public final class RelayServer: Sendable {
     /// Completes when the relay has stopped (after `shutdown`).
     public var stoppedFuture: EventLoopFuture<Void> { stopped.futureResult }
 
-    public var connectionCount: Int { connections.withLock { $0.count } }
+    public var connectionCount: Int { context.slots.count }
 
     public var metrics: RelayMetrics { context.metrics }
 
@@ -144,7 +152,7 @@ public final class RelayServer: Sendable {
     }
 
     private func drain(until deadline: NIODeadline, on loop: EventLoop) {
-        let remaining = connections.withLock { Array($0.values) }
+        let remaining = context.slots.channels
         if remaining.isEmpty {
             context.logger.notice("stopped")
             stopped.succeed(())
@@ -153,6 +161,8 @@ public final class RelayServer: Sendable {
         if NIODeadline.now() >= deadline {
             context.logger.notice("closing \(remaining.count) connection(s) still open after the drain period")
             let closes = remaining.map { channel -> EventLoopFuture<Void> in
+                // Handlers log the cut as the relay's doing, then close.
+                channel.pipeline.fireUserInboundEventTriggered(RelayDrainEnded())
                 channel.close(promise: nil)
                 return channel.closeFuture
             }
@@ -166,9 +176,18 @@ public final class RelayServer: Sendable {
     }
 
     private func bootstrap() -> ServerBootstrap {
-        ServerBootstrap(group: group)
+        let logger = context.logger
+        let metrics = context.metrics
+        let notice = acceptFailureNotice
+        return ServerBootstrap(group: group)
             .serverChannelOption(ChannelOptions.backlog, value: 256)
             .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
+            .serverChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(
+                        AcceptFailures.backoffHandler(metrics: metrics, notice: notice, logger: logger))
+                }
+            }
             .childChannelOption(ChannelOptions.allowRemoteHalfClosure, value: true)
             .childChannelOption(ChannelOptions.socketOption(.tcp_nodelay), value: 1)
             .childChannelInitializer { [self] channel in
@@ -182,21 +201,29 @@ public final class RelayServer: Sendable {
     }
 
     private func setUp(_ channel: Channel) throws {
-        let id = ObjectIdentifier(channel)
-        let admitted = connections.withLock { table -> Bool in
-            guard table.count < options.limits.maxConnections else { return false }
-            table[id] = channel
-            return true
-        }
-        guard admitted else {
-            context.logger.warning("refusing a connection from \(channel.remoteAddress.map { "\($0)" } ?? "?"): \(options.limits.maxConnections) connections open")
+        let slots = context.slots
+        switch slots.arrive(channel) {
+        case .refusedSource(let source):
+            context.metrics.refused(reason: "tooManyHandshakesFromAddress")
+            if let unsaid = refusalNotice.shouldSay() {
+                context.logger.warning("refusing connections from \(source): \(options.limits.maxPendingHandshakesPerAddress) connections from there have not finished their request yet\(unsaid > 0 ? " (\(unsaid) more refusals not logged)" : "")")
+            }
             channel.close(promise: nil)
             return
+        case .pendingEvicting(let oldest):
+            context.metrics.refused(reason: "handshakeEvicted")
+            if let unsaid = refusalNotice.shouldSay() {
+                context.logger.warning("\(options.limits.maxPendingHandshakes) connections have not finished their request: closing the oldest (\(oldest.remoteAddress.map { "\($0)" } ?? "?")) to make room\(unsaid > 0 ? " (\(unsaid) more not logged)" : "")")
+            }
+            oldest.close(promise: nil)
+        case .pending:
+            break
         }
         context.metrics.connectionOpened()
+        let metrics = context.metrics
         channel.closeFuture.whenComplete { _ in
-            _ = self.connections.withLock { $0.removeValue(forKey: id) }
-            self.context.metrics.connectionClosed()
+            slots.leave(channel)
+            metrics.connectionClosed()
         }
         let sync = channel.pipeline.syncOperations
         if let tls = serverTLS.withLock({ $0 }) { try sync.addHandler(TLSDetector(context: tls)) }

@@ -204,6 +204,10 @@ final class SpliceHandler: ChannelDuplexHandler, RemovableChannelHandler {
             noteFirstReason("\(side.rawValue) ended its stream (EOF)")
             partner?.partnerWriteEOF()
             if outputClosed { context.close(promise: nil) }
+        } else if event is RelayDrainEnded {
+            closeReason = RelayDrainEnded.reason
+            partner?.partnerClosed(reason: RelayDrainEnded.reason)
+            context.close(promise: nil)
         } else if event is IdleStateHandler.IdleStateEvent {
             closeReason = "idle timeout"
             partner?.partnerClosed(reason: "idle timeout")

@@ -65,8 +65,14 @@ struct Relay: ParsableCommand {
     @Option(help: "Seconds connections get to finish after SIGTERM/SIGINT.")
     var drainTimeout: Double = 10
 
-    @Option(help: "Most connections open at once.")
+    @Option(help: "Most children admitted at once (a complete STREAM request or stream_info); more are answered \"too busy\".")
     var maxConnections: Int = 4096
+
+    @Option(help: "Most connections still sending their first request; when full, the oldest of them is closed.")
+    var maxHandshakes: Int = 1024
+
+    @Option(help: ArgumentHelp("Most connections still sending their first request from one address (IPv6: one /64); more are closed at once.", valueName: "n"))
+    var maxHandshakesPerAddress: Int = 128
 
     @Option(help: ArgumentHelp("Milliseconds a child's next read waits after a small one, so many small sends are forwarded together (0: forward each at once).", valueName: "ms"))
     var coalesceMs: Double = 5
@@ -85,7 +91,10 @@ struct Relay: ParsableCommand {
                               ("idle", idleTimeout), ("drain", drainTimeout)] where !(value > 0 && value < 1e7) {
             throw ValidationError("--\(name)-timeout must be a positive number of seconds")
         }
-        if maxConnections < 1 { throw ValidationError("--max-connections must be at least 1") }
+        for (name, value) in [("max-connections", maxConnections), ("max-handshakes", maxHandshakes),
+                              ("max-handshakes-per-address", maxHandshakesPerAddress)] where value < 1 {
+            throw ValidationError("--\(name) must be at least 1")
+        }
         if !(coalesceMs >= 0 && coalesceMs <= 1000) { throw ValidationError("--coalesce-ms must be between 0 and 1000") }
     }
 
@@ -169,6 +178,8 @@ struct Relay: ParsableCommand {
         limits.idleTimeout = Self.amount(idleTimeout)
         limits.drainTimeout = Self.amount(drainTimeout)
         limits.maxConnections = maxConnections
+        limits.maxPendingHandshakes = maxHandshakes
+        limits.maxPendingHandshakesPerAddress = maxHandshakesPerAddress
         limits.readCoalescing = .nanoseconds(Int64(coalesceMs * 1_000_000))
         return limits
     }
