@@ -95,6 +95,72 @@ struct RelayCLITests {
         }
     }
 
+    @Test func testBrokenStderrPipeAtStartDoesNotKillTheRelay() async throws {
+        try await NetdataLab.run { lab in
+            // stderr is a pipe whose reader is gone before the relay starts: every log line it
+            // writes meets EPIPE (SIGPIPE would end it with 141).
+            let relay = try await lab.startRelay(
+                streamConf: conf(key: firstKey, destination: "127.0.0.1:1"),
+                wrapper: ["/bin/bash", "-c", #"exec 2> >(exit 0); wait $!; exec "$@""#, "broken-stderr"])
+            #expect(try await answer(relay, key: secondKey, host: "after-broken-stderr") == notPermitted)
+            #expect(relay.process.isRunning, "exit \(relay.process.exitStatus.map(String.init) ?? "-")")
+            relay.signal(SIGTERM)
+            #expect(await relay.process.wait(timeout: .seconds(10)))
+            #expect(relay.process.exitStatus == 0, "exit \(relay.process.exitStatus.map(String.init) ?? "?")")
+        }
+    }
+
+    @Test func testRunningOutOfDescriptorsBacksOffInsteadOfSpinning() async throws {
+        try await NetdataLab.run { lab in
+            let relay = try await lab.startRelay(
+                streamConf: conf(key: firstKey, destination: "127.0.0.1:1"),
+                arguments: ["--max-handshakes-per-address", "1000"],
+                wrapper: ["/usr/bin/prlimit", "--nofile=64:64", "--"])
+            let port = relay.port
+            // More idle connections than the relay has descriptors for.
+            let flood = try await onOwnThread { try (0..<120).map { _ in try RawSocket(port: port) } }
+            #expect(await relay.waitForLog("no file descriptor left in the relay (EMFILE)"), "\(relay.log())")
+            // A measurement window, not synchronisation: a listener that retries `accept` at once
+            // burns a whole core here; the back-off keeps it near idle.
+            let before = relay.cpuSeconds() ?? 0
+            let logLinesBefore = relay.log().components(separatedBy: "cannot accept connections").count
+            try await Task.sleep(for: .seconds(3))
+            let used = (relay.cpuSeconds() ?? 0) - before
+            let logLines = relay.log().components(separatedBy: "cannot accept connections").count - logLinesBefore
+            #expect(used < 0.6, "the relay used \(used) s of CPU in 3 s while out of descriptors")
+            #expect(logLines <= 4, "\(logLines) lines in 3 s: the failure must be logged at most once a second")
+            // Descriptors free again: the relay serves at once.
+            for socket in flood { socket.close() }
+            #expect(try await answer(relay, key: secondKey, host: "after-emfile") == notPermitted)
+            #expect(relay.process.isRunning)
+        }
+    }
+
+    @Test(arguments: ["fifo", "device", "huge"])
+    func testReloadOfAFileThatIsNotAConfigKeepsTheOldOneAndStillStops(kind: String) async throws {
+        try await NetdataLab.run { lab in
+            let relay = try await lab.startRelay(streamConf: conf(key: firstKey, destination: "127.0.0.1:1"),
+                                                 arguments: ["--upstream-timeout", "1"])
+            let path = relay.confURL.path
+            try FileManager.default.removeItem(atPath: path)
+            switch kind {
+            case "fifo": #expect(mkfifo(path, 0o640) == 0)
+            case "device": try FileManager.default.createSymbolicLink(atPath: path, withDestinationPath: "/dev/zero")
+            default:
+                #expect(FileManager.default.createFile(atPath: path, contents: nil))
+                #expect(truncate(path, 1 << 30) == 0, "a sparse 1 GiB file")
+            }
+            relay.signal(SIGHUP)
+            #expect(await relay.waitForLog("keeping the running configuration", timeout: .seconds(10)), "\(relay.log())")
+            #expect(try await answer(relay, key: secondKey, host: "after-\(kind)") == notPermitted, "the old configuration serves")
+            // A second SIGHUP while nothing changed, then SIGTERM: the relay stops promptly.
+            relay.signal(SIGHUP)
+            relay.signal(SIGTERM)
+            #expect(await relay.process.wait(timeout: .seconds(10)), "the relay did not stop\n\(relay.log())")
+            #expect(relay.process.exitStatus == 0)
+        }
+    }
+
     @Test func testSigtermDrainsAndExitsZero() async throws {
         try await NetdataLab.run { lab in
             let metricsPort = try FreePort.pick()

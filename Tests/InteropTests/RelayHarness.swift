@@ -56,6 +56,16 @@ final class RelayUnderTest {
     func signal(_ number: Int32) { kill(process.pid, number) }
 
     /// Resident set size in KiB (Linux /proc).
+    /// User plus system CPU time the relay has used, from /proc/PID/stat.
+    func cpuSeconds() -> Double? {
+        guard let stat = try? String(contentsOfFile: "/proc/\(process.pid)/stat", encoding: .utf8),
+              let close = stat.lastIndex(of: ")") else { return nil }
+        // Fields after "(comm)": state is field 3, utime 14, stime 15.
+        let fields = stat[stat.index(after: close)...].split(separator: " ")
+        guard fields.count > 13, let user = Double(fields[11]), let system = Double(fields[12]) else { return nil }
+        return (user + system) / Double(sysconf(Int32(_SC_CLK_TCK)))
+    }
+
     func rssKiB() -> Int? {
         guard let status = try? String(contentsOfFile: "/proc/\(process.pid)/status", encoding: .utf8) else { return nil }
         for line in status.split(separator: "\n") where line.hasPrefix("VmRSS:") {
@@ -68,8 +78,10 @@ final class RelayUnderTest {
 extension NetdataLab {
     /// Writes `streamConf`, starts `stream-config relay --config ... --listen 127.0.0.1:PORT` and
     /// waits until it listens (or throws with its output if it exits first).
+    /// `wrapper`: a command the relay runs under (e.g. `prlimit --nofile=64:64 --`, or a shell
+    /// that sets up its descriptors), the relay's own command line appended to it.
     func startRelay(name: String = "relay", streamConf: String, arguments extra: [String] = [],
-                    environment: [String: String] = ["STREAM_CONFIG_LOG": "stderr"],
+                    environment: [String: String] = ["STREAM_CONFIG_LOG": "stderr"], wrapper: [String] = [],
                     timeout: Duration = .seconds(15)) async throws -> RelayUnderTest {
         let bin = StreamConfigCLI.binaryPath()
         guard FileManager.default.isExecutableFile(atPath: bin) else {
@@ -80,10 +92,9 @@ extension NetdataLab {
         let conf = dir.appendingPathComponent("stream.conf")
         try writeFile(conf, Data(streamConf.utf8), mode: 0o640)
         let port = try FreePort.pick()
-        let process = try spawn(name: name, executable: bin,
-                                arguments: ["relay", "--config", conf.path, "--listen", "127.0.0.1:\(port)",
-                                            "--drain-timeout", "2"] + extra,
-                                environment: environment)
+        let command = [bin, "relay", "--config", conf.path, "--listen", "127.0.0.1:\(port)", "--drain-timeout", "2"] + extra
+        let full = wrapper + command
+        let process = try spawn(name: name, executable: full[0], arguments: Array(full.dropFirst()), environment: environment)
         let relay = RelayUnderTest(process: process, port: port, confURL: conf)
         let listening = await poll(timeout: timeout, interval: .milliseconds(50)) {
             !process.isRunning || !FreePort.isFree(port)

@@ -136,7 +136,6 @@ import Glibc
             #expect(freed, "\(server.connectionCount) connections still held after the clients closed")
             let answer = try await Self.childAnswer(port: port)
             #expect(answer == prompt)
-            #expect(ContinuousClock.now - started < .seconds(25), "slower than the request timeout would be")
             #expect(server.metrics.pendingHandshakes == 0 || server.connectionCount == 1)
         }
     }

@@ -40,13 +40,16 @@ public final class MetricsServer: Sendable {
     ) async throws -> MetricsServer {
         let open = OpenConnections()
         let acceptNotice = ThrottledNotice()
+        _ = DescriptorReserve.shared.isHeld
+        let socket = try ListeningSocket.make(host: host, port: port)
         let channel = try await ServerBootstrap(group: group)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .serverChannelOption(.backlog, value: 64)
             .serverChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(
-                        AcceptFailures.backoffHandler(metrics: metrics, notice: acceptNotice, logger: logger, listener: "metrics"))
+                        AcceptFailures.backoffHandler(listener: socket.fd, metrics: metrics, notice: acceptNotice, logger: logger,
+                                                      name: "metrics"))
                 }
             }
             .childChannelInitializer { channel in
@@ -59,7 +62,7 @@ public final class MetricsServer: Sendable {
                         MetricsHTTPHandler(metrics: metrics, maxRequestBytes: maxRequestBytes, requestTimeout: requestTimeout))
                 }
             }
-            .bind(host: host, port: port)
+            .withBoundSocket(socket.fd)
             .get()
         return MetricsServer(channel: channel)
     }

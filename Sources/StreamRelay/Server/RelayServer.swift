@@ -100,9 +100,11 @@ public final class RelayServer: Sendable {
     /// Returns the bound addresses (useful with port 0).
     public func start() throws -> [SocketAddress] {
         var bound: [Channel] = []
+        _ = DescriptorReserve.shared.isHeld
         for address in options.listen {
             do {
-                let channel = try bootstrap().bind(host: address.host, port: address.port).wait()
+                let socket = try ListeningSocket.make(host: address.host, port: address.port)
+                let channel = try bootstrap(listener: socket.fd).withBoundSocket(socket.fd).wait()
                 bound.append(channel)
             } catch {
                 for channel in bound { channel.close(promise: nil) }
@@ -175,7 +177,7 @@ public final class RelayServer: Sendable {
         loop.scheduleTask(in: .milliseconds(100)) { self.drain(until: deadline, on: loop) }
     }
 
-    private func bootstrap() -> ServerBootstrap {
+    private func bootstrap(listener: CInt) -> ServerBootstrap {
         let logger = context.logger
         let metrics = context.metrics
         let notice = acceptFailureNotice
@@ -185,7 +187,7 @@ public final class RelayServer: Sendable {
             .serverChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(
-                        AcceptFailures.backoffHandler(metrics: metrics, notice: notice, logger: logger))
+                        AcceptFailures.backoffHandler(listener: listener, metrics: metrics, notice: notice, logger: logger))
                 }
             }
             .childChannelOption(ChannelOptions.allowRemoteHalfClosure, value: true)
