@@ -17,7 +17,7 @@ final class FakeParent: Sendable {
 
     /// `script`: (delay before the write, bytes); then closes if `closeAfter`. Listens on
     /// `unixPath` when given, else on a free loopback port.
-    init(group: EventLoopGroup, script: [(TimeAmount, String)], closeAfter: Bool = false, unixPath: String? = nil) throws {
+    init(group: EventLoopGroup, script: [(TimeAmount, String)], closeAfter: Bool = false, unixPath: String? = nil, port: Int = 0) throws {
         let requests = self.requests
         let bootstrap = ServerBootstrap(group: group)
             .childChannelInitializer { channel in
@@ -29,7 +29,7 @@ final class FakeParent: Sendable {
         if let unixPath {
             channel = try bootstrap.bind(unixDomainSocketPath: unixPath, cleanupExistingSocketFile: true).wait()
         } else {
-            channel = try bootstrap.bind(host: "127.0.0.1", port: 0).wait()
+            channel = try bootstrap.serverChannelOption(.socketOption(.so_reuseaddr), value: 1).bind(host: "127.0.0.1", port: port).wait()
         }
     }
 

@@ -200,7 +200,7 @@ final class ChildSessionHandler: ChannelInboundHandler, RemovableChannelHandler 
                       code: refusal.responseCode, reason: refusal.status)
             relay.metrics.refused(reason: refusal.rawValue)
             answerAndClose(Array(refusal.answer.utf8))
-        case .accept(let plan):
+        case .accept(var plan):
             guard relay.slots.admit(context.channel) else {
                 log.child(.warning, "rejecting streaming connection; the relay serves \(relay.limits.maxConnections) connections already (--max-connections)",
                           code: 503, reason: "RELAY FULL")
@@ -209,8 +209,14 @@ final class ChildSessionHandler: ChannelInboundHandler, RemovableChannelHandler 
             }
             let upstreamKey = plan.apiKey!.value
             self.upstreamKey = upstreamKey
+            var pairing = ""
+            if let machineGUID, let answered = relay.pairings.take(.init(peer: log.peerIP, machineGUID: machineGUID)),
+               let reordered = StreamInfoPairings.ordered(plan.destinations, preferring: answered) {
+                plan.destinations = reordered
+                pairing = " (\(answered) first: it answered this node's stream_info)"
+            }
             let destinations = plan.destinations.map(\.raw).joined(separator: " ")
-            log.child(.info, "accepted by \(configuration.file); forwarding to '\(destinations)' with API key \(SecretMasker.mask(upstreamKey))",
+            log.child(.info, "accepted by \(configuration.file); forwarding to '\(destinations)'\(pairing) with API key \(SecretMasker.mask(upstreamKey))",
                       code: 200, reason: "ACCEPTED")
             state = .connecting
             try? context.channel.syncOptions?.setOption(ChannelOptions.autoRead, value: false)
@@ -366,7 +372,11 @@ final class ChildSessionHandler: ChannelInboundHandler, RemovableChannelHandler 
             connection?.channel.close(promise: nil)
             guard session.state == .connecting else { return }
             if let connection, case .httpResponse(let bytes) = connection.reply, HTTPResponseScan.isUsableStreamInfo(bytes) {
-                log.debug("stream_info: forwarded the answer of \(connection.destination.raw)")
+                if let guid, !guid.isEmpty {
+                    session.relay.pairings.remember(.init(peer: log.peerIP, machineGUID: guid), destination: connection.destination.raw)
+                }
+                log.child(.info, "stream_info: forwarded the answer of \(connection.destination.raw); this node's STREAM request will go there first",
+                          code: 200, reason: "STREAM INFO")
                 session.answerAndClose(bytes)
             } else {
                 log.debug("stream_info: no usable answer from a parent (\(connector.failureSummary)); answering 404")

@@ -23,6 +23,8 @@ final class RelayContext: Sendable {
 
     /// Which connections hold which slot (handshake or admitted).
     let slots: ConnectionSlots
+    /// Which parent answered a node's `stream_info`, for its STREAM request.
+    let pairings = StreamInfoPairings()
 
     init(configuration: RelayConfiguration, limits: RelayLimits, logger: Logger, metrics: RelayMetrics = RelayMetrics(),
          hostID: String = KeyGenerator.randomKey()) {
