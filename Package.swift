@@ -45,6 +45,18 @@ let package = Package(
             ]
         ),
         .executableTarget(name: "lint-bench", dependencies: ["StreamConfig"], path: "bench/LintBench"),
+        // Every reader of untrusted bytes as a libFuzzer target (scripts/fuzz.sh); a plain build
+        // replays inputs (fuzz/regressions).
+        .executableTarget(
+            name: "stream-config-fuzz",
+            dependencies: [
+                "StreamConfig",
+                "StreamRelay",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+            ],
+            path: "fuzz/Targets"
+        ),
         .executableTarget(name: "relay-bench", dependencies: ["StreamConfig"], path: "bench/RelayBench"),
         .testTarget(name: "StreamConfigTests", dependencies: ["StreamConfig"]),
         .testTarget(

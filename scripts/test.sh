@@ -8,4 +8,10 @@ scripts/deps.sh uuid-dev pkg-config netdata-core mandoc man-db openssl curl jq t
 swift build --build-tests
 export STREAM_CONFIG_BIN="$(swift build --show-bin-path)/stream-config"
 export STREAM_CONFIG_REQUIRE_INTEROP=1
+# The fuzz targets, a short run each (FUZZ_SECONDS, default 20; 0 skips): a regression in a
+# reader of untrusted bytes fails the suite. Only for a whole-suite run, and before the tests
+# so that their summary is the last thing printed.
+if [ $# -eq 0 ] && [ "${FUZZ_SECONDS:-20}" != 0 ]; then
+    scripts/fuzz.sh "${FUZZ_SECONDS:-20}"
+fi
 swift test --skip-build "$@"

@@ -1,0 +1,31 @@
+import Foundation
+import Testing
+
+/// Every input a fuzz target once failed on (fuzz/regressions/TARGET) and every seed
+/// (fuzz/corpus/TARGET, and the rule fixtures for the config targets) is replayed through the
+/// plain build of `stream-config-fuzz`, which checks the same properties as the fuzzer.
+@Suite struct FuzzRegressionTests {
+    static var binary: String {
+        URL(fileURLWithPath: CLI.binary).deletingLastPathComponent().appendingPathComponent("stream-config-fuzz").path
+    }
+
+    @Test(arguments: ["document", "lint", "handshake", "answers", "values"])
+    func testKnownInputsKeepTheirProperties(target: String) throws {
+        let root = CLI.packageRoot
+        var inputs = ["fuzz/regressions/\(target)", "fuzz/corpus/\(target)"]
+        if target == "document" || target == "lint" { inputs.append("fixtures/rules") }
+        let existing = inputs.map { root.appendingPathComponent($0).path }.filter { FileManager.default.fileExists(atPath: $0) }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: Self.binary)
+        process.arguments = [target] + existing
+        let out = Pipe()
+        process.standardOutput = out
+        process.standardError = out
+        try process.run()
+        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0, "\(text)")
+        #expect(text.contains("no failure"), "\(text)")
+        #expect(!text.contains(": 0 inputs"), "nothing was replayed: \(text)")
+    }
+}

@@ -1,0 +1,185 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import NIOCore
+import NIOEmbedded
+import StreamConfig
+@testable import StreamRelay
+
+/// The readers of untrusted bytes, each with the property it must keep for any input.
+///
+/// One binary holds every target (`FUZZ_TARGET` picks one): built with libFuzzer
+/// (`scripts/fuzz.sh`: `-sanitize=fuzzer,address -DFUZZING`) it is a fuzzer; built plainly (as
+/// every `swift build` does) it replays files given on the command line, so a crash kept in
+/// fuzz/regressions stays a test.
+enum FuzzTarget: String, CaseIterable {
+    /// `Document`: rendering what was parsed gives back the same bytes.
+    case document
+    /// `Ini` and the linter: no crash, every finding inside the file.
+    case lint
+    /// The relay's first-request decoder and STREAM request parser, fed in arbitrary chunks.
+    case handshake
+    /// Doctor's reading of answers to STREAM and `stream_info`, and the relay's answer scan.
+    case answers
+    /// Destination lists (both Netdata lines) and simple patterns.
+    case values
+
+    func run(_ bytes: [UInt8]) {
+        switch self {
+        case .document: Self.document(bytes)
+        case .lint: Self.lint(bytes)
+        case .handshake: Self.handshake(bytes)
+        case .answers: Self.answers(bytes)
+        case .values: Self.values(bytes)
+        }
+    }
+
+    static func document(_ bytes: [UInt8]) {
+        let rendered = Document(bytes: bytes).render()
+        precondition(rendered == bytes, "Document round trip changed \(bytes.count) bytes")
+    }
+
+    static func lint(_ bytes: [UInt8]) {
+        let document = Document(bytes: bytes)
+        let lines = document.lines.count
+        for target in [NetdataTarget.v1_37, .v2] {
+            let report = Linter.lint(document: document, file: "fuzz.conf", options: LintOptions(target: target))
+            for finding in report.diagnostics {
+                precondition(finding.line >= 0 && finding.line <= lines + 1, "finding at line \(finding.line) of \(lines)")
+                precondition(finding.column >= 0, "finding at column \(finding.column)")
+            }
+        }
+    }
+
+    /// The first byte picks the chunk size; the decoder must never hold more than its cap and
+    /// never emit a message after rejecting.
+    static func handshake(_ bytes: [UInt8]) {
+        guard let first = bytes.first else { return }
+        let chunk = Int(first % 64) + 1
+        let body = Array(bytes.dropFirst())
+        let channel = EmbeddedChannel()
+        let maxBytes = 512
+        try! channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(HandshakeDecoder(maxRequestBytes: maxBytes)))
+        var offset = 0
+        var rejected = false
+        while offset < body.count {
+            let end = min(offset + chunk, body.count)
+            _ = try? channel.writeInbound(ByteBuffer(bytes: body[offset..<end]))
+            offset = end
+            while let message = try? channel.readInbound(as: HandshakeMessage.self) {
+                if case .rejected = message { rejected = true } else if case .bytes = message {} else {
+                    precondition(!rejected, "a message after a rejection")
+                }
+            }
+        }
+        _ = try? channel.finish()
+        if body.starts(with: Array("STREAM ".utf8)) { _ = try? StreamRequest(bytes: body) }
+        _ = HTTPRequestHead(bytes: body)
+    }
+
+    static func answers(_ bytes: [UInt8]) {
+        _ = AnswerDiagnosis.diagnose(.answered(bytes), destination: "fuzz:19999", usedTLS: false, peerAddress: "10.0.0.1")
+        _ = StreamInfoDiagnosis.diagnose(.answered(bytes), destination: "fuzz:19999", childIsV2: true)
+        _ = HTTPResponseScan.isComplete(bytes)
+        _ = HTTPResponseScan.isUsableStreamInfo(bytes)
+        _ = ParentAnswerScanner.scan(bytes, final: true)
+        _ = ParentAnswerScanner.scan(bytes, final: false)
+    }
+
+    static func values(_ bytes: [UInt8]) {
+        let text = String(decoding: bytes, as: UTF8.self)
+        for target in [NetdataTarget.v1_37, .v2] {
+            for destination in DestinationList.parse(text, target: target) {
+                precondition(destination.offset >= 0 && destination.offset <= text.utf8.count, "destination offset out of range")
+            }
+        }
+        let pattern = SimplePattern(text)
+        _ = pattern.matches(text)
+        _ = pattern.matches("localhost")
+        _ = DestinationList.v1GlobalTLS(text)
+    }
+}
+
+#if FUZZING
+/// SwiftPM links an executable target's entry point under the name `<module>_main` (and points
+/// `main` at it), so libFuzzer's own `main` is not used: this one hands over to libFuzzer's
+/// driver.
+@_silgen_name("LLVMFuzzerRunDriver")
+func LLVMFuzzerRunDriver(
+    _ argc: UnsafeMutablePointer<CInt>,
+    _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>,
+    _ callback: @convention(c) (UnsafePointer<UInt8>?, Int) -> CInt
+) -> CInt
+
+@_cdecl("stream_config_fuzz_main")
+public func fuzzMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> CInt {
+    var argc = argc
+    var argv = argv
+    return LLVMFuzzerRunDriver(&argc, &argv, fuzzOneInput)
+}
+
+/// The target, read once from `FUZZ_TARGET`.
+nonisolated(unsafe) private var selected: FuzzTarget?
+
+@_cdecl("LLVMFuzzerTestOneInput")
+public func fuzzOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
+    if selected == nil {
+        let name = getenv("FUZZ_TARGET").map { String(cString: $0) } ?? ""
+        guard let target = FuzzTarget(rawValue: name) else {
+            fatalError("FUZZ_TARGET must be one of \(FuzzTarget.allCases.map(\.rawValue).joined(separator: ", ")), not '\(name)'")
+        }
+        selected = target
+    }
+    let bytes = data.map { Array(UnsafeBufferPointer(start: $0, count: size)) } ?? []
+    selected!.run(bytes)
+    return 0
+}
+#else
+/// Replays inputs: `stream-config-fuzz TARGET FILE...` (a directory replays every file in it).
+@main
+struct FuzzReplay {
+    static func main() {
+        let arguments = CommandLine.arguments.dropFirst()
+        guard let name = arguments.first, let target = FuzzTarget(rawValue: name) else {
+            print("usage: stream-config-fuzz \(FuzzTarget.allCases.map(\.rawValue).joined(separator: "|")) FILE|DIR...")
+            exit(64)
+        }
+        var count = 0
+        for path in arguments.dropFirst() {
+            for file in files(at: path) {
+                guard let bytes = read(file) else {
+                    print("cannot read \(file)")
+                    exit(66)
+                }
+                target.run(bytes)
+                count += 1
+            }
+        }
+        print("\(target.rawValue): \(count) inputs replayed, no failure")
+    }
+
+    static func files(at path: String) -> [String] {
+        guard let directory = opendir(path) else { return [path] }
+        defer { closedir(directory) }
+        var names: [String] = []
+        while let entry = readdir(directory) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+            if !name.hasPrefix(".") { names.append(path + "/" + name) }
+        }
+        return names.sorted()
+    }
+
+    static func read(_ path: String) -> [UInt8]? {
+        guard let file = fopen(path, "rb") else { return nil }
+        defer { fclose(file) }
+        var bytes: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let n = fread(&buffer, 1, buffer.count, file)
+            if n == 0 { break }
+            bytes += buffer[0..<n]
+        }
+        return bytes
+    }
+}
+#endif
