@@ -23,6 +23,8 @@ let package = Package(
             providers: [.apt(["uuid-dev"])]
         ),
         .target(name: "StreamConfig", dependencies: ["CLibUUID"]),
+        // The system side: what reads containers, files and processes (issue 15 moves the rest in).
+        .target(name: "StreamConfigSystem", dependencies: ["StreamConfig"]),
         .target(
             name: "StreamRelay",
             dependencies: [
@@ -38,6 +40,7 @@ let package = Package(
             name: "stream-config",
             dependencies: [
                 "StreamConfig",
+                "StreamConfigSystem",
                 "StreamRelay",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "X509", package: "swift-certificates"),
@@ -51,6 +54,7 @@ let package = Package(
             name: "stream-config-fuzz",
             dependencies: [
                 "StreamConfig",
+                "StreamConfigSystem",
                 "StreamRelay",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
@@ -59,6 +63,7 @@ let package = Package(
         ),
         .executableTarget(name: "relay-bench", dependencies: ["StreamConfig"], path: "bench/RelayBench"),
         .testTarget(name: "StreamConfigTests", dependencies: ["StreamConfig"]),
+        .testTarget(name: "StreamConfigSystemTests", dependencies: ["StreamConfigSystem"]),
         .testTarget(
             name: "StreamRelayTests",
             dependencies: [

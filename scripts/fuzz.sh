@@ -13,7 +13,7 @@ cd "$root"
 seconds=${1:-20}
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(document lint handshake answers values)
+[ ${#targets[@]} -gt 0 ] || targets=(document lint handshake answers values tar)
 
 scratch=${FUZZ_SCRATCH:-.build-fuzz}
 swift build -c release --scratch-path "$scratch" --product stream-config-fuzz -Xswiftc -enable-testing \

@@ -9,7 +9,7 @@ import Testing
         URL(fileURLWithPath: CLI.binary).deletingLastPathComponent().appendingPathComponent("stream-config-fuzz").path
     }
 
-    @Test(arguments: ["document", "lint", "handshake", "answers", "values"])
+    @Test(arguments: ["document", "lint", "handshake", "answers", "values", "tar"])
     func testKnownInputsKeepTheirProperties(target: String) throws {
         let root = CLI.packageRoot
         var inputs = ["fuzz/regressions/\(target)", "fuzz/corpus/\(target)"]

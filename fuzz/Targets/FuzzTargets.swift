@@ -4,6 +4,7 @@ import Glibc
 import NIOCore
 import NIOEmbedded
 import StreamConfig
+import StreamConfigSystem
 @testable import StreamRelay
 
 /// The readers of untrusted bytes, each with the property it must keep for any input.
@@ -23,6 +24,9 @@ enum FuzzTarget: String, CaseIterable {
     case answers
     /// Destination lists (both Netdata lines) and simple patterns.
     case values
+    /// The tar stream `docker cp` writes (`edit --container`): a `Problem` or an entry whose data
+    /// lies within the input, never a crash.
+    case tar
 
     func run(_ bytes: [UInt8]) {
         switch self {
@@ -31,6 +35,7 @@ enum FuzzTarget: String, CaseIterable {
         case .handshake: Self.handshake(bytes)
         case .answers: Self.answers(bytes)
         case .values: Self.values(bytes)
+        case .tar: Self.tar(bytes)
         }
     }
 
@@ -84,6 +89,11 @@ enum FuzzTarget: String, CaseIterable {
         _ = HTTPResponseScan.isUsableStreamInfo(bytes)
         _ = ParentAnswerScanner.scan(bytes, final: true)
         _ = ParentAnswerScanner.scan(bytes, final: false)
+    }
+
+    static func tar(_ bytes: [UInt8]) {
+        guard let entry = try? TarReader.single(bytes) else { return }
+        precondition(entry.data.count <= bytes.count, "an entry larger than its archive")
     }
 
     static func values(_ bytes: [UInt8]) {

@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import StreamConfigSystem
 
 /// A Netdata container (Docker or Podman) whose stock files `edit` starts from, as
 /// `edit-config --container` does: the user config directory is a host mount of the container's

@@ -5,18 +5,18 @@ import Glibc
 /// Reads the one-file tar stream that `docker cp NAME:PATH -` and `podman cp` write: ustar and
 /// GNU headers, PAX records (size, uid, gid overrides), GNU long names. Pure and bounded by its
 /// input; anything unexpected is a `Problem`, never a crash.
-enum TarReader {
-    struct Entry {
-        var name: String
-        var type: UInt8
-        var mode: UInt32
-        var uid: uid_t
-        var gid: gid_t
-        var linkTarget: String
-        var data: [UInt8]
+public enum TarReader {
+    public struct Entry: Sendable {
+        public var name: String
+        public var type: UInt8
+        public var mode: UInt32
+        public var uid: uid_t
+        public var gid: gid_t
+        public var linkTarget: String
+        public var data: [UInt8]
 
-        var isRegularFile: Bool { type == UInt8(ascii: "0") || type == 0 || type == UInt8(ascii: "7") }
-        var kindDescription: String {
+        public var isRegularFile: Bool { type == UInt8(ascii: "0") || type == 0 || type == UInt8(ascii: "7") }
+        public var kindDescription: String {
             switch type {
             case UInt8(ascii: "1"): return "a hard link to \(linkTarget)"
             case UInt8(ascii: "2"): return "a symbolic link to \(linkTarget)"
@@ -28,10 +28,10 @@ enum TarReader {
         }
     }
 
-    struct Problem: Error { var description: String }
+    public struct Problem: Error, Sendable { public var description: String }
 
     /// The first real entry (after PAX and long-name records): the file `cp` was asked for.
-    static func single(_ bytes: [UInt8]) throws -> Entry {
+    public static func single(_ bytes: [UInt8]) throws -> Entry {
         var offset = 0
         var pax: [String: String] = [:]
         var longName: String? = nil
