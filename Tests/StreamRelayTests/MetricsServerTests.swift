@@ -167,3 +167,33 @@ struct MetricsServerTests {
         }
     }
 }
+
+/// The metrics port cannot take the descriptors the children need (issue 13, item 3).
+@Suite(.timeLimit(.minutes(1)))
+struct MetricsConnectionCapTests {
+    @Test func testConnectionsBeyondTheCapAreClosedAndScrapesStillWork() async throws {
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let server = try await MetricsServer.start(host: "127.0.0.1", port: 0, metrics: RelayMetrics(), group: group, maxConnections: 4)
+        let port = try #require(server.port)
+        let (held, extraAnswers) = try await onOwnThread { () -> ([LoopbackSocket], [String?]) in
+            // Four idle connections hold every place; the next ones are closed at once.
+            let held = try (0..<4).map { _ in try LoopbackSocket(port: port) }
+            let extra = try (0..<3).map { _ in try LoopbackSocket(port: port, timeoutSeconds: 3) }
+            return (held, extra.map { $0.receiveOnce() })
+        }
+        #expect(extraAnswers == ["", "", ""], "connections over the cap were not closed: \(extraAnswers)")
+        // Places free again once the idle ones go.
+        for socket in held { socket.close() }
+        let freed = await poll(timeout: .seconds(5)) {
+            let answer = try await onOwnThread { () -> String? in
+                let client = try LoopbackSocket(port: port, timeoutSeconds: 3)
+                client.send("GET /health HTTP/1.1\r\n\r\n")
+                return client.receiveOnce()
+            }
+            return answer?.hasPrefix("HTTP/1.1 200 OK") == true
+        }
+        #expect(freed, "the metrics port did not serve again after its connections closed")
+        await server.stop()
+        try await group.shutdownGracefully()
+    }
+}

@@ -33,7 +33,7 @@ struct SocketError: Error, CustomStringConvertible {
 /// so one test can play several hosts. Closed on deinit. Unchecked: a test hands it from one
 /// thread to the next, never using it from two at once.
 final class LoopbackSocket: @unchecked Sendable {
-    let fd: Int32
+    private(set) var fd: Int32
 
     init(port: Int, from source: String? = nil, timeoutSeconds: Int = 5) throws {
         fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue | SOCK_CLOEXEC.rawValue), 0)
@@ -46,16 +46,22 @@ final class LoopbackSocket: @unchecked Sendable {
             let rc = withUnsafePointer(to: &local) {
                 $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
             }
-            guard rc == 0 else { defer { close(fd) }; throw SocketError(description: "bind \(source): \(String(cString: strerror(errno)))") }
+            guard rc == 0 else { defer { Glibc.close(fd) }; throw SocketError(description: "bind \(source): \(String(cString: strerror(errno)))") }
         }
         var remote = Self.address("127.0.0.1", port: port)
         let rc = withUnsafePointer(to: &remote) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
         }
-        guard rc == 0 else { defer { close(fd) }; throw SocketError(description: "connect: \(String(cString: strerror(errno)))") }
+        guard rc == 0 else { defer { Glibc.close(fd) }; throw SocketError(description: "connect: \(String(cString: strerror(errno)))") }
     }
 
-    deinit { close(fd) }
+    deinit { close() }
+
+    /// Closes now (idempotent).
+    func close() {
+        if fd >= 0 { Glibc.close(fd) }
+        fd = -1
+    }
 
     private static func address(_ ip: String, port: Int) -> sockaddr_in {
         var address = sockaddr_in()
