@@ -100,14 +100,13 @@ struct NIOSSLContextBox: Sendable {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         let key = directory.appendingPathComponent("key.pem").path, certificate = directory.appendingPathComponent("cert.pem").path
-        let openssl = Process()
-        openssl.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
-        openssl.arguments = ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
-                             "-keyout", key, "-out", certificate, "-days", "2", "-subj", "/CN=relay-test"]
-        openssl.standardError = FileHandle.nullDevice
-        try openssl.run()
-        openssl.waitUntilExit()
-        guard openssl.terminationStatus == 0 else { throw SocketError(description: "openssl req failed") }
+        // system(3), not Foundation's Process: Process closes descriptors on a queue of its own
+        // after the child ends, and such a late close was seen to hit a socket of the next test
+        // that had reused the number (a relay connection closed before it became active).
+        let command = "/usr/bin/openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes "
+            + "-keyout '\(key)' -out '\(certificate)' -days 2 -subj /CN=relay-test >/dev/null 2>&1"
+        let status = system(command)
+        guard status == 0 else { throw SocketError(description: "openssl req failed (\(status))") }
         let context = try RelayServer.makeServerTLS(certificateChainPEM: Array(try Data(contentsOf: URL(fileURLWithPath: certificate))),
                                                     privateKeyPEM: Array(try Data(contentsOf: URL(fileURLWithPath: key))))
         return NIOSSLContextBox(context: context)
