@@ -29,6 +29,7 @@ let package = Package(
             name: "StreamRelay",
             dependencies: [
                 "StreamConfig",
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOTLS", package: "swift-nio"),

@@ -208,6 +208,27 @@ import Glibc
         }
     }
 
+    @Test func testTheDrainEndsWhenTheLastConnectionCloses() async throws {
+        let records = LogRecords()
+        var limits = RelayLimits()
+        limits.drainTimeout = .seconds(60)
+        try await withRelay(limits: limits, logger: records.logger) { server, port in
+            let child = try await onOwnThread {
+                let child = try LoopbackSocket(port: port, timeoutSeconds: 5)
+                child.send(streamRequest(host: "leaving"))
+                _ = child.receiveOnce()
+                return child
+            }
+            server.shutdown()
+            #expect(await poll(timeout: .seconds(5)) { records.contains("stopping: no longer accepting") })
+            #expect(!records.contains("msg=stopped") && !records.lines.contains("notice stopped"), "stopped with a child still open")
+            child.close()
+            // Stopped by the child's close, long before the 60 s drain period.
+            #expect(await poll(timeout: .seconds(5)) { records.lines.contains("notice stopped") }, "\(records.lines)")
+            #expect(!records.contains("still open after the drain period"))
+        }
+    }
+
     @Test func testConnectionsCutAtTheEndOfTheDrainSaySo() async throws {
         let records = LogRecords()
         var limits = RelayLimits()

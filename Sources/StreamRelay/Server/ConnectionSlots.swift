@@ -16,6 +16,8 @@ final class ConnectionSlots: Sendable {
     private struct State {
         var table: SlotTable<ObjectIdentifier>
         var channels: [ObjectIdentifier: Channel] = [:]
+        /// Called once, when the last connection leaves (`whenEmpty`).
+        var onEmpty: (@Sendable () -> Void)?
     }
 
     private let state: Mutex<State>
@@ -60,12 +62,26 @@ final class ConnectionSlots: Sendable {
 
     func leave(_ channel: Channel) {
         let id = ObjectIdentifier(channel)
-        let pending = state.withLock { state -> Int in
+        let (pending, emptied) = state.withLock { state -> (Int, (@Sendable () -> Void)?) in
             state.table.leave(id)
             state.channels.removeValue(forKey: id)
-            return state.table.pendingCount
+            var emptied: (@Sendable () -> Void)?
+            if state.channels.isEmpty { swap(&emptied, &state.onEmpty) }
+            return (state.table.pendingCount, emptied)
         }
         metrics.setPendingHandshakes(pending)
+        emptied?()
+    }
+
+    /// Calls `body` once, when no connection is open (at once if none is). The drain waits on
+    /// this instead of polling.
+    func whenEmpty(_ body: @escaping @Sendable () -> Void) {
+        let now = state.withLock { state -> Bool in
+            if state.channels.isEmpty { return true }
+            state.onEmpty = body
+            return false
+        }
+        if now { body() }
     }
 
     var count: Int { state.withLock { $0.channels.count } }

@@ -1,4 +1,5 @@
 import Logging
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
 import NIOSSL
@@ -151,32 +152,33 @@ public final class RelayServer: Sendable {
         let limits = options.limits
         EventLoopFuture.andAllComplete(closed, on: loop).whenComplete { _ in
             self.context.logger.notice("stopping: no longer accepting; \(self.connectionCount) connection(s) get \(UpstreamConnector.seconds(limits.drainTimeout)) to finish")
-            self.drain(until: .now() + limits.drainTimeout, on: loop)
+            self.drain(for: limits.drainTimeout, on: loop)
         }
     }
 
-    private func drain(until deadline: NIODeadline, on loop: EventLoop) {
-        let remaining = context.slots.channels
-        if remaining.isEmpty {
-            context.logger.notice("stopped")
-            stopped.succeed(())
-            return
-        }
-        if NIODeadline.now() >= deadline {
-            context.logger.notice("closing \(remaining.count) connection(s) still open after the drain period")
-            let closes = remaining.map { channel -> EventLoopFuture<Void> in
+    /// Stops when the last connection closes, or cuts what is still open after `period`.
+    private func drain(for period: TimeAmount, on loop: EventLoop) {
+        let finished = NIOLockedValueBox(false)
+        let cut = loop.scheduleTask(in: period) {
+            let remaining = self.context.slots.channels
+            guard !remaining.isEmpty else { return }
+            self.context.logger.notice("closing \(remaining.count) connection(s) still open after the drain period")
+            for channel in remaining {
                 // Handlers log the cut as the relay's doing, then close.
                 channel.pipeline.fireUserInboundEventTriggered(RelayDrainEnded())
                 channel.close(promise: nil)
-                return channel.closeFuture
             }
-            EventLoopFuture.andAllComplete(closes, on: loop).whenComplete { _ in
-                self.context.logger.notice("stopped")
-                self.stopped.succeed(())
-            }
-            return
         }
-        loop.scheduleTask(in: .milliseconds(100)) { self.drain(until: deadline, on: loop) }
+        context.slots.whenEmpty {
+            let first = finished.withLockedValue { done -> Bool in
+                defer { done = true }
+                return !done
+            }
+            guard first else { return }
+            cut.cancel()
+            self.context.logger.notice("stopped")
+            self.stopped.succeed(())
+        }
     }
 
     private func bootstrap(listener: CInt) -> ServerBootstrap {
