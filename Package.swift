@@ -3,7 +3,7 @@ import PackageDescription
 
 let package = Package(
     name: "stream-config",
-    platforms: [.macOS(.v13)],
+    // Linux only: the code uses Glibc throughout (a macOS claim here was never true).
     products: [
         .executable(name: "stream-config", targets: ["stream-config"]),
         .library(name: "StreamConfig", targets: ["StreamConfig"]),
@@ -15,6 +15,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
         .package(url: "https://github.com/apple/swift-certificates", from: "1.0.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.0.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),
     ],
     targets: [
         .systemLibrary(
@@ -35,6 +36,8 @@ let package = Package(
                 .product(name: "NIOTLS", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ]
         ),
         .executableTarget(

@@ -1,5 +1,4 @@
 import ArgumentParser
-import Dispatch
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -8,10 +7,11 @@ import Darwin
 import Logging
 import NIOCore
 import NIOPosix
+import ServiceLifecycle
 import StreamConfig
 import StreamRelay
 
-struct Relay: ParsableCommand {
+struct Relay: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Relay Netdata streaming: admit children by stream.conf and forward them to real parents.",
         discussion: """
@@ -98,8 +98,8 @@ struct Relay: ParsableCommand {
         if !(coalesceMs >= 0 && coalesceMs <= 1000) { throw ValidationError("--coalesce-ms must be between 0 and 1000") }
     }
 
-    func run() throws {
-        try withUserErrors {
+    func run() async throws {
+        try await withUserErrors {
             let path = config ?? ConfigDirectories.fromEnvironment().userFile()
             let configuration = try load(path)
             let sink = RelayLogging.bootstrap(level: Logger.Level(rawValue: logLevel) ?? .info)
@@ -124,31 +124,31 @@ struct Relay: ParsableCommand {
                     throw UserError.refused("cannot load --tls-certificate/--tls-key: \(error)")
                 }
             }
-            let group = MultiThreadedEventLoopGroup(numberOfThreads: System.coreCount)
+            // NIO's process-wide group (one loop per core), which ends with the process.
+            let group = MultiThreadedEventLoopGroup.singleton
             let metrics = RelayMetrics()
             let server = RelayServer(configuration: configuration, options: options, serverTLS: serverTLS,
                                      logger: logger, metrics: metrics, group: group)
-            // Before listening: a signal that comes once the port is open must find the handlers.
-            let watcher = SignalWatcher(
-                onHangup: { [target = target.target, tlsFiles] in
-                    reload(path, target: target, server: server, logger: logger)
-                    if let tlsFiles { reloadCertificate(tlsFiles, server: server, logger: logger) }
-                },
-                onTerminate: { signal in
-                    logger.notice("received \(signal == SIGINT ? "SIGINT" : "SIGTERM"): stopping")
-                    server.shutdown()
-                })
+            // The service traps its signals before the port opens: a signal that comes once
+            // children can connect finds the handlers.
+            let relay = await RelayService.make(server: server, logger: logger) { [target = target.target, tlsFiles] in
+                reload(path, target: target, server: server, logger: logger)
+                if let tlsFiles { reloadCertificate(tlsFiles, server: server, logger: logger) }
+            }
             do {
                 _ = try server.start()
             } catch {
-                try? group.syncShutdownGracefully()
                 throw UserError.refused("\(error)", hint: "another process (or relay) is using it; choose another --listen address")
             }
-            let metricsServer = try startMetrics(metrics, group: group)
-            try server.stoppedFuture.wait()
-            if let metricsServer { blocking { await metricsServer.stop() } }
-            withExtendedLifetime(watcher) {}
-            try? group.syncShutdownGracefully()
+            var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
+                .init(service: relay, successTerminationBehavior: .gracefullyShutdownGroup, failureTerminationBehavior: .gracefullyShutdownGroup),
+            ]
+            if let metricsServer = try await startMetrics(metrics, group: group) {
+                services.append(.init(service: MetricsService(server: metricsServer)))
+            }
+            var groupLogger = logger
+            groupLogger.logLevel = .warning
+            try await ServiceGroup(configuration: .init(services: services, logger: groupLogger)).run()
         }
     }
 
@@ -208,11 +208,11 @@ struct Relay: ParsableCommand {
         if let warning = configuration.tlsWarning { logger.warning("\(warning)") }
     }
 
-    private func startMetrics(_ metrics: RelayMetrics, group: EventLoopGroup) throws -> MetricsServer? {
+    private func startMetrics(_ metrics: RelayMetrics, group: EventLoopGroup) async throws -> MetricsServer? {
         guard let metricsListen else { return nil }
         let (host, port) = try MetricsServer.parseListenAddress(metricsListen)
         do {
-            return try blocking { try await MetricsServer.start(host: host, port: port, metrics: metrics, group: group) }
+            return try await MetricsServer.start(host: host, port: port, metrics: metrics, group: group)
         } catch {
             throw UserError.refused("cannot listen on \(metricsListen) for metrics: \(error)")
         }
@@ -254,27 +254,4 @@ private func reload(_ path: String, target chosen: NetdataTarget?, server: Relay
             .split(separator: "\n").filter { $0.contains(": error: ") }.joined(separator: "; ")
         logger.error("SIGHUP: \(error); keeping the running configuration: \(findings)")
     }
-}
-
-/// Runs async work from this synchronous command (the root command is synchronous).
-private func blocking<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) throws -> T {
-    let box = ResultBox<T>()
-    let done = DispatchSemaphore(value: 0)
-    Task {
-        do { box.result = .success(try await body()) } catch { box.result = .failure(error) }
-        done.signal()
-    }
-    done.wait()
-    return try box.result!.get()
-}
-
-private func blocking(_ body: @escaping @Sendable () async -> Void) {
-    _ = try? blocking { () async throws -> Int in
-        await body()
-        return 0
-    }
-}
-
-private final class ResultBox<T>: @unchecked Sendable {
-    var result: Result<T, Error>?
 }

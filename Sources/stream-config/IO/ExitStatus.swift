@@ -46,3 +46,11 @@ func withUserErrors(_ body: () throws -> Void) throws {
         throw error.exit()
     }
 }
+
+func withUserErrors(_ body: () async throws -> Void) async throws {
+    do {
+        try await body()
+    } catch let error as UserError {
+        throw error.exit()
+    }
+}
