@@ -51,14 +51,39 @@ import Testing
 
     @Test func testParentChecksDebianLoopbackBindAndMissingKeys() {
         let stream = Ini(Document("[stream]\n    enabled = no\n[API_KEY]\n    enabled = no\n"))
-        let netdata = Ini(Document("[web]\n    bind socket to IP = 127.0.0.1\n"))
+        let netdata = Ini(Document("[global]\n    bind socket to IP = 127.0.0.1\n"))
         let codes = ParentChecks.check(streamConf: stream, netdataConf: netdata, target: .v1_37).map(\.code)
         #expect(codes == ["no-enabled-key", "bound-to-loopback"])
+        // `[web] bind to` wins over the old name, as in Netdata.
+        let both = Ini(Document("[global]\n    bind socket to IP = 127.0.0.1\n[web]\n    bind to = *\n"))
+        #expect(!ParentChecks.check(streamConf: stream, netdataConf: both, target: .v1_37).map(\.code).contains("bound-to-loopback"))
+    }
+
+    /// `^SSL` straight after the port is part of the port (protocol 1.37.1 and 2.11 both exit):
+    /// not "forces TLS", and the fix is the form with an access list, from `Advice`.
+    @Test func testParentChecksCaretAfterPortCannotListen() throws {
+        let stream = Ini(Document("[11111111-2222-3333-4444-555555555555]\n    type = api\n    enabled = yes\n"))
+        let netdata = Ini(Document("[web]\n    bind to = *:19999^SSL=force\n"))
+        let results = ParentChecks.check(streamConf: stream, netdataConf: netdata, target: .v1_37)
+        #expect(results.map(\.code) == ["keys", "bind-to-unlistenable"])
+        let broken = try #require(results.last)
+        #expect(broken.summary.contains("`19999^SSL` as the port") && broken.summary.contains("Cannot listen on any API socket"))
+        #expect(broken.fix?.contains(Advice.bindTo(.tlsForced)) == true, "\(broken.fix ?? "")")
+        // With another entry that listens, Netdata starts: no claim that it exits.
+        let two = Ini(Document("[web]\n    bind to = *:19999 *:19998^SSL=force\n"))
+        let partly = try #require(ParentChecks.check(streamConf: stream, netdataConf: two, target: .v1_37).first { $0.code == "bind-to-unlistenable" })
+        #expect(!partly.summary.contains("exits"))
+    }
+
+    @Test func testParentChecksAccessListWithoutStreaming() {
+        let stream = Ini(Document("[11111111-2222-3333-4444-555555555555]\n    type = api\n    enabled = yes\n"))
+        let netdata = Ini(Document("[web]\n    bind to = *:19999=dashboard|registry\n"))
+        #expect(ParentChecks.check(streamConf: stream, netdataConf: netdata, target: .v1_37).map(\.code) == ["keys", "bind-to-no-streaming"])
     }
 
     @Test func testParentChecksForcedTLSAndEmptyACL() {
         let stream = Ini(Document("[11111111-2222-3333-4444-555555555555]\n    type = api\n    enabled = yes\n"))
-        let netdata = Ini(Document("[web]\n    bind to = *:19999^SSL=force\n    allow streaming from = !*\n    ssl key = /etc/netdata/ssl/key.pem\n"))
+        let netdata = Ini(Document("[web]\n    \(Advice.bindTo(.tlsForced))\n    allow streaming from = !*\n    ssl key = /etc/netdata/ssl/key.pem\n"))
         let codes = ParentChecks.check(streamConf: stream, netdataConf: netdata, target: .v2).map(\.code)
         #expect(codes == ["keys", "tls-forced", "streaming-acl-empty", "tls-incomplete"])
     }
