@@ -4,10 +4,17 @@ public struct LintOptions: Sendable {
     public var target: NetdataTarget?
     /// The file's permission bits, when it is a real file.
     public var fileMode: UInt32?
+    /// nil = from the file name or content (`ConfigKind.detect`).
+    public var kind: ConfigKind?
+    /// netdata.conf: files it names that the frontend could not read, with the reason
+    /// (`NetdataConfChecks.tlsFilePaths` lists the ones to check).
+    public var unreadableFiles: [String: String]
 
-    public init(target: NetdataTarget? = nil, fileMode: UInt32? = nil) {
+    public init(target: NetdataTarget? = nil, fileMode: UInt32? = nil, kind: ConfigKind? = nil, unreadableFiles: [String: String] = [:]) {
         self.target = target
         self.fileMode = fileMode
+        self.kind = kind
+        self.unreadableFiles = unreadableFiles
     }
 }
 
@@ -20,6 +27,8 @@ public enum Linter {
 
     public static func lint(document: Document, file: String, options: LintOptions = LintOptions()) -> LintReport {
         let ini = Ini(document)
+        let kind = options.kind ?? ConfigKind.detect(fileName: file, ini: ini).0
+        if kind == .netdata { return lintNetdataConf(document: document, ini: ini, file: file, options: options) }
         let (target, reason) = options.target.map { ($0, "chosen with --target") } ?? TargetInference.infer(ini: ini, document: document)
         var context = LintContext(document: document, ini: ini, target: target, file: file)
         SyntaxChecks.run(&context)
@@ -31,6 +40,17 @@ public enum Linter {
         let diagnostics = Suppressions(document: document, ini: ini).filter(context.diagnostics)
             .sorted { ($0.line, $0.column, $0.code) < ($1.line, $1.column, $1.code) }
         return LintReport(file: file, target: target, targetReason: reason, diagnostics: diagnostics, secrets: secrets)
+    }
+
+    /// netdata.conf: the same reading of lines and sections, then its streaming lines.
+    static func lintNetdataConf(document: Document, ini: Ini, file: String, options: LintOptions) -> LintReport {
+        let (target, reason) = options.target.map { ($0, "chosen with --target") } ?? NetdataConfChecks.inferTarget(ini)
+        var context = LintContext(document: document, ini: ini, target: target, file: file)
+        SyntaxChecks.run(&context)
+        NetdataConfChecks.run(&context, unreadableFiles: options.unreadableFiles)
+        let diagnostics = Suppressions(document: document, ini: ini).filter(context.diagnostics)
+            .sorted { ($0.line, $0.column, $0.code) < ($1.line, $1.column, $1.code) }
+        return LintReport(file: file, target: target, targetReason: "netdata.conf; " + reason, diagnostics: diagnostics, secrets: [], kind: .netdata)
     }
 }
 
