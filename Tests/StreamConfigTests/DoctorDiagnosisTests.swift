@@ -115,3 +115,70 @@ import Testing
         #expect(text.hasSuffix("Connection: close\r\n\r\n"))
     }
 }
+
+/// Diagnoses built on real Netdata 2.11.0 answers (fixtures/captures-2.11, README there).
+@Suite struct TwoElevenCaptureDiagnosisTests {
+    static func capture(_ name: String) throws -> [UInt8] {
+        try Paths.bytes(Paths.fixtures.appendingPathComponent("captures-2.11/\(name)"))
+    }
+
+    func diagnose(_ outcome: ProbeOutcome, tls: Bool, child: NetdataTarget? = nil) -> Diagnosis {
+        AnswerDiagnosis.diagnose(outcome, destination: "10.0.0.1:19999:SSL", usedTLS: tls, peerAddress: "10.0.0.2", child: child)
+    }
+
+    /// A 2.11 parent without a certificate answers the ClientHello with a plaintext HTTP 400:
+    /// the parent does not serve TLS, so `:SSL` goes; nothing about certificates.
+    @Test func testPlaintextAnswerToClientHelloIsTLSNotServed() throws {
+        let answer = try Self.capture("tls-hello-on-plain-port.bin")
+        #expect(answer.starts(with: Array("HTTP/1.1 400 Bad Request".utf8)))
+        let result = diagnose(.plaintextAnswerToTLS(answer), tls: true)
+        #expect(result.code == "tls-not-served" && result.verdict == .refused)
+        #expect(result.summary.contains("HTTP/1.1 400 Bad Request"))
+        #expect(result.fix?.contains("remove `:SSL`") == true && result.fix?.contains("certificate verif") == false)
+        // BoringSSL's reason for the same bytes, when the raw answer is not available.
+        #expect(diagnose(.tlsFailed("WRONG_VERSION_NUMBER"), tls: true).code == "tls-not-served")
+    }
+
+    /// A 2.11 parent with TLS answers a plaintext stream_info with `399 Redirection`: a 2.x
+    /// parent that wants TLS, not "a 1.x parent without the v3 API".
+    @Test func testRedirect399IsATwoXParentServingTLS() throws {
+        for name in ["plain-http-on-tls-parent.bin", "tls-forced-plain-http.bin"] {
+            let result = StreamInfoDiagnosis.diagnose(.answered(try Self.capture(name)), destination: "127.0.0.1:32201", childIsV2: true)
+            #expect(result.code == "stream-info-tls", "\(name): \(result)")
+            #expect(result.summary.contains("Netdata 2.x parent") && !result.summary.contains("1.x parent"), "\(name)")
+            #expect(result.fix?.contains(":SSL") == true)
+        }
+        // 1.37.1 redirects with a 301.
+        let v1 = StreamInfoDiagnosis.diagnose(.answered(Array("HTTP/1.1 301 Moved Permanently\r\nLocation: https://p:19999/api/v3/stream_info\r\nContent-Length: 0\r\n\r\n".utf8)),
+                                              destination: "p:19999", childIsV2: true)
+        #expect(v1.code == "stream-info-tls" && v1.summary.contains("1.x parent"))
+    }
+
+    @Test func testPlaintextStreamToForcedTwoElevenParentIsTLSExpected() throws {
+        let result = diagnose(.answered(try Self.capture("tls-forced-plain-stream.bin")), tls: false)
+        #expect(result.code == "tls-expected" && result.fix?.contains(":SSL") == true)
+    }
+
+    @Test func testStreamInfoAnswersOfATwoElevenParent() throws {
+        let fresh = StreamInfoDiagnosis.diagnose(.answered(try Self.capture("parent-stream-info-answer.bin")), destination: "p", childIsV2: true)
+        #expect(fresh.code == "stream-info" && fresh.summary.contains("does not hold this node yet"))
+        let online = StreamInfoDiagnosis.diagnose(.answered(try Self.capture("parent-stream-info-answer-known-online.bin")), destination: "p", childIsV2: true)
+        #expect(online.code == "stream-info" && online.summary.contains("ingest status online"))
+        let offline = StreamInfoDiagnosis.diagnose(.answered(try Self.capture("parent-stream-info-answer-known-offline.bin")), destination: "p", childIsV2: true)
+        #expect(offline.summary.contains("ingest status offline"))
+    }
+
+    /// Each line states what the child of that line does: 1.37 waits the listed time, 2.x a
+    /// random time between 5 s and it.
+    @Test func testRefusalTimingSaysWhatEachLineDoes() throws {
+        let deny = try Self.capture("parent-deny-answer.bin")
+        #expect(deny.count == 67)
+        let v2 = diagnose(.answered(deny), tls: false, child: .v2)
+        #expect(v2.code == "key-refused" && v2.summary.contains("a random 5 s to 60 s") && !v2.summary.contains("1.37"), "\(v2.summary)")
+        let v1 = diagnose(.answered(deny), tls: false, child: .v1_37)
+        #expect(v1.summary.contains("after 60 s") && !v1.summary.contains("random"), "\(v1.summary)")
+        let both = diagnose(.answered(deny), tls: false)
+        #expect(both.summary.contains("a 1.37 child") && both.summary.contains("a 2.x child"), "\(both.summary)")
+        #expect(diagnose(.answered(Array(StreamAnswer.sameLocalhost.utf8)), tls: false, child: .v2).summary.contains("random 5 s to 1 h"))
+    }
+}

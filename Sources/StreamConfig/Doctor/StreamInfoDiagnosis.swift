@@ -37,6 +37,15 @@ public enum StreamInfoDiagnosis {
             return Diagnosis(verdict: .accepted, code: "stream-info",
                              summary: "\(destination) answers stream_info and does not hold this node yet (fine)", fix: nil)
         }
+        // A parent serving TLS redirects plaintext HTTP to https: 2.x answers `399 Redirection`
+        // (its access log says 301), 1.37.1 `301 Moved Permanently`. The child cannot parse the
+        // page and goes on to STREAM, in plaintext: taken unless the port says ^SSL=force.
+        if status == "399" || (status == "301" && text[..<headerEnd.lowerBound].contains("Location: https://")) {
+            let line = status == "399" ? "a Netdata 2.x parent (1.37.1 answers 301)" : "a Netdata 1.x parent"
+            return Diagnosis(verdict: .accepted, code: "stream-info-tls",
+                             summary: "\(destination) redirects the plaintext `stream_info` to https (HTTP \(status)): \(line) that serves TLS on this port; plaintext STREAM is refused if the port forces TLS (^SSL=force)",
+                             fix: "use TLS: append `:SSL` to the destination and verify the parent with `CAfile` (`stream-config child set --ssl --ca-file parent.pem`)")
+        }
         return Diagnosis(verdict: .accepted, code: "stream-info-v1",
                          summary: "\(destination) answered stream_info with HTTP \(status): a Netdata 1.x parent (no v3 API); 2.1+ children go on to STREAM", fix: nil)
     }

@@ -60,8 +60,15 @@ public enum StreamProbe {
             .channelInitializer { channel in
                 do {
                     let sync = channel.pipeline.syncOperations
-                    if let context { try sync.addHandler(try NIOSSLClientHandler(context: context, serverHostname: serverName)) }
-                    try sync.addHandler(ProbeHandler(request: request, timeout: timeout))
+                    var recorder: FirstBytesRecorder?
+                    if let context {
+                        // Below TLS: what the parent sent, for a parent that answers in plaintext.
+                        let first = FirstBytesRecorder()
+                        try sync.addHandler(first)
+                        try sync.addHandler(try NIOSSLClientHandler(context: context, serverHostname: serverName))
+                        recorder = first
+                    }
+                    try sync.addHandler(ProbeHandler(request: request, timeout: timeout, rawBytes: recorder))
                     return channel.eventLoop.makeSucceededVoidFuture()
                 } catch {
                     return channel.eventLoop.makeFailedFuture(error)
@@ -155,9 +162,12 @@ final class ProbeHandler: ChannelInboundHandler, @unchecked Sendable {
     /// Set on the event loop when the TLS handshake completes (read it there too).
     private(set) var peerCertificate: [UInt8]?
 
-    init(request: [UInt8], timeout: TimeAmount) {
+    private let rawBytes: FirstBytesRecorder?
+
+    init(request: [UInt8], timeout: TimeAmount, rawBytes: FirstBytesRecorder? = nil) {
         self.request = request
         self.timeout = timeout
+        self.rawBytes = rawBytes
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
@@ -211,7 +221,12 @@ final class ProbeHandler: ChannelInboundHandler, @unchecked Sendable {
 
     func errorCaught(context: ChannelHandlerContext, error: Error) {
         if error is NIOSSLError || error is BoringSSLError || "\(type(of: error))".contains("SSL") {
-            complete(.tlsFailed(Self.shortTLSReason("\(error)")))
+            // 0x15 / 0x16: a TLS alert or handshake record; anything else is not TLS at all.
+            if let raw = rawBytes?.bytes, let first = raw.first, first != 0x15, first != 0x16 {
+                complete(.plaintextAnswerToTLS(raw))
+            } else {
+                complete(.tlsFailed(Self.shortTLSReason("\(error)")))
+            }
         } else {
             finish(final: true)
         }
@@ -240,5 +255,23 @@ final class ProbeHandler: ChannelInboundHandler, @unchecked Sendable {
         timer?.cancel()
         promise?.succeed(outcome)
         promise = nil
+    }
+}
+
+/// Keeps the first bytes the parent sent, before TLS reads them, and passes everything on.
+final class FirstBytesRecorder: ChannelInboundHandler, @unchecked Sendable {
+    typealias InboundIn = ByteBuffer
+    typealias InboundOut = ByteBuffer
+    static let limit = 512
+
+    /// Read and written on the channel's event loop only.
+    private(set) var bytes: [UInt8] = []
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let buffer = unwrapInboundIn(data)
+        if bytes.count < Self.limit, let more = buffer.getBytes(at: buffer.readerIndex, length: min(buffer.readableBytes, Self.limit - bytes.count)) {
+            bytes += more
+        }
+        context.fireChannelRead(data)
     }
 }

@@ -100,7 +100,9 @@ struct Doctor: AsyncParsableCommand {
         let group = MultiThreadedEventLoopGroup.singleton
         for d in destinations {
             let result = await StreamProbe.run(destination: d, defaultPort: defaultPort, request: request, tls: tls, timeout: .seconds(Int64(seconds)), group: group)
-            let diagnosis = AnswerDiagnosis.diagnose(result.outcome, destination: d.raw, usedTLS: d.tls, peerAddress: result.localAddress ?? "this node's address")
+            // What the child does next depends on its line: only when --target says which.
+            let diagnosis = AnswerDiagnosis.diagnose(result.outcome, destination: d.raw, usedTLS: d.tls, peerAddress: result.localAddress ?? "this node's address",
+                                                     child: self.target.target)
             steps.append(Step(destination: d.raw, diagnosis: diagnosis))
             if let der = result.peerCertificate {
                 steps.append(certificateStep(der, destination: d.raw))
