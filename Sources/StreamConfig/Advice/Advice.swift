@@ -17,11 +17,12 @@ public enum Advice {
 
     /// How a parent listens: the `[web] bind to` forms stream-config recommends.
     public enum Listen: String, Sendable, CaseIterable {
-        /// Plaintext (and TLS too, when a certificate is set) on one port, everything allowed.
+        /// One port, everything allowed, no ^SSL: plaintext without a certificate. With one,
+        /// TLS too, and 1.37.1 then answers only TLS children (2.x takes both).
         case everything
-        /// Only TLS on the port (plaintext children are refused), everything allowed.
+        /// Only TLS children on the port (a plaintext STREAM gets HTTP 400), everything allowed.
         case tlsForced
-        /// TLS and plaintext on the port, without redirecting plain HTTP to https.
+        /// TLS, and plain HTTP without the redirect to https (1.37.1 still answers only TLS children).
         case tlsOptional
         /// The dashboard on loopback, streaming on a port of its own that takes only TLS.
         case streamingPortTLSForced

@@ -47,6 +47,9 @@ public enum Linter {
         let (target, reason) = options.target.map { ($0, "chosen with --target") } ?? NetdataConfChecks.inferTarget(ini)
         var context = LintContext(document: document, ini: ini, target: target, file: file)
         SyntaxChecks.run(&context)
+        // Quotes are part of a value for the lines read here; elsewhere (`plugins = "a" "b"`)
+        // netdata.conf uses quoted words on purpose.
+        context.keepOnly { $0.code != "SC111" || NetdataConfChecks.readsLine($0.line - 1, in: ini) }
         NetdataConfChecks.run(&context, unreadableFiles: options.unreadableFiles)
         let diagnostics = Suppressions(document: document, ini: ini).filter(context.diagnostics)
             .sorted { ($0.line, $0.column, $0.code) < ($1.line, $1.column, $1.code) }
@@ -73,6 +76,8 @@ struct LintContext {
         self.file = file
         self.receiverSections = ini.sections.filter { $0.name != "stream" }
     }
+
+    mutating func keepOnly(_ isIncluded: (Diagnostic) -> Bool) { diagnostics = diagnostics.filter(isIncluded) }
 
     /// `line` and `column` are 0-based (line index, byte offset); findings are 1-based.
     mutating func emit(_ code: String, line: Int, column: Int = 0, length: Int = 1, _ message: String, hint: String? = nil) {

@@ -33,10 +33,15 @@ public enum NetdataConfChecks {
                          hint: "delete this line, or move its address into `[web] bind to`")
         }
         var tlsEntries: [BindTo.Entry] = []
+        // No bind to: every address, default port, everything allowed, no ^SSL.
+        var streamingEntries = [BindTo("*").entries[0]]
         if let option = bindTo ?? oldBind {
-            tlsEntries = bindChecks(&context, option)
+            let listening = bindChecks(&context, option)
+            tlsEntries = listening.filter { $0.tls != .default }
+            streamingEntries = listening.filter { $0.access.contains(.streaming) }
         }
         if let option = web?.option("default port") { portValue(&context, option) }
+        plaintextChildrenOn137(&context, web: web, streaming: streamingEntries, bind: bindTo ?? oldBind)
         if let web {
             for name in ["allow connections from", "allow streaming from"] {
                 if let option = web.option(name) { PatternChecks.checkWebPattern(&context, option) }
@@ -46,6 +51,20 @@ public enum NetdataConfChecks {
             tlsFiles(&context, web: nil, tlsEntries: tlsEntries, unreadableFiles: unreadableFiles)
         }
         if let db = context.ini.section("db") { replication(&context, db) }
+    }
+
+    /// The options these checks read, by section.
+    static let readOptions: [String: Set<String>] = [
+        "web": ["bind to", "default port", "ssl key", "ssl certificate", "allow connections from", "allow streaming from"],
+        "global": ["bind socket to IP"],
+        "db": ["seconds to replicate", "seconds per replication step", "replication period", "replication step"],
+    ]
+
+    /// Whether the 0-based `line` holds an option these checks read.
+    static func readsLine(_ line: Int, in ini: Ini) -> Bool {
+        readOptions.contains { section, names in
+            ini.section(section)?.options.contains { $0.line == line && names.contains($0.key) } ?? false
+        }
     }
 
     /// The Netdata line from `[db]` replication names only one line reads; else 2.x.
@@ -62,7 +81,7 @@ public enum NetdataConfChecks {
 
     // MARK: bind to
 
-    /// Returns the entries that ask for TLS.
+    /// Returns the entries that can listen.
     private static func bindChecks(_ context: inout LintContext, _ option: Option) -> [BindTo.Entry] {
         let bind = BindTo(option.value)
         let base = option.valueRange.lowerBound
@@ -123,7 +142,7 @@ public enum NetdataConfChecks {
                          "`\(name) = \(option.value)` listens on loopback only: children on other machines cannot connect (Debian's default)",
                          hint: "on a parent, listen on the address children use: `\(Advice.listenOnEveryAddress)`")
         }
-        return listening.filter { $0.tls != .default }
+        return listening
     }
 
     /// `default port`: strtoll, then a TCP port.
@@ -145,7 +164,10 @@ public enum NetdataConfChecks {
         guard let first = tlsEntries.first, let bindOption = web?.option("bind to") ?? context.ini.section("global")?.option("bind socket to IP") else { return }
         let key = web?.option("ssl key"), certificate = web?.option("ssl certificate")
         let forced = tlsEntries.contains { $0.tls == .force }
-        let consequence = forced ? "the port then serves plaintext despite ^SSL=force" : "the port then serves plaintext only"
+        // Checked on 1.37.1: without a certificate a ^SSL=force port answers the dashboard in
+        // plaintext but a plaintext STREAM with HTTP 400, so no child can stream there.
+        let consequence = forced ? "the ^SSL=force port then refuses every child (a plaintext STREAM gets HTTP 400) while its dashboard answers in plaintext"
+            : "the port then serves plaintext only, and TLS children fail"
         if key == nil || certificate == nil {
             let missing = [key == nil ? "ssl key" : nil, certificate == nil ? "ssl certificate" : nil].compactMap { $0 }
             context.emit("NC201", line: bindOption.line, column: bindOption.valueRange.lowerBound + first.offset, length: first.text.utf8.count,
@@ -158,6 +180,17 @@ public enum NetdataConfChecks {
                          "`\(option.key) = \(option.value)`: \(reason); Netdata serves no TLS without it, and \(consequence)",
                          hint: "check the path and that user netdata can read it (`stream-config tls init` writes both files)")
         }
+    }
+
+    /// NC203 (1.37): with a certificate, Netdata 1.37.1 answers no plaintext child on any port,
+    /// whatever `^SSL` says (checked: the parent logs "cannot write to SSL connection -
+    /// connection is not ready"). 2.x keeps taking plaintext children unless `^SSL=force`.
+    private static func plaintextChildrenOn137(_ context: inout LintContext, web: Section?, streaming: [BindTo.Entry], bind: Option?) {
+        guard context.target == .v1_37, let web, let key = web.option("ssl key"), web.option("ssl certificate") != nil,
+              !key.value.isEmpty, streaming.contains(where: { $0.tls != .force }) else { return }
+        context.emit("NC203", at: key, onValue: false,
+                     "with `ssl key` and `ssl certificate` set, Netdata 1.37.1 answers only TLS children on every port, `^SSL=optional` and no `^SSL` included: a plaintext child gets no answer (the parent logs \"cannot write to SSL connection - connection is not ready\")",
+                     hint: "give every child `:SSL` (`stream-config child set --ssl --ca-file parent.crt`); to say so in netdata.conf: `\(Advice.bindTo(.tlsForced))`")
     }
 
     /// The files Netdata opens for TLS, for the frontend to check (readability is I/O).

@@ -193,9 +193,11 @@ public enum Rules {
 
         // NC2xx: netdata.conf TLS files.
         Rule(code: "NC201", severity: .warning, title: "^SSL without ssl key or ssl certificate",
-             explanation: "A port with `^SSL=force` or `^SSL=optional` needs `[web] ssl key` and `ssl certificate`; when unset, Netdata looks for CONFIG_DIR/ssl/key.pem and cert.pem. Without readable files it serves no TLS at all (\"To use encryption it is necessary to set ...\"), and even a `^SSL=force` port then serves plaintext. `stream-config tls init --netdata-conf` makes and sets both."),
+             explanation: "A port with `^SSL=force` or `^SSL=optional` needs `[web] ssl key` and `ssl certificate`; when unset, Netdata looks for CONFIG_DIR/ssl/key.pem and cert.pem. Without readable files it serves no TLS at all (\"To use encryption it is necessary to set ...\"): a `^SSL=force` port then answers its dashboard in plaintext but refuses every child (a plaintext STREAM gets HTTP 400; checked on 1.37.1), and an `^SSL=optional` port takes plaintext only. `stream-config tls init --netdata-conf` makes and sets both."),
         Rule(code: "NC202", severity: .error, title: "TLS file unreadable",
-             explanation: "The `ssl key` or `ssl certificate` file cannot be read (checked by lint, which reads the file system; the netdata user must be able to read it too). Netdata then serves no TLS, and a `^SSL=force` port serves plaintext."),
+             explanation: "The `ssl key` or `ssl certificate` file cannot be read (checked by lint, which reads the file system; the netdata user must be able to read it too). Netdata then serves no TLS, and a `^SSL=force` port refuses every child."),
+        Rule(code: "NC203", severity: .info, title: "1.37 with a certificate answers only TLS children",
+             explanation: "With `ssl key` and `ssl certificate` set, Netdata 1.37.1 answers no plaintext child on any port, on `^SSL=optional` ports and ports without `^SSL` too: the parent logs \"cannot write to SSL connection - connection is not ready\" and the child \"remote netdata does not respond\" (checked on a real 1.37.1; plain HTTP still works there). Every child needs `:SSL`. Netdata 2.11 keeps taking plaintext children unless the port says `^SSL=force`."),
 
         // NC4xx: netdata.conf [db] replication defaults (read by the parent for every child).
         Rule(code: "NC401", severity: .warning, title: "old replication name ignored",

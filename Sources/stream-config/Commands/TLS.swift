@@ -274,8 +274,10 @@ struct TLS: ParsableCommand {
         }
         out += """
               then restart Netdata: sudo systemctl restart netdata
-              Netdata then accepts TLS and plaintext on its web port (plain HTTP requests get a redirect to
-              https). To refuse plaintext children, put the port's access list before ^SSL=force in [web]:
+              Netdata then serves TLS on its web port, and plain HTTP requests get a redirect to https.
+              Netdata 1.37.1 then answers only TLS children (plaintext children get no answer); 2.x keeps
+              taking plaintext children until the port forces TLS. To refuse them on every version, put
+              the port's access list before ^SSL=force in [web]:
                   \(Advice.bindTo(.tlsForced))
               (^SSL straight after the port makes it part of the port: Netdata cannot listen there and exits.)
               For `stream-config relay` instead: --tls-certificate \(certificatePath) --tls-key \(keyPath)
