@@ -81,7 +81,7 @@ public enum AnswerDiagnosis {
             }
             return Diagnosis(verdict: .refused, code: "no-answer",
                              summary: "\(destination) accepted the connection and closed it without an answer (the child logs \"remote netdata does not respond\"; \(RetryDelay.noAnswer.describe(child)))",
-                             fix: "the parent may be shutting down or overloaded; if it serves only TLS (`^SSL=force`), add `:SSL` to the destination")
+                             fix: "if the parent has a TLS certificate (a 1.37.1 parent then answers only TLS children) or forces TLS (`^SSL=force`), add `:SSL` to the destination; else it may be shutting down or overloaded")
         case .answered(let bytes):
             return answered(bytes, destination: destination, usedTLS: usedTLS, seenAs: seenAs, child: child)
         }

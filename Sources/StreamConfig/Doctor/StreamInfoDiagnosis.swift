@@ -39,11 +39,13 @@ public enum StreamInfoDiagnosis {
         }
         // A parent serving TLS redirects plaintext HTTP to https: 2.x answers `399 Redirection`
         // (its access log says 301), 1.37.1 `301 Moved Permanently`. The child cannot parse the
-        // page and goes on to STREAM, in plaintext: taken unless the port says ^SSL=force.
+        // page and goes on to STREAM, in plaintext: a 2.x parent takes it unless the port says
+        // ^SSL=force; a 1.37.1 parent with a certificate answers no plaintext child at all.
         if status == "399" || (status == "301" && text[..<headerEnd.lowerBound].contains("Location: https://")) {
-            let line = status == "399" ? "a Netdata 2.x parent (1.37.1 answers 301)" : "a Netdata 1.x parent"
+            let line = status == "399" ? "a Netdata 2.x parent (1.37.1 answers 301) that serves TLS on this port; it refuses plaintext STREAM if the port says ^SSL=force"
+                : "a Netdata 1.x parent that serves TLS on this port; 1.37.1 then answers no plaintext child"
             return Diagnosis(verdict: .accepted, code: "stream-info-tls",
-                             summary: "\(destination) redirects the plaintext `stream_info` to https (HTTP \(status)): \(line) that serves TLS on this port; plaintext STREAM is refused if the port forces TLS (^SSL=force)",
+                             summary: "\(destination) redirects the plaintext `stream_info` to https (HTTP \(status)): \(line)",
                              fix: "use TLS: append `:SSL` to the destination and verify the parent with `CAfile` (`stream-config child set --ssl --ca-file parent.pem`)")
         }
         return Diagnosis(verdict: .accepted, code: "stream-info-v1",
