@@ -182,3 +182,51 @@ import Testing
         #expect(diagnose(.answered(Array(StreamAnswer.sameLocalhost.utf8)), tls: false, child: .v2).summary.contains("random 5 s to 1 h"))
     }
 }
+
+/// Which parent a 2.x child picks first, from real 2.11.0 stream_info answers.
+@Suite struct ParentSelectionTests {
+    func info(_ name: String) throws -> ParentSelection.Answer {
+        let bytes = try TwoElevenCaptureDiagnosisTests.capture(name)
+        return .info(try #require(ParentSelection.Info.parse(bytes)))
+    }
+
+    @Test func testCapturedAnswersParse() throws {
+        let online = try #require(ParentSelection.Info.parse(try TwoElevenCaptureDiagnosisTests.capture("parent-stream-info-answer-known-online.bin")))
+        #expect(online.status == 200 && online.ingestStatus == "online" && online.lastTime == 1796401287 && online.hostID != nil)
+        let fresh = try #require(ParentSelection.Info.parse(try TwoElevenCaptureDiagnosisTests.capture("parent-stream-info-answer.bin")))
+        #expect(fresh.status == 404 && fresh.lastTime == 0)
+        // A 1.x parent's 404 page and a redirect are no stream_info.
+        #expect(ParentSelection.Info.parse(Array("HTTP/1.1 404 Not Found\r\nContent-Length: 27\r\n\r\nUnsupported API version: v3".utf8)) == nil)
+        #expect(ParentSelection.Info.parse(try TwoElevenCaptureDiagnosisTests.capture("plain-http-on-tls-parent.bin")) == nil)
+    }
+
+    /// The parent holding the newest data of this node comes first; one that never saw it and
+    /// one that answers nothing useful come after; a failed one is skipped.
+    @Test func testNewestDataFirstAndFailuresSkipped() throws {
+        let choices = ParentSelection.order([
+            ("fresh:19999", try info("parent-stream-info-answer.bin")),
+            ("down:19999", .failed),
+            ("online:19999", try info("parent-stream-info-answer-known-online.bin")),
+            ("offline:19999", try info("parent-stream-info-answer-known-offline.bin")),
+        ])
+        #expect(choices.map(\.destination) == ["online:19999", "fresh:19999", "offline:19999", "down:19999"])
+        #expect(choices.map(\.rank) == [1, 2, 3, nil])
+        // Both hold nothing of this node (0): the child takes them in random order.
+        #expect(choices[1].why.contains("random order with offline:19999"))
+        #expect(choices[0].why.contains("already in this node's path"))
+        let diagnosis = ParentSelection.diagnosis(choices)
+        #expect(diagnosis.code == "parent-order" && diagnosis.summary.hasPrefix("a 2.x child tries online:19999 first"))
+    }
+
+    @Test func testOriginAndInitializingParentsAreSkipped() {
+        func answer(_ type: String, _ status: String) -> ParentSelection.Answer {
+            .info(ParentSelection.Info(status: 200, hostID: "h", ingestType: type, ingestStatus: status, lastTime: 100))
+        }
+        let choices = ParentSelection.order([("self:19999", answer("localhost", "online")), ("busy:19999", answer("child", "initializing")),
+                                             ("ok:19999", .noInfo)])
+        #expect(choices.map(\.rank) == [1, nil, nil])
+        #expect(choices[0].why.contains("the only parent left"))
+        #expect(choices[1].why.contains("banned for good") && choices[2].why.contains("postponed 30-60 s"))
+        #expect(ParentSelection.diagnosis(ParentSelection.order([("a", .failed)])).verdict == .refused)
+    }
+}

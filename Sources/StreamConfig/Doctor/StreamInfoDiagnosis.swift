@@ -55,7 +55,8 @@ public enum StreamInfoDiagnosis {
     static func field(_ name: String, in json: String) -> String? {
         guard let key = json.firstRange(of: "\"\(name)\":") else { return nil }
         let rest = json[key.upperBound...].drop { $0 == " " || $0 == "\"" }
-        let value = rest.prefix { $0 != "\"" && $0 != "," && $0 != "}" }
+        // Values are numbers or simple words; 2.11 pretty-prints, one field a line.
+        let value = rest.prefix { $0 != "\"" && $0 != "," && $0 != "}" && !$0.isWhitespace }
         return value.isEmpty ? nil : String(value)
     }
 }

@@ -98,6 +98,7 @@ struct Doctor: AsyncParsableCommand {
         if let guidNote { steps.append(Step(destination: "identity", diagnosis: Diagnosis(verdict: .accepted, code: "identity", summary: guidNote, fix: nil))) }
         let request = ProbeRequest.make(apiKey: apiKey, hostname: host, machineGUID: guid)
         let group = MultiThreadedEventLoopGroup.singleton
+        var streamInfo: [(destination: String, answer: ParentSelection.Answer)] = []
         for d in destinations {
             let result = await StreamProbe.run(destination: d, defaultPort: defaultPort, request: request, tls: tls, timeout: .seconds(Int64(seconds)), group: group)
             // What the child does next depends on its line: only when --target says which.
@@ -122,7 +123,18 @@ struct Doctor: AsyncParsableCommand {
                                                  tls: tls, timeout: .seconds(Int64(min(seconds, 5))), group: group)
                 steps.append(Step(destination: "\(d.raw) stream_info",
                                   diagnosis: StreamInfoDiagnosis.diagnose(info.outcome, destination: d.raw, childIsV2: target == .v2)))
+                if case .answered(let bytes) = info.outcome {
+                    streamInfo.append((d.raw, ParentSelection.Info.parse(bytes).map { .info($0) } ?? .noInfo))
+                } else {
+                    streamInfo.append((d.raw, .failed))
+                }
+            } else {
+                streamInfo.append((d.raw, .failed))
             }
+        }
+        // A 2.x child with several parents picks one from their stream_info answers.
+        if target == .v2, destinations.count > 1 {
+            steps.append(Step(destination: "[stream] destination", diagnosis: ParentSelection.diagnosis(ParentSelection.order(streamInfo))))
         }
         return steps
     }
