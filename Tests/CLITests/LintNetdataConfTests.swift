@@ -53,6 +53,20 @@ import Testing
         #expect(codes == ["NC109"], "\(result.stdout)")
     }
 
+    /// doctor --parent reports netdata.conf's lint errors, and reads `^SSL` after the port as
+    /// Netdata does (bind-to-unlistenable, not "forces TLS").
+    @Test func testDoctorParentUsesTheNetdataConfChecks() throws {
+        let dir = try TempDir()
+        let stream = try dir.file("stream.conf", "[11111111-2222-4333-8444-555555555555]\n    type = api\n    enabled = yes\n")
+        let netdata = try dir.file("netdata.conf", "[web]\n    bind to = *:19999^SSL=force *:70000\n    default port = 019999\n")
+        let result = try CLI.run(["doctor", "--parent", "--config", stream, "--netdata-conf", netdata, "--format", "json"])
+        #expect(result.status == 1)
+        let items = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [[String: Any]], "\(result.stdout)\(result.stderr)")
+        let codes = items.compactMap { $0["code"] as? String }
+        #expect(codes.contains("NC102") && codes.contains("NC110") && codes.contains("bind-to-unlistenable"), "\(codes)")
+        #expect(!codes.contains("tls-forced") && !codes.contains("NC101"), "\(codes)")
+    }
+
     @Test func testListRulesAndExplainKnowTheNetdataConfCodes() throws {
         let list = try CLI.run(["lint", "--list-rules"])
         for code in ["NC101", "NC110", "NC201", "NC202", "NC401", "NC404", "SC609"] { #expect(list.stdout.contains(code), "\(code)") }

@@ -66,6 +66,19 @@ struct AdviceInteropTests {
         return try lab.instance(hostname: host, streamConf: conf)
     }
 
+    /// doctor's plaintext STREAM gets `plainCode`; a real TLS child (CAfile = the parent's
+    /// certificate) streams, as the parent's https API shows. Returns doctor's plaintext run.
+    @discardableResult
+    func expectOnlyTLSChildrenStream(_ lab: NetdataLab, _ p: AdvisedParent, tag: String, plainCode: String) async throws -> CommandResult {
+        let (plain, code) = try await doctorCode(lab, destination: p.streamingAddress, caFile: nil, tag: "\(tag)-plain")
+        #expect(plain.status == 1 && code == plainCode, "\(plain)")
+        let host = "advice-\(tag)-child"
+        let c = try child(lab, host, destination: "\(p.streamingAddress):SSL", caFile: p.certificate)
+        try await c.start()
+        #expect(await waitUntilStreaming(host, at: p.instance, caFile: p.certificate), "\(lab.logTails())")
+        return plain
+    }
+
     func plainStatus(_ url: String) async throws -> String {
         try await Command.run("/usr/bin/curl", ["-s", "-m", "2", "-o", "/dev/null", "-w", "%{http_code}", url], timeout: .seconds(5)).stdout
     }
@@ -89,13 +102,9 @@ struct AdviceInteropTests {
             #expect(try await httpsInfo(p.instance, caFile: p.certificate) != nil, "no https API\n\(lab.logTails())")
             #expect(try await plainStatus("\(p.instance.baseURL)/api/v1/info") == "301")
             // Plaintext STREAM refused; over TLS accepted.
-            let (plain, plainCode) = try await doctorCode(lab, destination: p.streamingAddress, caFile: nil, tag: "forced-plain")
-            #expect(plain.status == 1 && plainCode == "tls-expected", "\(plain)")
             let (tls, tlsCode) = try await doctorCode(lab, destination: "\(p.streamingAddress):SSL", caFile: p.certificate, tag: "forced-tls")
             #expect(tls.status == 0 && tlsCode == "accepted", "\(tls)\n\(lab.logTails())")
-            let c = try child(lab, "advice-forced-child", destination: "\(p.streamingAddress):SSL", caFile: p.certificate)
-            try await c.start()
-            #expect(await waitUntilStreaming("advice-forced-child", at: p.instance, caFile: p.certificate), "\(lab.logTails())")
+            try await expectOnlyTLSChildrenStream(lab, p, tag: "forced", plainCode: "tls-expected")
         }
     }
 
@@ -126,12 +135,8 @@ struct AdviceInteropTests {
             #expect(try await lintClean(p.instance.netdataConfURL).contains("NC203"))
             try await p.instance.start()
             #expect(try await plainStatus("\(p.instance.baseURL)/api/v1/info") == "301")
-            let (plain, plainCode) = try await doctorCode(lab, destination: p.streamingAddress, caFile: nil, tag: "default-tls-plain")
-            #expect(plain.status == 1 && plainCode == "no-answer", "\(plain)")
+            let plain = try await expectOnlyTLSChildrenStream(lab, p, tag: "default-tls", plainCode: "no-answer")
             #expect(plain.stdout.contains("a 1.37.1 parent then answers only TLS children"), "\(plain)")
-            let c = try child(lab, "advice-default-tls-child", destination: "\(p.streamingAddress):SSL", caFile: p.certificate)
-            try await c.start()
-            #expect(await waitUntilStreaming("advice-default-tls-child", at: p.instance, caFile: p.certificate), "\(lab.logTails())")
         }
     }
 
@@ -140,13 +145,9 @@ struct AdviceInteropTests {
             let p = try await advisedParent(lab, .streamingPortTLSForced, tag: "split")
             try await lintClean(p.instance.netdataConfURL)
             try await p.instance.start()
-            let (plain, plainCode) = try await doctorCode(lab, destination: p.streamingAddress, caFile: nil, tag: "split-plain")
-            #expect(plain.status == 1 && plainCode == "tls-expected", "\(plain)")
-            let c = try child(lab, "advice-split-child", destination: "\(p.streamingAddress):SSL", caFile: p.certificate)
-            try await c.start()
             // The dashboard (loopback; with the certificate plain HTTP is redirected) shows the child
             // streamed over the TLS-only port.
-            #expect(await waitUntilStreaming("advice-split-child", at: p.instance, caFile: p.certificate), "\(lab.logTails())")
+            try await expectOnlyTLSChildrenStream(lab, p, tag: "split", plainCode: "tls-expected")
         }
     }
 

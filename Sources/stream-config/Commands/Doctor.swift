@@ -56,7 +56,8 @@ struct Doctor: AsyncParsableCommand {
         let document = Document(bytes: try FileAccess.read(path).bytes)
         let report = Linter.lint(document: document, file: path, options: LintOptions(target: target.target))
         let ini = Ini(document)
-        let netdata = try netdataConf.map { Ini(Document(bytes: try FileAccess.read($0).bytes)) }
+        let netdataDocument = try netdataConf.map { Document(bytes: try FileAccess.read($0).bytes) }
+        let netdata = netdataDocument.map { Ini($0) }
         var steps: [Step] = []
         let errors = report.diagnostics.filter { $0.severity == .error }
         if !errors.isEmpty {
@@ -64,6 +65,17 @@ struct Doctor: AsyncParsableCommand {
             for e in errors.prefix(10) {
                 steps.append(Step(destination: "lint", diagnosis: Diagnosis(verdict: .misconfigured, code: e.code,
                     summary: "\(path):\(e.line):\(e.column): \(masker.mask(e.message))", fix: e.hint.map(masker.mask))))
+            }
+        }
+        if parent, let netdataConf, let netdataDocument, let netdata {
+            // netdata.conf's own errors (NC1xx-NC4xx, SC1xx), as `lint` reports them; NC101 is the
+            // bind-to-unlistenable check below.
+            let netdataReport = Linter.lint(document: netdataDocument, file: netdataConf,
+                                            options: LintOptions(target: target.target, kind: .netdata,
+                                                                 unreadableFiles: Lint.unreadableFiles(NetdataConfChecks.tlsFilePaths(netdata))))
+            for e in netdataReport.diagnostics where e.severity == .error && e.code != "NC101" {
+                steps.append(Step(destination: "lint", diagnosis: Diagnosis(verdict: .misconfigured, code: e.code,
+                    summary: "\(netdataConf):\(e.line):\(e.column): \(e.message)", fix: e.hint)))
             }
         }
         if parent {
