@@ -128,15 +128,29 @@ struct AdviceInteropTests {
         }
     }
 
-    /// With a certificate and no `^SSL` at all, the same: TLS children only on 1.37.1.
+    /// With a certificate and no `^SSL` at all, the same: TLS children only on 1.37.1. A TLS
+    /// child streams; then a plaintext STREAM gets no answer ("FAILED - CANNOT REPLY"). Once in a
+    /// full run the 1.37.1 parent exited right after that reply failed: doctor then saw nothing
+    /// listening, which this test accepts (and says) rather than hide.
     @Test func testCertificateWithoutCaretAnswersOnlyTLSChildrenOn137() async throws {
         try await NetdataLab.run { lab in
             let p = try await advisedParent(lab, .everything, tag: "default-tls")
             #expect(try await lintClean(p.instance.netdataConfURL).contains("NC203"))
             try await p.instance.start()
             #expect(try await plainStatus("\(p.instance.baseURL)/api/v1/info") == "301")
-            let plain = try await expectOnlyTLSChildrenStream(lab, p, tag: "default-tls", plainCode: "no-answer")
-            #expect(plain.stdout.contains("a 1.37.1 parent then answers only TLS children"), "\(plain)")
+            let c = try child(lab, "advice-default-tls-child", destination: "\(p.streamingAddress):SSL", caFile: p.certificate)
+            try await c.start()
+            #expect(await waitUntilStreaming("advice-default-tls-child", at: p.instance, caFile: p.certificate), "\(lab.logTails())")
+            let (plain, code) = try await doctorCode(lab, destination: p.streamingAddress, caFile: nil, tag: "default-tls-plain")
+            #expect(await p.instance.waitForLog("'FAILED - CANNOT REPLY'", in: "access.log"), "\(lab.logTails())")
+            #expect(p.instance.log().contains("cannot write to SSL connection - connection is not ready"))
+            if p.instance.isRunning {
+                #expect(plain.status == 1 && code == "no-answer", "\(plain)")
+                #expect(plain.stdout.contains("a 1.37.1 parent then answers only TLS children"), "\(plain)")
+            } else {
+                print("AdviceInteropTests: the 1.37.1 parent exited after failing to answer a plaintext child\n\(p.instance.logTails())")
+                #expect(plain.status == 1 && code == "connection-refused", "\(plain)")
+            }
         }
     }
 

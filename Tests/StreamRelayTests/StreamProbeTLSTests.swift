@@ -31,18 +31,20 @@ final class ReplayingParentHandler: ChannelInboundHandler, @unchecked Sendable {
     /// (tls-not-served) from a certificate problem.
     @Test func testPlaintextAnswerToTheClientHelloReachesTheDiagnosis() async throws {
         let answer = Array(try Data(contentsOf: Self.capture))
-        let group = MultiThreadedEventLoopGroup.singleton
+        // Its own loop: other suites' work on the shared one must not delay this handshake.
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let server = try await ServerBootstrap(group: group)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(ReplayingParentHandler(answer: answer)) }
             }
             .bind(host: "127.0.0.1", port: 0).get()
-        defer { server.close(promise: nil) }
         let port = try #require(server.localAddress?.port)
         let destination = try #require(DestinationList.parse("127.0.0.1:\(port):SSL", target: .v2).first)
         let result = await StreamProbe.run(destination: destination, defaultPort: 19999, request: Array("STREAM key=x HTTP/1.1\r\n\r\n".utf8),
                                            tls: StreamProbe.TLSSettings(verify: true, caFile: nil, caPath: nil),
-                                           timeout: .seconds(5), group: group)
+                                           timeout: .seconds(10), group: group)
+        try? await server.close()
+        try await group.shutdownGracefully()
         guard case .plaintextAnswerToTLS(let bytes) = result.outcome else {
             Issue.record("outcome \(result.outcome)")
             return

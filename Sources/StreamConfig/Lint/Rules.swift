@@ -53,7 +53,7 @@ public enum Rules {
         Rule(code: "SC301", severity: .error, title: "API key is not a UUID",
              explanation: "Netdata 1.37.1 refuses a key that is not a hyphenated UUID (\"is not valid GUID\"; any letter case passes). Netdata 2.11 accepts any non-empty key that names an enabled API key section (checked on real agents: `api-key-79a5f` and 32 hex digits without hyphens both stream), so a key named `stream` even matches the `[stream]` section. Use a lowercase UUID from `stream-config keygen` or `uuidgen`."),
         Rule(code: "SC302", severity: .error, title: "section name is not a UUID",
-             explanation: "Sections other than `[stream]` are API keys or machine GUIDs, looked up by the exact string a child sends. A name that is not a UUID is refused by 1.37 and never counts as a parent key in 2.x."),
+             explanation: "Sections other than `[stream]` are API keys or machine GUIDs, looked up by the exact string a child sends. A name that is not a UUID is refused by 1.37.1 (\"is not valid GUID\"). Netdata 2.11 accepts it as a key when the section is enabled (checked: children with `api-key-79a5f` or 32 hex digits stream), but going by its code only UUID-named key sections make it pick the parent profile."),
         Rule(code: "SC303", severity: .error, title: "UUID not in lowercase",
              explanation: "Keys are compared byte for byte: `ABCD...` on the parent and `abcd...` on the child do not match. Write UUIDs in lowercase, as uuidgen does."),
         Rule(code: "SC304", severity: .error, title: "invalid section type",

@@ -221,20 +221,26 @@ final class ProbeHandler: ChannelInboundHandler, @unchecked Sendable {
 
     func errorCaught(context: ChannelHandlerContext, error: Error) {
         if error is NIOSSLError || error is BoringSSLError || "\(type(of: error))".contains("SSL") {
-            // 0x15 / 0x16: a TLS alert or handshake record; anything else is not TLS at all.
-            if let raw = rawBytes?.bytes, let first = raw.first, first != 0x15, first != 0x16 {
-                complete(.plaintextAnswerToTLS(raw))
-            } else {
-                complete(.tlsFailed(Self.shortTLSReason("\(error)")))
-            }
+            complete(plaintextAnswer() ?? .tlsFailed(Self.shortTLSReason("\(error)")))
         } else {
             finish(final: true)
         }
         context.close(promise: nil)
     }
 
+    /// With TLS: what the parent sent when it is not TLS (0x15 / 0x16 start a TLS alert or
+    /// handshake record), whichever way the connection ended (an error, a close, the deadline).
+    private func plaintextAnswer() -> ProbeOutcome? {
+        guard let raw = rawBytes?.bytes, let first = raw.first, first != 0x15, first != 0x16 else { return nil }
+        return .plaintextAnswerToTLS(raw)
+    }
+
     private func finish(final: Bool) {
         guard promise != nil else { return }
+        if final, received.isEmpty, let plaintext = plaintextAnswer() {
+            complete(plaintext)
+            return
+        }
         if case .complete(let answer) = ParentAnswerScanner.scan(received, final: final) {
             complete(.answered(answer.bytes))
         } else if final {
