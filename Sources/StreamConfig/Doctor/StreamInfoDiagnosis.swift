@@ -13,7 +13,7 @@ public enum StreamInfoDiagnosis {
             let what = "\(destination) gave no answer to the 2.x `stream_info` pre-flight"
             if childIsV2 {
                 return Diagnosis(verdict: .refused, code: "stream-info-failed",
-                                 summary: what + ": a Netdata 2.1+ child postpones this parent every round and never connects",
+                                 summary: what + ": a Netdata 2.1+ child postpones this parent (30-60 s after a refusal or a close, 5-15 min after a timeout) and skips it, every round, so it never connects to it",
                                  fix: "make sure nothing between the child and the parent drops plain HTTP requests (a relay must answer them)")
             }
             return Diagnosis(verdict: .accepted, code: "stream-info-failed",

@@ -4,13 +4,14 @@ public struct LintOptions: Sendable {
     public var target: NetdataTarget?
     /// The file's permission bits, when it is a real file.
     public var fileMode: UInt32?
-    /// nil = from the file name or content (`ConfigKind.detect`).
-    public var kind: ConfigKind?
+    /// stream.conf unless a frontend says otherwise (`lint` asks `ConfigKind.detect`); the relay,
+    /// edit and rewrite only ever read stream.conf.
+    public var kind: ConfigKind
     /// netdata.conf: files it names that the frontend could not read, with the reason
     /// (`NetdataConfChecks.tlsFilePaths` lists the ones to check).
     public var unreadableFiles: [String: String]
 
-    public init(target: NetdataTarget? = nil, fileMode: UInt32? = nil, kind: ConfigKind? = nil, unreadableFiles: [String: String] = [:]) {
+    public init(target: NetdataTarget? = nil, fileMode: UInt32? = nil, kind: ConfigKind = .stream, unreadableFiles: [String: String] = [:]) {
         self.target = target
         self.fileMode = fileMode
         self.kind = kind
@@ -27,8 +28,7 @@ public enum Linter {
 
     public static func lint(document: Document, file: String, options: LintOptions = LintOptions()) -> LintReport {
         let ini = Ini(document)
-        let kind = options.kind ?? ConfigKind.detect(fileName: file, ini: ini).0
-        if kind == .netdata { return lintNetdataConf(document: document, ini: ini, file: file, options: options) }
+        if options.kind == .netdata { return lintNetdataConf(document: document, ini: ini, file: file, options: options) }
         let (target, reason) = options.target.map { ($0, "chosen with --target") } ?? TargetInference.infer(ini: ini, document: document)
         var context = LintContext(document: document, ini: ini, target: target, file: file)
         SyntaxChecks.run(&context)
