@@ -19,8 +19,12 @@ final class ReplayingParentHandler: ChannelInboundHandler, @unchecked Sendable {
         guard !answered else { return }
         answered = true
         let channel = context.channel
-        channel.writeAndFlush(ByteBuffer(bytes: answer)).whenComplete { _ in channel.close(promise: nil) }
+        // Half-close after the answer: a full close with unread ClientHello bytes would send a
+        // reset that can discard the answer on the client's side before it is read. The client's
+        // close then ends the connection.
+        channel.writeAndFlush(ByteBuffer(bytes: answer)).whenComplete { _ in channel.close(mode: .output, promise: nil) }
     }
+
 }
 
 @Suite struct StreamProbeTLSTests {

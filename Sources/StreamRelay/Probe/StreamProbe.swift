@@ -6,6 +6,7 @@ import NIOPosix
 import NIOSSL
 import NIOTLS
 import StreamConfig
+import Synchronization
 
 /// One real STREAM handshake with a parent, as a child would do it, for `doctor`: connect
 /// (with a timeout), TLS when asked, send the request, read the answer, close. Never streams.
@@ -54,6 +55,10 @@ public enum StreamProbe {
         } else {
             context = nil
         }
+        // Each connection's handler, kept here rather than looked up in the pipeline afterwards: a
+        // parent that fails the handshake at once closes the channel, and its handlers are gone
+        // before a lookup would run. Keyed by channel (happy eyeballs may try several).
+        let handlers = ProbeHandlers()
         let serverName = destination.tls && !destination.host.contains(":") && destination.host.first.map({ !$0.isNumber }) == true ? destination.host : nil
         let bootstrap = ClientBootstrap(group: group)
             .connectTimeout(timeout)
@@ -68,7 +73,9 @@ public enum StreamProbe {
                         try sync.addHandler(try NIOSSLClientHandler(context: context, serverHostname: serverName))
                         recorder = first
                     }
-                    try sync.addHandler(ProbeHandler(request: request, timeout: timeout, rawBytes: recorder))
+                    let probe = ProbeHandler(request: request, timeout: timeout, rawBytes: recorder)
+                    try sync.addHandler(probe)
+                    handlers.byChannel.withLock { $0[ObjectIdentifier(channel)] = probe }
                     return channel.eventLoop.makeSucceededVoidFuture()
                 } catch {
                     return channel.eventLoop.makeFailedFuture(error)
@@ -92,8 +99,11 @@ public enum StreamProbe {
         }
         let local = channel.localAddress?.ipAddress
         do {
-            let handler = try await channel.pipeline.handler(type: ProbeHandler.self).get()
-            let outcome = try await handler.outcome.get()
+            guard let handler = handlers.byChannel.withLock({ $0[ObjectIdentifier(channel)] }) else {
+                try? await channel.close()
+                return Result(outcome: .noAnswer, localAddress: local)
+            }
+            let outcome = try await channel.eventLoop.flatSubmit { handler.outcome }.get()
             let certificate = try? await channel.eventLoop.submit { handler.peerCertificate }.get()
             try? await channel.close()
             return Result(outcome: outcome, localAddress: local, peerCertificate: certificate ?? nil)
@@ -262,6 +272,11 @@ final class ProbeHandler: ChannelInboundHandler, @unchecked Sendable {
         promise?.succeed(outcome)
         promise = nil
     }
+}
+
+/// The probe handler of each connection a bootstrap opened.
+final class ProbeHandlers: Sendable {
+    let byChannel = Mutex<[ObjectIdentifier: ProbeHandler]>([:])
 }
 
 /// Keeps the first bytes the parent sent, before TLS reads them, and passes everything on.
