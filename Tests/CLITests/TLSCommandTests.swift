@@ -3,6 +3,7 @@
 
 import Foundation
 import Testing
+import StreamConfig
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -78,6 +79,9 @@ import Glibc
         #expect(out.contains("Lab only: --skip-certificate-verification"))
         #expect(out.contains("ssl key = \(key)") && out.contains("ssl certificate = \(cert)"))
         #expect(out.contains("--tls-certificate \(cert) --tls-key \(key)"))
+        // The TLS-only line is Advice's (proven on real Netdata); never `^SSL` right after the port.
+        #expect(out.contains("    \(Advice.bindTo(.tlsForced))\n"), "\(out)")
+        #expect(!out.contains(":19999^SSL"), "\(out)")
     }
 
     @Test func testDefaultsUseTheUserConfigDirectoryAndThisHost() throws {

@@ -32,6 +32,17 @@ struct LintInteropTests {
             fixed: "[\(apiKey)]\n    enabled = yes\n    allow from = localhost\n")
     }
 
+    /// SC609: Netdata names a child at 127.0.0.1 `localhost`, so `127.*` alone refuses it.
+    @Test func testAllowFrom127WildcardRefusesLoopbackChild() async throws {
+        try await proveRefusalThenFix(
+            tag: "sc609",
+            broken: "[\(apiKey)]\n    enabled = yes\n    allow from = 127.*\n",
+            code: "SC609", severity: "warning", line: 3,
+            parentError: "API key '\(apiKey)' is not permitted from this IP. Forbidding access.",
+            accessDenied: "ACCESS DENIED - KEY NOT ALLOWED FROM THIS IP",
+            fixed: "[\(apiKey)]\n    enabled = yes\n    allow from = 127.* localhost\n")
+    }
+
     @Test func testHeaderWithTrailingCommentMovesKeysToPreviousSection() async throws {
         try await proveRefusalThenFix(
             tag: "sc101",
@@ -53,7 +64,7 @@ struct LintInteropTests {
 /// `parentError`, `accessDenied` for that child and each of `alsoInParentLog`; the child logs the
 /// denial and is not reachable at the parent); with `fixed`, lint no longer reports `code` and the
 /// child is reachable.
-private func proveRefusalThenFix(tag: String, broken: String, code: String, line: Int,
+private func proveRefusalThenFix(tag: String, broken: String, code: String, severity: String = "error", line: Int,
                                  parentError: String, accessDenied: String, fixed: String,
                                  alsoInParentLog: [String] = []) async throws {
     try await NetdataLab.run { lab in
@@ -62,7 +73,7 @@ private func proveRefusalThenFix(tag: String, broken: String, code: String, line
         let childConf = NetdataLab.childStreamConf(destination: parent.address, apiKey: apiKey)
 
         // 1. lint says: CODE on LINE (gcc format)
-        await expectLint(parent.streamConfURL, reports: code, atLine: line)
+        await expectLint(parent.streamConfURL, reports: code, severity: severity, atLine: line)
 
         // 2. Netdata says: refused
         try await parent.start()
@@ -91,7 +102,7 @@ private func proveRefusalThenFix(tag: String, broken: String, code: String, line
     }
 }
 
-private func expectLint(_ file: URL, reports code: String, atLine line: Int,
+private func expectLint(_ file: URL, reports code: String, severity: String = "error", atLine line: Int,
                         sourceLocation: SourceLocation = #_sourceLocation) async {
     do {
         let (result, findings) = try await StreamConfigCLI.lint(file)
@@ -99,7 +110,7 @@ private func expectLint(_ file: URL, reports code: String, atLine line: Int,
         #expect(hit != nil, "lint did not report \(code) at line \(line)\n\(result)", sourceLocation: sourceLocation)
         if let hit {
             #expect(hit.path == file.path, "gcc path", sourceLocation: sourceLocation)
-            #expect(hit.severity == "error", "\(code) severity", sourceLocation: sourceLocation)
+            #expect(hit.severity == severity, "\(code) severity", sourceLocation: sourceLocation)
         }
     } catch {
         Issue.record(error, "stream-config lint", sourceLocation: sourceLocation)

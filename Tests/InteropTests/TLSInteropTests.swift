@@ -193,7 +193,7 @@ struct TLSInteropTests {
 
 // MARK: - openssl and https helpers
 
-private func openssl(_ arguments: [String], stdin: String? = nil) async throws -> CommandResult {
+func openssl(_ arguments: [String], stdin: String? = nil) async throws -> CommandResult {
     guard let stdin else { return try await Command.run("/usr/bin/openssl", arguments, timeout: .seconds(30)) }
     // Command.run gives the process /dev/null as stdin: pass the text through a file instead.
     let input = FileManager.default.temporaryDirectory.appendingPathComponent("tls-in-\(UUID().uuidString)")
@@ -204,32 +204,32 @@ private func openssl(_ arguments: [String], stdin: String? = nil) async throws -
 
 /// `openssl s_client` handshake with `caFile` as the only trust anchor; stdin is /dev/null, so
 /// it disconnects right after the handshake. Exit status 0 only if the chain verified.
-private func sClient(port: Int, caFile: String) async throws -> CommandResult {
+func sClient(port: Int, caFile: String) async throws -> CommandResult {
     try await Command.run("/usr/bin/openssl", ["s_client", "-connect", "127.0.0.1:\(port)", "-CAfile", caFile,
                                                "-verify_return_error", "-no_ign_eof"], timeout: .seconds(20))
 }
 
 /// GET over https with curl, verifying the server with `caFile` (and the name 127.0.0.1).
-private func httpsGet(_ instance: NetdataInstance, _ path: String, caFile: String) async -> String? {
+func httpsGet(_ instance: NetdataInstance, _ path: String, caFile: String) async -> String? {
     guard let r = try? await Command.run("/usr/bin/curl", ["-fsS", "-m", "2", "--cacert", caFile, "https://\(instance.address)\(path)"],
                                          timeout: .seconds(5)), r.status == 0 else { return nil }
     return r.stdout
 }
 
-private func httpsInfo(_ instance: NetdataInstance, caFile: String) async throws -> [String: Any]? {
+func httpsInfo(_ instance: NetdataInstance, caFile: String) async throws -> [String: Any]? {
     guard let body = await httpsGet(instance, "/api/v1/info", caFile: caFile) else { return nil }
     return try JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any]
 }
 
 /// `mirrored_hosts_status` entry of `host` (over https), nil when not listed.
-private func hostStatus(_ host: String, at instance: NetdataInstance, caFile: String) async -> [String: Any]? {
+func hostStatus(_ host: String, at instance: NetdataInstance, caFile: String) async -> [String: Any]? {
     guard let info = try? await httpsInfo(instance, caFile: caFile),
           let hosts = info["mirrored_hosts_status"] as? [[String: Any]] else { return nil }
     return hosts.first { $0["hostname"] as? String == host }
 }
 
 /// Polls (over https) until `host` is reachable at `instance` with fresh system.cpu values.
-private func waitUntilStreaming(_ host: String, at instance: NetdataInstance, caFile: String,
+func waitUntilStreaming(_ host: String, at instance: NetdataInstance, caFile: String,
                                 timeout: Duration = .seconds(30)) async -> Bool {
     await poll(timeout: timeout, interval: .milliseconds(200)) {
         guard await hostStatus(host, at: instance, caFile: caFile)?["reachable"] as? Bool == true,

@@ -33,6 +33,9 @@ public enum ProbeOutcome: Sendable, Equatable {
     case connectRefused
     case connectTimedOut(seconds: Int)
     case tlsFailed(String)
+    /// With `:SSL`: the parent answered the TLS ClientHello with bytes that are not TLS (a 2.x
+    /// parent without a certificate answers `HTTP/1.1 400 Bad Request`).
+    case plaintextAnswerToTLS([UInt8])
     /// The answer bytes the parent sent before closing (or within the read timeout).
     case answered([UInt8])
     /// Connected (and TLS when asked), request sent, then closed or silent with no answer.
@@ -44,7 +47,9 @@ public enum AnswerDiagnosis {
     ///   - destination: the entry as written in `destination`.
     ///   - usedTLS: whether the probe used TLS (`:SSL`).
     ///   - peerAddress: the child's address as the parent sees it, for `allow from` advice.
-    public static func diagnose(_ outcome: ProbeOutcome, destination: String, usedTLS: Bool, peerAddress: String) -> Diagnosis {
+    ///   - child: the child's Netdata line, for what it does next (nil: say what both do).
+    public static func diagnose(_ outcome: ProbeOutcome, destination: String, usedTLS: Bool, peerAddress: String,
+                                child: NetdataTarget? = nil) -> Diagnosis {
         let seenAs = PeerName.forAllowFrom(peerAddress)
         switch outcome {
         case .resolveFailed(let reason):
@@ -59,26 +64,38 @@ public enum AnswerDiagnosis {
             return Diagnosis(verdict: .unreachable, code: "connect-timeout",
                              summary: "no answer from \(destination) within \(seconds) s (a firewall dropping the packets, or a wrong address)",
                              fix: "check the address and that port 19999 (or yours) is open between this node and the parent")
+        case .plaintextAnswerToTLS(let bytes):
+            let first = String(decoding: bytes.prefix(80), as: UTF8.self).prefix { $0 != "\r" && $0 != "\n" }
+            return tlsNotServed(destination, because: "answered the TLS ClientHello in plaintext (\"\(first)\")")
         case .tlsFailed(let reason):
             if !usedTLS { fallthrough }
+            if reason.contains("WRONG_VERSION_NUMBER") {
+                return tlsNotServed(destination, because: "answered the TLS ClientHello with something that is not TLS (\(reason))")
+            }
             return Diagnosis(verdict: .refused, code: "tls-failed",
                              summary: "the TLS handshake with \(destination) failed: \(reason)",
                              fix: tlsFix(reason))
         case .noAnswer:
             if usedTLS {
-                return Diagnosis(verdict: .refused, code: "tls-not-served",
-                                 summary: "\(destination) accepted the connection but did not answer over TLS: it is probably not serving TLS on this port",
-                                 fix: "remove `:SSL` from the destination, or configure `[web] ssl key` and `ssl certificate` on the parent (`stream-config tls init --netdata-conf`)")
+                return tlsNotServed(destination, because: "accepted the connection but did not answer over TLS")
             }
             return Diagnosis(verdict: .refused, code: "no-answer",
-                             summary: "\(destination) accepted the connection and closed it without an answer (the child logs \"remote netdata does not respond\" and waits 30 s)",
-                             fix: "the parent may be shutting down or overloaded; if it serves only TLS (`^SSL=force`), add `:SSL` to the destination")
+                             summary: "\(destination) accepted the connection and closed it without an answer (the child logs \"remote netdata does not respond\"; \(RetryDelay.noAnswer.describe(child)))",
+                             fix: "if the parent has a TLS certificate (a 1.37.1 parent then answers only TLS children) or forces TLS (`^SSL=force`), add `:SSL` to the destination; else it may be shutting down or overloaded")
         case .answered(let bytes):
-            return answered(bytes, destination: destination, usedTLS: usedTLS, seenAs: seenAs)
+            return answered(bytes, destination: destination, usedTLS: usedTLS, seenAs: seenAs, child: child)
         }
     }
 
-    static func answered(_ bytes: [UInt8], destination: String, usedTLS: Bool, seenAs: String) -> Diagnosis {
+    /// The parent does not serve TLS on this port: 1.37.1 lets the handshake hang, a 2.11 parent
+    /// without a certificate answers the ClientHello with a plaintext HTTP 400.
+    static func tlsNotServed(_ destination: String, because what: String) -> Diagnosis {
+        Diagnosis(verdict: .refused, code: "tls-not-served",
+                  summary: "\(destination) \(what): it does not serve TLS on this port",
+                  fix: "remove `:SSL` from the destination, or give the parent a certificate: `stream-config tls init --netdata-conf /etc/netdata/netdata.conf`, then restart it")
+    }
+
+    static func answered(_ bytes: [UInt8], destination: String, usedTLS: Bool, seenAs: String, child: NetdataTarget?) -> Diagnosis {
         let text = String(decoding: bytes, as: UTF8.self)
         if text.hasPrefix(StreamAnswer.promptPrefix) || text == StreamAnswer.promptV1 || text == StreamAnswer.promptV2 {
             return Diagnosis(verdict: .accepted, code: "accepted",
@@ -87,7 +104,7 @@ public enum AnswerDiagnosis {
         switch text {
         case StreamAnswer.notPermitted:
             return Diagnosis(verdict: .refused, code: "key-refused",
-                             summary: "\(destination) refused the key (the child logs \"remote server denied access\" and retries in 60 s)",
+                             summary: "\(destination) refused the key (the child logs \"remote server denied access\"; \(RetryDelay.denied.describe(child)))",
                              fix: "on the parent, make sure the section named exactly as this child's `api key` exists, has `type = api` and `enabled = yes`, and that its `allow from` matches \(seenAs) (`stream-config lint` on the parent's stream.conf shows why not); a machine GUID section for this child must not say `enabled = no`")
         case StreamAnswer.alreadyStreaming:
             return Diagnosis(verdict: .alreadyConnected, code: "already-streaming",
@@ -95,7 +112,7 @@ public enum AnswerDiagnosis {
                              fix: nil)
         case StreamAnswer.sameLocalhost:
             return Diagnosis(verdict: .misconfigured, code: "same-machine-guid",
-                             summary: "\(destination) has the same machine GUID as this child: it is this node itself, or a copy of it (the child waits an hour)",
+                             summary: "\(destination) has the same machine GUID as this child: it is this node itself, or a copy of it (\(RetryDelay.sameLocalhost.describe(child)))",
                              fix: "do not point a node at itself; if the child was cloned, delete its registry/netdata.public.unique.id and restart it to get a new GUID")
         case StreamAnswer.sameVnode:
             return Diagnosis(verdict: .misconfigured, code: "vnode",
@@ -129,7 +146,7 @@ public enum AnswerDiagnosis {
         }
         let shown = String(text.prefix(80)).map { $0.isASCII && !$0.isNewline ? String($0) : "." }.joined()
         return Diagnosis(verdict: .misconfigured, code: "not-understood",
-                         summary: "\(destination) answered something a Netdata child does not understand (\"\(shown)\"); the child logs \"remote node response is not understood, is it Netdata?\"",
+                         summary: "\(destination) answered something a Netdata child does not understand (\"\(shown)\"); the child logs \"remote node response is not understood, is it Netdata?\" (\(RetryDelay.notUnderstood.describe(child)))",
                          fix: "check that the destination is a Netdata parent's port (not statsd, not a web proxy)")
     }
 
@@ -143,5 +160,33 @@ public enum AnswerDiagnosis {
             return "the parent does not serve TLS on this port: remove `:SSL`, or configure `[web] ssl key`/`ssl certificate` on the parent"
         }
         return "check the parent's certificate with `stream-config tls show` and `openssl s_client`"
+    }
+}
+
+/// How long a child postpones a destination after a handshake answer (protocol spec 1.6 and
+/// 5.2): 1.37.1 waits the listed time and then `reconnect delay` (5 s) more; 2.x waits a random
+/// time between 5 s and the listed time.
+public struct RetryDelay: Sendable {
+    /// The time the spec lists for the answer (1.37.1's wait, 2.x's upper bound).
+    public let seconds: Int
+
+    public static let noAnswer = RetryDelay(seconds: 30)
+    public static let denied = RetryDelay(seconds: 60)
+    public static let notUnderstood = RetryDelay(seconds: 60)
+    public static let sameLocalhost = RetryDelay(seconds: 3600)
+
+    public func describe(_ child: NetdataTarget?) -> String {
+        let listed = Self.format(seconds)
+        let v1 = "a 1.37 child tries this parent again after \(listed) (and at most `reconnect delay`, 5 s, later)"
+        let v2 = "a 2.x child after a random 5 s to \(listed)"
+        switch child {
+        case .v1_37?: return v1
+        case .v2?: return "a 2.x child tries this parent again after a random 5 s to \(listed)"
+        case nil: return "\(v1); \(v2)"
+        }
+    }
+
+    static func format(_ seconds: Int) -> String {
+        seconds % 3600 == 0 ? "\(seconds / 3600) h" : "\(seconds) s"
     }
 }

@@ -13,7 +13,7 @@ public enum StreamInfoDiagnosis {
             let what = "\(destination) gave no answer to the 2.x `stream_info` pre-flight"
             if childIsV2 {
                 return Diagnosis(verdict: .refused, code: "stream-info-failed",
-                                 summary: what + ": a Netdata 2.1+ child postpones this parent every round and never connects",
+                                 summary: what + ": a Netdata 2.1+ child postpones this parent (30-60 s after a refusal or a close, 5-15 min after a timeout) and skips it, every round, so it never connects to it",
                                  fix: "make sure nothing between the child and the parent drops plain HTTP requests (a relay must answer them)")
             }
             return Diagnosis(verdict: .accepted, code: "stream-info-failed",
@@ -37,6 +37,17 @@ public enum StreamInfoDiagnosis {
             return Diagnosis(verdict: .accepted, code: "stream-info",
                              summary: "\(destination) answers stream_info and does not hold this node yet (fine)", fix: nil)
         }
+        // A parent serving TLS redirects plaintext HTTP to https: 2.x answers `399 Redirection`
+        // (its access log says 301), 1.37.1 `301 Moved Permanently`. The child cannot parse the
+        // page and goes on to STREAM, in plaintext: a 2.x parent takes it unless the port says
+        // ^SSL=force; a 1.37.1 parent with a certificate answers no plaintext child at all.
+        if status == "399" || (status == "301" && text[..<headerEnd.lowerBound].contains("Location: https://")) {
+            let line = status == "399" ? "a Netdata 2.x parent (1.37.1 answers 301) that serves TLS on this port; it refuses plaintext STREAM if the port says ^SSL=force"
+                : "a Netdata 1.x parent that serves TLS on this port; 1.37.1 then answers no plaintext child"
+            return Diagnosis(verdict: .accepted, code: "stream-info-tls",
+                             summary: "\(destination) redirects the plaintext `stream_info` to https (HTTP \(status)): \(line)",
+                             fix: "use TLS: append `:SSL` to the destination and verify the parent with `CAfile` (`stream-config child set --ssl --ca-file parent.pem`)")
+        }
         return Diagnosis(verdict: .accepted, code: "stream-info-v1",
                          summary: "\(destination) answered stream_info with HTTP \(status): a Netdata 1.x parent (no v3 API); 2.1+ children go on to STREAM", fix: nil)
     }
@@ -44,7 +55,8 @@ public enum StreamInfoDiagnosis {
     static func field(_ name: String, in json: String) -> String? {
         guard let key = json.firstRange(of: "\"\(name)\":") else { return nil }
         let rest = json[key.upperBound...].drop { $0 == " " || $0 == "\"" }
-        let value = rest.prefix { $0 != "\"" && $0 != "," && $0 != "}" }
+        // Values are numbers or simple words; 2.11 pretty-prints, one field a line.
+        let value = rest.prefix { $0 != "\"" && $0 != "," && $0 != "}" && !$0.isWhitespace }
         return value.isEmpty ? nil : String(value)
     }
 }

@@ -39,6 +39,7 @@ public struct LintReport: Sendable {
     public var diagnostics: [Diagnostic]
     /// Strings that must be masked in any output unless secrets are shown (API keys).
     public var secrets: Set<String>
+    public var kind: ConfigKind = .stream
 
     public var errorCount: Int { diagnostics.filter { $0.severity == .error }.count }
     public var warningCount: Int { diagnostics.filter { $0.severity == .warning }.count }

@@ -4,10 +4,18 @@ public struct LintOptions: Sendable {
     public var target: NetdataTarget?
     /// The file's permission bits, when it is a real file.
     public var fileMode: UInt32?
+    /// stream.conf unless a frontend says otherwise (`lint` asks `ConfigKind.detect`); the relay,
+    /// edit and rewrite only ever read stream.conf.
+    public var kind: ConfigKind
+    /// netdata.conf: files it names that the frontend could not read, with the reason
+    /// (`NetdataConfChecks.tlsFilePaths` lists the ones to check).
+    public var unreadableFiles: [String: String]
 
-    public init(target: NetdataTarget? = nil, fileMode: UInt32? = nil) {
+    public init(target: NetdataTarget? = nil, fileMode: UInt32? = nil, kind: ConfigKind = .stream, unreadableFiles: [String: String] = [:]) {
         self.target = target
         self.fileMode = fileMode
+        self.kind = kind
+        self.unreadableFiles = unreadableFiles
     }
 }
 
@@ -20,6 +28,7 @@ public enum Linter {
 
     public static func lint(document: Document, file: String, options: LintOptions = LintOptions()) -> LintReport {
         let ini = Ini(document)
+        if options.kind == .netdata { return lintNetdataConf(document: document, ini: ini, file: file, options: options) }
         let (target, reason) = options.target.map { ($0, "chosen with --target") } ?? TargetInference.infer(ini: ini, document: document)
         var context = LintContext(document: document, ini: ini, target: target, file: file)
         SyntaxChecks.run(&context)
@@ -31,6 +40,20 @@ public enum Linter {
         let diagnostics = Suppressions(document: document, ini: ini).filter(context.diagnostics)
             .sorted { ($0.line, $0.column, $0.code) < ($1.line, $1.column, $1.code) }
         return LintReport(file: file, target: target, targetReason: reason, diagnostics: diagnostics, secrets: secrets)
+    }
+
+    /// netdata.conf: the same reading of lines and sections, then its streaming lines.
+    static func lintNetdataConf(document: Document, ini: Ini, file: String, options: LintOptions) -> LintReport {
+        let (target, reason) = options.target.map { ($0, "chosen with --target") } ?? NetdataConfChecks.inferTarget(ini)
+        var context = LintContext(document: document, ini: ini, target: target, file: file)
+        SyntaxChecks.run(&context)
+        // Quotes are part of a value for the lines read here; elsewhere (`plugins = "a" "b"`)
+        // netdata.conf uses quoted words on purpose.
+        context.keepOnly { $0.code != "SC111" || NetdataConfChecks.readsLine($0.line - 1, in: ini) }
+        NetdataConfChecks.run(&context, unreadableFiles: options.unreadableFiles)
+        let diagnostics = Suppressions(document: document, ini: ini).filter(context.diagnostics)
+            .sorted { ($0.line, $0.column, $0.code) < ($1.line, $1.column, $1.code) }
+        return LintReport(file: file, target: target, targetReason: "netdata.conf; " + reason, diagnostics: diagnostics, secrets: [], kind: .netdata)
     }
 }
 
@@ -53,6 +76,8 @@ struct LintContext {
         self.file = file
         self.receiverSections = ini.sections.filter { $0.name != "stream" }
     }
+
+    mutating func keepOnly(_ isIncluded: (Diagnostic) -> Bool) { diagnostics = diagnostics.filter(isIncluded) }
 
     /// `line` and `column` are 0-based (line index, byte offset); findings are 1-based.
     mutating func emit(_ code: String, line: Int, column: Int = 0, length: Int = 1, _ message: String, hint: String? = nil) {

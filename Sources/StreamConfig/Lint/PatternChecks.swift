@@ -13,6 +13,7 @@ enum PatternChecks {
             }
             return
         }
+        if isAllowFrom { loopbackWildcard(&context, option, pattern) }
         if pattern.words.allSatisfy(\.negative) {
             if isAllowFrom {
                 context.emit("SC601", at: option, "`allow from` has only negative words, so it matches no address: every child is refused",
@@ -25,7 +26,7 @@ enum PatternChecks {
         for (index, word) in pattern.words.enumerated() {
             let column = base + word.offset
             let length = word.text.utf8.count + (word.negative ? 1 : 0)
-            if isAllowFrom { addressWord(&context, option, word, column: column, length: length) }
+            if isAllowFrom { addressWord(&context, option, word, column: column, length: length, hostNamesMatch: false) }
             guard word.negative else { continue }
             if let shadow = pattern.words[..<index].first(where: { !$0.negative && covers($0.text, word.text) }) {
                 context.emit("SC606", line: option.line, column: column, length: length,
@@ -35,13 +36,42 @@ enum PatternChecks {
         }
     }
 
+    /// netdata.conf `[web] allow connections from` / `allow streaming from`: the same address
+    /// rules as `allow from`, except host names (the web server resolves them when `allow ... by
+    /// dns` is not `no`).
+    static func checkWebPattern(_ context: inout LintContext, _ option: Option) {
+        let pattern = SimplePattern(option.value)
+        guard !pattern.words.isEmpty else { return }
+        loopbackWildcard(&context, option, pattern)
+        if pattern.words.allSatisfy(\.negative) {
+            context.emit("SC601", at: option, "`\(option.key)` has only negative words, so it matches no address: every connection it guards is refused",
+                         hint: "append `*` to allow everyone else: `\(option.key) = \(option.value) *`")
+        }
+        for word in pattern.words {
+            addressWord(&context, option, word, column: option.valueRange.lowerBound + word.offset,
+                        length: word.text.utf8.count + (word.negative ? 1 : 0), hostNamesMatch: true)
+        }
+    }
+
+    /// SC609: Netdata names a peer at 127.0.0.1 (and ::1) `localhost` before matching, so a
+    /// wildcard such as `127.*` never matches a child connecting over loopback.
+    private static func loopbackWildcard(_ context: inout LintContext, _ option: Option, _ pattern: SimplePattern) {
+        guard !pattern.matches("localhost") else { return }
+        for word in pattern.words where !word.negative && word.text != "127.0.0.1" && word.text != "::1" && word.text != "*"
+            && (SimplePattern.matches(word: word.text, "127.0.0.1") || SimplePattern.matches(word: word.text, "::1")) {
+            context.emit("SC609", line: option.line, column: option.valueRange.lowerBound + word.offset, length: word.text.utf8.count,
+                         "Netdata names a peer at 127.0.0.1 or ::1 `localhost` before matching, so `\(word.text)` never matches a child connecting over loopback (other 127.x addresses keep their numbers and do match)",
+                         hint: "add `localhost`: `\(option.key) = \(option.value) localhost`")
+        }
+    }
+
     /// Whether a positive word matches everything (or the literal) a later negative word names.
     static func covers(_ positive: String, _ negative: String) -> Bool {
         if positive == "*" { return true }
         return SimplePattern.matches(word: positive, negative.replacingStars())
     }
 
-    private static func addressWord(_ context: inout LintContext, _ option: Option, _ word: SimplePattern.Word, column: Int, length: Int) {
+    private static func addressWord(_ context: inout LintContext, _ option: Option, _ word: SimplePattern.Word, column: Int, length: Int, hostNamesMatch: Bool) {
         let text = word.text
         let bytes = text.utf8
         if text.containsByte(UInt8(ascii: ",")) {
@@ -59,7 +89,7 @@ enum PatternChecks {
             context.emit("SC605", line: option.line, column: column, length: length,
                          "Netdata renames a \(text) peer to `localhost` before matching, so `\(text)` never matches a local child",
                          hint: "write `localhost` instead of `\(text)`")
-        } else if isHostName(text) {
+        } else if !hostNamesMatch, isHostName(text) {
             context.emit("SC603", line: option.line, column: column, length: length,
                          "`\(text)` looks like a host name, but `allow from` is matched against numeric addresses only: it never matches",
                          hint: "use the child's IP address (or a wildcard such as `10.1.*`); only `localhost` is a name Netdata uses")

@@ -51,9 +51,9 @@ public enum Rules {
 
         // 3xx: API keys, machine GUIDs and section roles.
         Rule(code: "SC301", severity: .error, title: "API key is not a UUID",
-             explanation: "Netdata 1.37 refuses keys that are not UUIDs, and 2.x accepts any string (a key named `stream` even matches the `[stream]` section). Use a lowercase UUID from `stream-config keygen` or `uuidgen`."),
+             explanation: "Netdata 1.37.1 refuses a key that is not a hyphenated UUID (\"is not valid GUID\"; any letter case passes). Netdata 2.11 accepts any non-empty key that names an enabled API key section (checked on real agents: `api-key-79a5f` and 32 hex digits without hyphens both stream), so a key named `stream` even matches the `[stream]` section. Use a lowercase UUID from `stream-config keygen` or `uuidgen`."),
         Rule(code: "SC302", severity: .error, title: "section name is not a UUID",
-             explanation: "Sections other than `[stream]` are API keys or machine GUIDs, looked up by the exact string a child sends. A name that is not a UUID is refused by 1.37 and never counts as a parent key in 2.x."),
+             explanation: "Sections other than `[stream]` are API keys or machine GUIDs, looked up by the exact string a child sends. A name that is not a UUID is refused by 1.37.1 (\"is not valid GUID\"). Netdata 2.11 accepts it as a key when the section is enabled (checked: children with `api-key-79a5f` or 32 hex digits stream), but going by its code only UUID-named key sections make it pick the parent profile."),
         Rule(code: "SC303", severity: .error, title: "UUID not in lowercase",
              explanation: "Keys are compared byte for byte: `ABCD...` on the parent and `abcd...` on the child do not match. Write UUIDs in lowercase, as uuidgen does."),
         Rule(code: "SC304", severity: .error, title: "invalid section type",
@@ -61,7 +61,7 @@ public enum Rules {
         Rule(code: "SC305", severity: .error, title: "placeholder used as a real value",
              explanation: "`API_KEY`, `MACHINE_GUID` and `YOUR-API-KEY` are the stock file's placeholders. Replace them with a real UUID."),
         Rule(code: "SC306", severity: .error, title: "API key is not enabled",
-             explanation: "An API key section is refused unless it says `enabled = yes` (the default for keys is `no`). Children using it log \"remote server denied access\"."),
+             explanation: "An API key section is refused unless it says `enabled = yes` (the default for keys is `no`), by 1.37.1 and 2.11 alike, whatever the key looks like. The parent answers \"You are not permitted to access this. Check the logs for more info.\", the same 67 bytes as for an unknown key, and the child logs \"remote server denied access\"."),
         Rule(code: "SC307", severity: .info, title: "section disabled",
              explanation: "This key or machine is disabled: children using it are refused. For machine GUID sections this is not a security mechanism, since a child can send any GUID."),
         Rule(code: "SC308", severity: .warning, title: "same UUID in two cases",
@@ -71,7 +71,7 @@ public enum Rules {
 
         // 4xx: values.
         Rule(code: "SC401", severity: .error, title: "not a boolean Netdata understands",
-             explanation: "Netdata reads a boolean as true only for yes, true, on, auto or `on demand`; anything else, including 1, y and enable, is silently false."),
+             explanation: "Netdata 1.37.1 and 2.x read a boolean as true only for yes, true, on, auto and `on demand`, in any letter case (`YES`, `On Demand`); anything else, including 1, y, enable and `yes # note`, is silently false."),
         Rule(code: "SC402", severity: .error, title: "not yes, no or auto",
              explanation: "`health enabled` is case-sensitive and accepts yes, no or auto (2.x also true/on and false/off); any other value is ignored and the inherited default is used."),
         Rule(code: "SC403", severity: .error, title: "text after a number",
@@ -150,6 +150,8 @@ public enum Rules {
              explanation: "An empty `send charts matching`, or one with only negative words, sends no chart at all."),
         Rule(code: "SC608", severity: .info, title: "empty allow from",
              explanation: "An empty `allow from` disables the check: every address is allowed."),
+        Rule(code: "SC609", severity: .warning, title: "loopback wildcard in allow from",
+             explanation: "Netdata 1.37.1 and 2.x name a peer at 127.0.0.1 or ::1 `localhost` before matching, so a wildcard such as `127.*` never matches a child connecting over loopback; other 127.x addresses keep their numbers and do match. Add `localhost` to the pattern."),
 
         // 7xx: how options work together.
         Rule(code: "SC701", severity: .error, title: "streaming enabled without destination or key",
@@ -165,7 +167,47 @@ public enum Rules {
         Rule(code: "SC706", severity: .info, title: "stock value not inherited",
              explanation: "A user stream.conf hides the stock file completely: options it omits take Netdata's built-in defaults, not the stock file's values."),
         Rule(code: "SC707", severity: .warning, title: "replication longer than a RAM database holds",
-             explanation: "A child's database in RAM (`db = ram` or `alloc`; on 1.37 every mode but `dbengine`) holds retention × update every seconds: 3600 entries of 1 s, one hour, with netdata.conf's defaults. Netdata silently caps the replication period to that, so after a reconnect only that much of the gap is filled, not the 1d the replication period says. Use `dbengine`, raise the retention (in entries), or set the replication period to what the database holds."),
+             explanation: "A child's database in RAM (`db = ram` or `alloc`; on 1.37 every mode but `dbengine`) holds retention × update every seconds. Mode `ram` rounds the entries up to whole memory pages (1024 entries of 4 bytes): the default 3600 become 4096, 68 minutes at 1 s. Netdata silently caps the replication period to that, so after a reconnect only that much of the gap is filled, not the 1d the replication period says. Use `dbengine`, raise the retention (in entries), or set the replication period to what the database holds."),
+
+        // NC1xx: netdata.conf `[web] bind to` (and `[global] bind socket to IP`), as Netdata reads it.
+        Rule(code: "NC101", severity: .error, title: "^SSL right after the port",
+             explanation: "Netdata reads the port of a `bind to` entry up to the first `=`, so in `*:19999` followed directly by `^SSL=force` the port is `19999^SSL`: getaddrinfo fails and nothing listens there. With no other entry, 1.37.1 exits (\"Cannot listen on any API socket\") and 2.x does not start. Put the access list first: `bind to = *:19999=streaming|dashboard|registry|badges|management|netdata.conf^SSL=force`."),
+        Rule(code: "NC102", severity: .error, title: "invalid port in bind to",
+             explanation: "A `bind to` entry with an empty port or a number outside 1-65535 cannot listen."),
+        Rule(code: "NC103", severity: .warning, title: "unknown access word",
+             explanation: "The access list after `=` takes `streaming`, `dashboard`, `registry`, `badges`, `management` and `netdata.conf`, separated by `|` and case-sensitive; other words are ignored."),
+        Rule(code: "NC104", severity: .warning, title: "unknown ^ option",
+             explanation: "Only `^SSL=force` and `^SSL=optional` (exact, case-sensitive) change a port's TLS mode; anything else after `^` is ignored, and the port serves TLS and plaintext (plain HTTP redirected) when Netdata has a certificate."),
+        Rule(code: "NC105", severity: .error, title: "empty access list",
+             explanation: "An entry with `=` but no access word (such as `*:19999=^SSL=force`) allows nothing: every request on that port is refused (HTTP 403), streaming included."),
+        Rule(code: "NC106", severity: .warning, title: "no port allows streaming",
+             explanation: "No `bind to` entry that can listen has `streaming` in its access list (an entry without `=` allows everything), so every child is refused. This is right for a node that is not a parent."),
+        Rule(code: "NC107", severity: .error, title: "IPv6 address without brackets in bind to",
+             explanation: "The host of a `bind to` entry ends at the first `:`; write IPv6 addresses in brackets, e.g. `[::]:19999`."),
+        Rule(code: "NC108", severity: .warning, title: "old bind socket to IP ignored",
+             explanation: "Netdata moves `[global] bind socket to IP` (the name Debian's stock netdata.conf uses) to `[web] bind to` only when `[web] bind to` is absent; when both are set the old line is ignored."),
+        Rule(code: "NC109", severity: .info, title: "listening on loopback only",
+             explanation: "Every `bind to` entry is a loopback address, so children on other machines cannot connect. Debian's stock netdata.conf ships `bind socket to IP = 127.0.0.1`; a parent must listen on an address its children reach, e.g. `bind to = 0.0.0.0:19999`."),
+        Rule(code: "NC110", severity: .error, title: "invalid default port",
+             explanation: "`[web] default port` is read with strtoll (a leading 0 is octal, text after the digits is ignored) and must be a port between 1 and 65535; entries of `bind to` without a port use it."),
+
+        // NC2xx: netdata.conf TLS files.
+        Rule(code: "NC201", severity: .warning, title: "^SSL without ssl key or ssl certificate",
+             explanation: "A port with `^SSL=force` or `^SSL=optional` needs `[web] ssl key` and `ssl certificate`; when unset, Netdata looks for CONFIG_DIR/ssl/key.pem and cert.pem. Without readable files it serves no TLS at all (\"To use encryption it is necessary to set ...\"): a `^SSL=force` port then answers its dashboard in plaintext but refuses every child (a plaintext STREAM gets HTTP 400; checked on 1.37.1), and an `^SSL=optional` port takes plaintext only. `stream-config tls init --netdata-conf` makes and sets both."),
+        Rule(code: "NC202", severity: .error, title: "TLS file unreadable",
+             explanation: "The `ssl key` or `ssl certificate` file cannot be read (checked by lint, which reads the file system; the netdata user must be able to read it too). Netdata then serves no TLS, and a `^SSL=force` port refuses every child."),
+        Rule(code: "NC203", severity: .info, title: "1.37 with a certificate answers only TLS children",
+             explanation: "With `ssl key` and `ssl certificate` set, Netdata 1.37.1 answers no plaintext child on any port, on `^SSL=optional` ports and ports without `^SSL` too: the parent logs \"cannot write to SSL connection - connection is not ready\" and the child \"remote netdata does not respond\" (checked on a real 1.37.1; plain HTTP still works there). Every child needs `:SSL`. Netdata 2.11 keeps taking plaintext children unless the port says `^SSL=force`."),
+
+        // NC4xx: netdata.conf [db] replication defaults (read by the parent for every child).
+        Rule(code: "NC401", severity: .warning, title: "old replication name ignored",
+             explanation: "Netdata 2.x renames `[db] seconds to replicate` to `replication period` and `seconds per replication step` to `replication step` only when the new name is absent; when both are set the old line is ignored."),
+        Rule(code: "NC402", severity: .info, title: "renamed replication option",
+             explanation: "Netdata 2.x still reads `[db] seconds to replicate` and `seconds per replication step` by renaming them to `replication period` and `replication step`, which take durations (1d, 1h)."),
+        Rule(code: "NC403", severity: .error, title: "invalid replication value",
+             explanation: "1.37 reads `[db] seconds to replicate` and `seconds per replication step` as integers with strtoll (text after the digits is ignored); 2.x reads `replication period` and `replication step` as durations and uses the default for a value it rejects."),
+        Rule(code: "NC404", severity: .warning, title: "2.x replication name on 1.37",
+             explanation: "`[db] replication period` and `replication step` are Netdata 2.x names; 1.37.1 ignores them and reads `seconds to replicate` and `seconds per replication step` (integers, in seconds)."),
 
         // 8xx: the file itself.
         Rule(code: "SC801", severity: .info, title: "file permissions",

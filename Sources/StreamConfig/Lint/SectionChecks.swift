@@ -45,7 +45,7 @@ enum SectionChecks {
         case .invalid:
             let role = context.roles(of: section) == [.machine] ? "machine GUID" : "API key"
             var message = "[\(name)] is not a UUID: Netdata 1.37 refuses it as \(role == "API key" ? "an" : "a") \(role)"
-            if context.target == .v2 { message = "[\(name)] is not a UUID: Netdata 2.x accepts any string as a key but then does not see itself as a parent (it picks the child profile), and 1.37 refuses it" }
+            if context.target == .v2 { message = "[\(name)] is not a UUID: Netdata 2.11 accepts it as a key when enabled (a child using it streams), but going by its code picks its parent profile only for UUID-named keys, and 1.37 refuses it" }
             let stream = name.lowercased() == "stream" ? " (and `[Stream]` is not `[stream]`: names are case-sensitive)" : ""
             context.emitAtHeader("SC302", section: section, message + stream,
                                  hint: role == "API key" ? "use a UUID from `stream-config keygen` as the key, on the parent and the child" : "use the child's machine GUID (cat /var/lib/netdata/registry/netdata.public.unique.id on the child)")

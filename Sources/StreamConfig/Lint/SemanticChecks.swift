@@ -145,14 +145,22 @@ enum SemanticChecks {
         let entries = clampedToInt32(retentionOption.map { StrToLL($0.value).value } ?? defaultRetentionEntries, minimum: 5)
         let every = clampedToInt32(readOption(Names.updateEvery, in: section, context).flatMap { seconds($0.value, context) } ?? 1, minimum: 1)
         let period = clampedToInt32(periodOption.flatMap { seconds($0.value, context) } ?? defaultReplicationSeconds, minimum: 0)
-        let holds = entries * every
+        let kept = mode == "ram" ? pageAlignedEntries(entries) : entries
+        let holds = kept * every
         guard period > holds else { return }
-        let retentionSource = retentionOption.map { "`\($0.key) = \($0.value)`" } ?? "netdata.conf's `[db] retention` unless changed there"
+        var retentionSource = retentionOption.map { "`\($0.key) = \($0.value)`" } ?? "netdata.conf's `[db] retention` unless changed there"
+        if kept != entries { retentionSource += ", rounded up by `ram` to whole memory pages: \(kept)" }
         let periodSource = periodOption.map { "`\($0.key) = \($0.value)`" } ?? "the default"
         let retentionName = context.target == .v2 ? "retention" : (machineOnly ? "history" : "default history")
         context.emit("SC707", at: periodOption ?? db,
-                     "[\(section.name)] keeps its database in RAM (`\(db.key) = \(db.value)`): \(entries) entries (\(retentionSource)) at \(every) s each hold \(NetdataDuration.format(seconds: holds)), but replication asks for \(NetdataDuration.format(seconds: period)) (\(periodSource)); Netdata silently replicates only the last \(NetdataDuration.format(seconds: holds)) after a reconnect",
+                     "[\(section.name)] keeps its database in RAM (`\(db.key) = \(db.value)`): \(kept) entries (\(retentionSource)) at \(every) s each hold \(NetdataDuration.format(seconds: holds)), but replication asks for \(NetdataDuration.format(seconds: period)) (\(periodSource)); Netdata silently replicates only the last \(NetdataDuration.format(seconds: holds)) after a reconnect",
                      hint: "use `\(db.key) = dbengine`, raise `\(retentionName)` to \((period + every - 1) / every) entries, or set the replication period to \(NetdataDuration.format(seconds: holds)) to say what happens")
+    }
+
+    /// Mode `ram` rounds its entries up to whole 4096-byte pages of 4-byte values
+    /// (`align_entries_to_pagesize`): 3600 become 4096, as 1.37.1's /netdata.conf reports.
+    static func pageAlignedEntries(_ entries: Int64) -> Int64 {
+        (entries + 1023) / 1024 * 1024
     }
 
     private static func clampedToInt32(_ value: Int64, minimum: Int64) -> Int64 {

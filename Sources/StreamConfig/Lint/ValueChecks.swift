@@ -37,7 +37,7 @@ enum ValueChecks {
             guard !NetdataBool.isRecognised(value) else { return }
             let meant = NetdataBool.looksTrue(value) ? "yes" : "no"
             context.emit("SC401", at: option,
-                         "`\(option.key) = \(value)`: Netdata reads `\(value)` as `no` (only yes, true, on and auto are true)",
+                         "`\(option.key) = \(value)`: Netdata reads `\(value)` as `no` (only yes, true, on, auto and `on demand` are true, in any letter case)",
                          hint: "write `\(option.key) = \(meant)`")
         case .yesNoAuto:
             guard YesNoAuto.read(value, target: context.target) == nil else { return }
@@ -201,7 +201,7 @@ enum ValueChecks {
             } else {
                 context.emit("SC301", at: option,
                              context.target == .v1_37 ? "the API key is not a UUID: Netdata 1.37 parents refuse it (\"is not valid GUID\")"
-                                 : "the API key is not a UUID: Netdata 2.x parents accept any string, but 1.37 parents refuse it, and only a random UUID is hard to guess",
+                                 : "the API key is not a UUID: Netdata 2.11 parents accept any non-empty key that names an enabled API key section, but 1.37 parents refuse it (\"is not valid GUID\"), and only a random UUID is hard to guess",
                              hint: "use a UUID from `stream-config keygen`, the same on the parent and the child")
             }
         }

@@ -6,6 +6,7 @@ import NIOPosix
 import NIOSSL
 import NIOTLS
 import StreamConfig
+import Synchronization
 
 /// One real STREAM handshake with a parent, as a child would do it, for `doctor`: connect
 /// (with a timeout), TLS when asked, send the request, read the answer, close. Never streams.
@@ -54,14 +55,27 @@ public enum StreamProbe {
         } else {
             context = nil
         }
+        // Each connection's handler, kept here rather than looked up in the pipeline afterwards: a
+        // parent that fails the handshake at once closes the channel, and its handlers are gone
+        // before a lookup would run. Keyed by channel (happy eyeballs may try several).
+        let handlers = ProbeHandlers()
         let serverName = destination.tls && !destination.host.contains(":") && destination.host.first.map({ !$0.isNumber }) == true ? destination.host : nil
         let bootstrap = ClientBootstrap(group: group)
             .connectTimeout(timeout)
             .channelInitializer { channel in
                 do {
                     let sync = channel.pipeline.syncOperations
-                    if let context { try sync.addHandler(try NIOSSLClientHandler(context: context, serverHostname: serverName)) }
-                    try sync.addHandler(ProbeHandler(request: request, timeout: timeout))
+                    var recorder: FirstBytesRecorder?
+                    if let context {
+                        // Below TLS: what the parent sent, for a parent that answers in plaintext.
+                        let first = FirstBytesRecorder()
+                        try sync.addHandler(first)
+                        try sync.addHandler(try NIOSSLClientHandler(context: context, serverHostname: serverName))
+                        recorder = first
+                    }
+                    let probe = ProbeHandler(request: request, timeout: timeout, rawBytes: recorder)
+                    try sync.addHandler(probe)
+                    handlers.byChannel.withLock { $0[ObjectIdentifier(channel)] = probe }
                     return channel.eventLoop.makeSucceededVoidFuture()
                 } catch {
                     return channel.eventLoop.makeFailedFuture(error)
@@ -85,8 +99,11 @@ public enum StreamProbe {
         }
         let local = channel.localAddress?.ipAddress
         do {
-            let handler = try await channel.pipeline.handler(type: ProbeHandler.self).get()
-            let outcome = try await handler.outcome.get()
+            guard let handler = handlers.byChannel.withLock({ $0[ObjectIdentifier(channel)] }) else {
+                try? await channel.close()
+                return Result(outcome: .noAnswer, localAddress: local)
+            }
+            let outcome = try await channel.eventLoop.flatSubmit { handler.outcome }.get()
             let certificate = try? await channel.eventLoop.submit { handler.peerCertificate }.get()
             try? await channel.close()
             return Result(outcome: outcome, localAddress: local, peerCertificate: certificate ?? nil)
@@ -155,9 +172,12 @@ final class ProbeHandler: ChannelInboundHandler, @unchecked Sendable {
     /// Set on the event loop when the TLS handshake completes (read it there too).
     private(set) var peerCertificate: [UInt8]?
 
-    init(request: [UInt8], timeout: TimeAmount) {
+    private let rawBytes: FirstBytesRecorder?
+
+    init(request: [UInt8], timeout: TimeAmount, rawBytes: FirstBytesRecorder? = nil) {
         self.request = request
         self.timeout = timeout
+        self.rawBytes = rawBytes
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
@@ -211,15 +231,26 @@ final class ProbeHandler: ChannelInboundHandler, @unchecked Sendable {
 
     func errorCaught(context: ChannelHandlerContext, error: Error) {
         if error is NIOSSLError || error is BoringSSLError || "\(type(of: error))".contains("SSL") {
-            complete(.tlsFailed(Self.shortTLSReason("\(error)")))
+            complete(plaintextAnswer() ?? .tlsFailed(Self.shortTLSReason("\(error)")))
         } else {
             finish(final: true)
         }
         context.close(promise: nil)
     }
 
+    /// With TLS: what the parent sent when it is not TLS (0x15 / 0x16 start a TLS alert or
+    /// handshake record), whichever way the connection ended (an error, a close, the deadline).
+    private func plaintextAnswer() -> ProbeOutcome? {
+        guard let raw = rawBytes?.bytes, let first = raw.first, first != 0x15, first != 0x16 else { return nil }
+        return .plaintextAnswerToTLS(raw)
+    }
+
     private func finish(final: Bool) {
         guard promise != nil else { return }
+        if final, received.isEmpty, let plaintext = plaintextAnswer() {
+            complete(plaintext)
+            return
+        }
         if case .complete(let answer) = ParentAnswerScanner.scan(received, final: final) {
             complete(.answered(answer.bytes))
         } else if final {
@@ -240,5 +271,28 @@ final class ProbeHandler: ChannelInboundHandler, @unchecked Sendable {
         timer?.cancel()
         promise?.succeed(outcome)
         promise = nil
+    }
+}
+
+/// The probe handler of each connection a bootstrap opened.
+final class ProbeHandlers: Sendable {
+    let byChannel = Mutex<[ObjectIdentifier: ProbeHandler]>([:])
+}
+
+/// Keeps the first bytes the parent sent, before TLS reads them, and passes everything on.
+final class FirstBytesRecorder: ChannelInboundHandler, @unchecked Sendable {
+    typealias InboundIn = ByteBuffer
+    typealias InboundOut = ByteBuffer
+    static let limit = 512
+
+    /// Read and written on the channel's event loop only.
+    private(set) var bytes: [UInt8] = []
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let buffer = unwrapInboundIn(data)
+        if bytes.count < Self.limit, let more = buffer.getBytes(at: buffer.readerIndex, length: min(buffer.readableBytes, Self.limit - bytes.count)) {
+            bytes += more
+        }
+        context.fireChannelRead(data)
     }
 }

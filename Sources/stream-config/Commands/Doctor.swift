@@ -56,7 +56,8 @@ struct Doctor: AsyncParsableCommand {
         let document = Document(bytes: try FileAccess.read(path).bytes)
         let report = Linter.lint(document: document, file: path, options: LintOptions(target: target.target))
         let ini = Ini(document)
-        let netdata = try netdataConf.map { Ini(Document(bytes: try FileAccess.read($0).bytes)) }
+        let netdataDocument = try netdataConf.map { Document(bytes: try FileAccess.read($0).bytes) }
+        let netdata = netdataDocument.map { Ini($0) }
         var steps: [Step] = []
         let errors = report.diagnostics.filter { $0.severity == .error }
         if !errors.isEmpty {
@@ -64,6 +65,17 @@ struct Doctor: AsyncParsableCommand {
             for e in errors.prefix(10) {
                 steps.append(Step(destination: "lint", diagnosis: Diagnosis(verdict: .misconfigured, code: e.code,
                     summary: "\(path):\(e.line):\(e.column): \(masker.mask(e.message))", fix: e.hint.map(masker.mask))))
+            }
+        }
+        if parent, let netdataConf, let netdataDocument, let netdata {
+            // netdata.conf's own errors (NC1xx-NC4xx, SC1xx), as `lint` reports them; NC101 is the
+            // bind-to-unlistenable check below.
+            let netdataReport = Linter.lint(document: netdataDocument, file: netdataConf,
+                                            options: LintOptions(target: target.target, kind: .netdata,
+                                                                 unreadableFiles: Lint.unreadableFiles(NetdataConfChecks.tlsFilePaths(netdata))))
+            for e in netdataReport.diagnostics where e.severity == .error && e.code != "NC101" {
+                steps.append(Step(destination: "lint", diagnosis: Diagnosis(verdict: .misconfigured, code: e.code,
+                    summary: "\(netdataConf):\(e.line):\(e.column): \(e.message)", fix: e.hint)))
             }
         }
         if parent {
@@ -98,9 +110,12 @@ struct Doctor: AsyncParsableCommand {
         if let guidNote { steps.append(Step(destination: "identity", diagnosis: Diagnosis(verdict: .accepted, code: "identity", summary: guidNote, fix: nil))) }
         let request = ProbeRequest.make(apiKey: apiKey, hostname: host, machineGUID: guid)
         let group = MultiThreadedEventLoopGroup.singleton
+        var streamInfo: [(destination: String, answer: ParentSelection.Answer)] = []
         for d in destinations {
             let result = await StreamProbe.run(destination: d, defaultPort: defaultPort, request: request, tls: tls, timeout: .seconds(Int64(seconds)), group: group)
-            let diagnosis = AnswerDiagnosis.diagnose(result.outcome, destination: d.raw, usedTLS: d.tls, peerAddress: result.localAddress ?? "this node's address")
+            // What the child does next depends on its line: only when --target says which.
+            let diagnosis = AnswerDiagnosis.diagnose(result.outcome, destination: d.raw, usedTLS: d.tls, peerAddress: result.localAddress ?? "this node's address",
+                                                     child: self.target.target)
             steps.append(Step(destination: d.raw, diagnosis: diagnosis))
             if let der = result.peerCertificate {
                 steps.append(certificateStep(der, destination: d.raw))
@@ -120,7 +135,18 @@ struct Doctor: AsyncParsableCommand {
                                                  tls: tls, timeout: .seconds(Int64(min(seconds, 5))), group: group)
                 steps.append(Step(destination: "\(d.raw) stream_info",
                                   diagnosis: StreamInfoDiagnosis.diagnose(info.outcome, destination: d.raw, childIsV2: target == .v2)))
+                if case .answered(let bytes) = info.outcome {
+                    streamInfo.append((d.raw, ParentSelection.Info.parse(bytes).map { .info($0) } ?? .noInfo))
+                } else {
+                    streamInfo.append((d.raw, .failed))
+                }
+            } else {
+                streamInfo.append((d.raw, .failed))
             }
+        }
+        // A 2.x child with several parents picks one from their stream_info answers.
+        if target == .v2, destinations.count > 1 {
+            steps.append(Step(destination: "[stream] destination", diagnosis: ParentSelection.diagnosis(ParentSelection.order(streamInfo))))
         }
         return steps
     }

@@ -1,11 +1,23 @@
 import ArgumentParser
 import StreamConfig
+#if canImport(Glibc)
+import Glibc
+#endif
+
+enum KindChoice: String, ExpressibleByArgument, CaseIterable {
+    case auto, stream, netdata
+
+    var kind: ConfigKind? { self == .auto ? nil : ConfigKind(rawValue: rawValue) }
+}
 
 struct Lint: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Check stream.conf exactly as Netdata reads it.",
+        abstract: "Check stream.conf (or netdata.conf's streaming lines) exactly as Netdata reads it.",
         discussion: """
-        With no FILE, checks the file Netdata would read: $NETDATA_USER_CONFIG_DIR/stream.conf \
+        A file named netdata.conf, or one with netdata.conf's sections and none of stream.conf's, \
+        is checked as netdata.conf: [web] bind to, default port, ssl key and ssl certificate, \
+        allow connections from, allow streaming from, [global] bind socket to IP and the [db] \
+        replication options (--kind forces the kind). With no FILE, checks the file Netdata would read: $NETDATA_USER_CONFIG_DIR/stream.conf \
         (default /etc/netdata), else the stock file in $NETDATA_STOCK_CONFIG_DIR (default \
         /usr/lib/netdata/conf.d). A comment line `# stream-config: disable=CODE[,CODE]` silences \
         those codes on the next line.
@@ -20,6 +32,9 @@ struct Lint: ParsableCommand {
 
     @Option(help: "Netdata line to check against: 1.37, 2 or auto (infer from the options used).")
     var target: TargetChoice = .auto
+
+    @Option(help: "File kind: auto (from the name, else the sections), stream or netdata.")
+    var kind: KindChoice = .auto
 
     @Option(help: "Output format: human, gcc (PATH:LINE:COL: SEVERITY: [CODE] message), json or sarif.")
     var format: OutputFormat = .human
@@ -93,7 +108,10 @@ struct Lint: ParsableCommand {
             }
             let name = path == "-" ? stdinName : path
             let document = Document(bytes: bytes)
-            let report = Linter.lint(document: document, file: name, options: LintOptions(target: target.target, fileMode: mode))
+            let fileKind = kind.kind ?? ConfigKind.detect(fileName: path == "-" ? stdinName : path, ini: Ini(document)).0
+            let unreadable = fileKind == .netdata ? Self.unreadableFiles(NetdataConfChecks.tlsFilePaths(Ini(document))) : [:]
+            let report = Linter.lint(document: document, file: name,
+                                     options: LintOptions(target: target.target, fileMode: mode, kind: fileKind, unreadableFiles: unreadable))
             reports.append(report)
             if format == .human || format == .gcc {
                 let text = printer.render(report, document: document)
@@ -106,6 +124,18 @@ struct Lint: ParsableCommand {
         if format == .json { Terminal.stdout(printer.json(reports)) }
         if format == .sarif { Terminal.stdout(printer.sarif(reports)) }
         return status
+    }
+}
+
+extension Lint {
+    /// The files netdata.conf names that this user cannot read (lint runs as a user, Netdata as
+    /// netdata: a readable file here may still be unreadable for Netdata).
+    static func unreadableFiles(_ paths: [String]) -> [String: String] {
+        var result: [String: String] = [:]
+        for path in paths where access(path, R_OK) != 0 {
+            result[path] = "cannot be read (\(FileAccess.describe(errno: errno)))"
+        }
+        return result
     }
 }
 

@@ -264,8 +264,8 @@ struct TLS: ParsableCommand {
             out += "  add to netdata.conf (/etc/netdata/netdata.conf), section [web]:\n"
         }
         out += """
-                  ssl key = \(keyPath)
-                  ssl certificate = \(certificatePath)
+                  \(Advice.sslKey(keyPath))
+                  \(Advice.sslCertificate(certificatePath))
 
             """
         if let previous = netdataConf?.edit, previous.previousKey != nil || previous.previousCertificate != nil,
@@ -274,8 +274,12 @@ struct TLS: ParsableCommand {
         }
         out += """
               then restart Netdata: sudo systemctl restart netdata
-              Netdata then accepts TLS and plaintext on its web port (plain HTTP requests get a redirect to
-              https). To refuse plaintext children, end [web] bind to with ^SSL=force (e.g. bind to = *:19999^SSL=force).
+              Netdata then serves TLS on its web port, and plain HTTP requests get a redirect to https.
+              Netdata 1.37.1 then answers only TLS children (plaintext children get no answer); 2.x keeps
+              taking plaintext children until the port forces TLS. To refuse them on every version, put
+              the port's access list before ^SSL=force in [web]:
+                  \(Advice.bindTo(.tlsForced))
+              (^SSL straight after the port makes it part of the port: Netdata cannot listen there and exits.)
               For `stream-config relay` instead: --tls-certificate \(certificatePath) --tls-key \(keyPath)
 
             On each child (recommended: TLS with the parent's certificate verified):

@@ -1,0 +1,64 @@
+/// Every netdata.conf line stream-config tells a user to write, in one place.
+///
+/// `tls init`, doctor's fixes, lint's hints and explanations print these; README.md and the man
+/// pages are checked against `documented` (AdviceDocsTests), and AdviceInteropTests applies
+/// each line to a real Netdata 1.37.1 parent and child. Change a line here, never in a copy.
+public enum Advice {
+    /// The address the documentation uses: every address, Netdata's default port.
+    public static let documentedAddress = "*:19999"
+    /// The dashboard's address when streaming has a port of its own.
+    public static let documentedLocalAddress = "localhost:19999"
+    /// A second port for TLS-only streaming in the documentation.
+    public static let documentedStreamingAddress = "*:19998"
+
+    /// Every access word Netdata's `bind to` knows. An access list is required before `^SSL`:
+    /// `*:19999^SSL=force` makes `19999^SSL` the port, and Netdata cannot listen.
+    public static let everyAccess = "streaming|dashboard|registry|badges|management|netdata.conf"
+
+    /// How a parent listens: the `[web] bind to` forms stream-config recommends.
+    public enum Listen: String, Sendable, CaseIterable {
+        /// One port, everything allowed, no ^SSL: plaintext without a certificate. With one,
+        /// TLS too, and 1.37.1 then answers only TLS children (2.x takes both).
+        case everything
+        /// Only TLS children on the port (a plaintext STREAM gets HTTP 400), everything allowed.
+        case tlsForced
+        /// TLS, and plain HTTP without the redirect to https (1.37.1 still answers only TLS children).
+        case tlsOptional
+        /// The dashboard on loopback, streaming on a port of its own that takes only TLS.
+        case streamingPortTLSForced
+    }
+
+    /// `[web] bind to = ...` for `listen`. `address` is where the parent listens (HOST:PORT; for
+    /// `.streamingPortTLSForced` the dashboard's address, e.g. `localhost:19999`);
+    /// `streamingAddress` is the TLS-only streaming port of `.streamingPortTLSForced`.
+    public static func bindTo(_ listen: Listen, address: String = documentedAddress,
+                              streamingAddress: String = documentedStreamingAddress) -> String {
+        switch listen {
+        case .everything: return "bind to = \(address)"
+        case .tlsForced: return "bind to = \(address)=\(everyAccess)^SSL=force"
+        case .tlsOptional: return "bind to = \(address)=\(everyAccess)^SSL=optional"
+        case .streamingPortTLSForced: return "bind to = \(address) \(streamingAddress)=streaming^SSL=force"
+        }
+    }
+
+    /// `[web] ssl key = PATH` and `[web] ssl certificate = PATH`.
+    public static func sslKey(_ path: String) -> String { "ssl key = \(path)" }
+    public static func sslCertificate(_ path: String) -> String { "ssl certificate = \(path)" }
+
+    /// `[web] allow streaming from`: the children's addresses, plus local children.
+    public static func allowStreamingFrom(_ addresses: String = "10.*") -> String { "allow streaming from = \(addresses) localhost" }
+
+    /// `[web] bind to` that lets remote children in (the fix for a loopback-only parent).
+    public static let listenOnEveryAddress = bindTo(.everything, address: "0.0.0.0:19999")
+
+    /// Every line as the documentation writes it. README.md and the man pages may show no other
+    /// `bind to`, `ssl key`, `ssl certificate` or `allow streaming from` line.
+    public static var documented: [String] {
+        Listen.allCases.map { bindTo($0, address: $0 == .streamingPortTLSForced ? documentedLocalAddress : documentedAddress) } + [
+            listenOnEveryAddress,
+            sslKey("/etc/netdata/ssl/stream.key"),
+            sslCertificate("/etc/netdata/ssl/stream.crt"),
+            allowStreamingFrom(),
+        ]
+    }
+}
