@@ -74,7 +74,7 @@ struct EditSession {
     private enum Answer { case editAgain, discard, install }
 
     func run() throws -> Int32 {
-        let lock = try DirectoryLock(for: file.path)
+        let lock = try FileLock(for: file.path)
         defer { withExtendedLifetime(lock) {} }
         AtomicFile.removeStaleTemporaryFiles(for: file.path)
         let previous = file.exists ? try FileAccess.read(file.path).bytes : nil
@@ -96,14 +96,14 @@ struct EditSession {
             }
             guard file.isStreamConf else {
                 say("not validated: stream-config only checks stream.conf")
-                try install(edited, previous: previous, start: start, newOwnership: newOwnership)
+                try install(edited, previous: previous, start: start, newOwnership: newOwnership, keepingOnFailure: copy)
                 return ExitStatus.ok
             }
             let document = Document(bytes: edited)
             let report = lint(document, as: file.path)
             if !report.hasErrors {
                 if report.warningCount > 0 { show(report, document) }
-                try install(edited, previous: previous, start: start, newOwnership: newOwnership)
+                try install(edited, previous: previous, start: start, newOwnership: newOwnership, keepingOnFailure: copy)
                 return ExitStatus.ok
             }
             guard Terminal.isTTY(0) else {
@@ -123,7 +123,7 @@ struct EditSession {
                 say("discarded; \(file.path) was not changed")
                 return ExitStatus.findings
             case .install:
-                try install(edited, previous: previous, start: start, newOwnership: newOwnership)
+                try install(edited, previous: previous, start: start, newOwnership: newOwnership, keepingOnFailure: copy)
                 return ExitStatus.ok
             }
         }
@@ -162,13 +162,24 @@ struct EditSession {
         }
     }
 
-    /// Backup, atomic install, then what changed and how to apply it.
+    /// Installs the edit; when that fails (a full disk, an owner that cannot be kept), the edit
+    /// is kept as `FILE.rejected-*` and the error passed on.
+    private func install(_ bytes: [UInt8], previous: [UInt8]?, start: [UInt8], newOwnership: AtomicFile.Ownership?,
+                         keepingOnFailure copy: EditCopy) throws {
+        do {
+            try install(bytes, previous: previous, start: start, newOwnership: newOwnership)
+        } catch let error as UserError {
+            if let rejected = try? copy.keepRejected(next: file.path) {
+                say("\(file.path) was not changed; your edit is kept in \(rejected) (mode 0600)")
+            }
+            throw error
+        }
+    }
+
+    /// The new file staged (written and synced beside the old one), then the backup, then the
+    /// rename: a failure at any step leaves the file and its `.bak` as they were.
     private func install(_ bytes: [UInt8], previous: [UInt8]?, start: [UInt8], newOwnership: AtomicFile.Ownership?) throws {
         let old = AtomicFile.existingOwnership(file.path)
-        if let previous, var backup = old {
-            if file.isStreamConf { backup.mode &= ~0o007 }  // it holds the same API keys
-            try AtomicFile.write(previous, to: "\(file.path).bak", ownership: backup)
-        }
         let ownership: AtomicFile.Ownership?
         if old == nil, let newOwnership {
             ownership = newOwnership  // a container's file: decided when its stock copy was read
@@ -182,7 +193,12 @@ struct EditSession {
         } else {
             ownership = file.isStreamConf ? Self.streamConfOwnership(old) : nil
         }
-        try AtomicFile.write(bytes, to: file.path, ownership: ownership)
+        let staged = try StagedFile(bytes, for: file.path, ownership: ownership)
+        if let previous, var backup = old {
+            if file.isStreamConf { backup.mode &= ~0o007 }  // it holds the same API keys
+            try AtomicFile.write(previous, to: "\(file.path).bak", ownership: backup)
+        }
+        try staged.commit()
         say("installed \(file.path)" + (previous == nil ? "" : " (the previous version is in \(file.path).bak)"))
         if let old, let ownership, old.mode != ownership.mode || old.gid != ownership.gid {
             say("\(file.path): mode \(String(old.mode, radix: 8)) -> \(String(ownership.mode, radix: 8))"

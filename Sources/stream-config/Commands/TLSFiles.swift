@@ -71,6 +71,7 @@ final class TLSFileSet {
                 if geteuid() == 0 { throw UserError.cannotWrite("\(temporary): cannot set owner: \(FileAccess.describe(errno: errno))") }
                 result.ownerApplied = false
             }
+            if FileAccess.exists(path) { try ExtendedACL.copy(from: path, to: fd, temporary: temporary) }
             guard fchmod(fd, ownership.mode) == 0 else {
                 throw UserError.cannotWrite("\(temporary): cannot set mode: \(FileAccess.describe(errno: errno))")
             }
@@ -119,7 +120,10 @@ final class TLSFileSet {
             if let backup = file.backup { unlink(backup) }
         }
         staged.removeAll()
-        for directory in createdDirectories.reversed() { rmdir(directory) }
+        for directory in createdDirectories.reversed() {
+            FileLock.removeLockFiles(inNewDirectory: directory)
+            rmdir(directory)
+        }
         createdDirectories.removeAll()
     }
 
