@@ -94,7 +94,9 @@ import Testing
         }
         #expect(throws: EditError.self) { try editor.addAPIKey(key: key, allowFrom: "") }
         #expect(throws: EditError.self) { try editor.addMachine(guid: key, options: [("allow from", " ")]) }
-        #expect(throws: EditError.self) { try editor.set(section: "stream", key: "allow from", value: "") }
+        #expect(throws: EditError.self) { try ConfigEditor.requirePattern(key: "allow from", value: "") }
+        try ConfigEditor.requirePattern(key: "allow from", value: "*")
+        try ConfigEditor.requirePattern(key: "destination", value: "")
         #expect(editor.document == before)
         try editor.addAPIKey(key: key, allowFrom: "*")
         #expect(editor.ini.section(key)?.value("allow from") == "*")

@@ -117,9 +117,6 @@ enum EditSyntax {
         if let bad = valueBytes.first(where: isForbidden) {
             throw EditError(.invalidValue, "The value for '\(key)' contains \(describe(bad)); values must fit on one line.")
         }
-        if valueBytes.allSatisfy(Bytes.isSpace), key.lowercased().hasSuffix("allow from") {
-            throw EditError(.invalidValue, "The value for '\(key)' is empty (an unset shell variable?); Netdata reads an empty pattern as everyone. Give the addresses to allow, e.g. '10.* localhost', or '*' for everyone.")
-        }
         if let first = valueBytes.first, let last = valueBytes.last, Bytes.isSpace(first) || Bytes.isSpace(last) {
             throw EditError(.invalidValue, "The value for '\(key)' starts or ends with whitespace, which Netdata trims; remove it.")
         }

@@ -42,16 +42,6 @@ public struct LintReport: Sendable {
     /// Findings past `LintOptions.findingLimit`, counted but not kept.
     public var omitted: OmittedFindings = OmittedFindings()
 
-    public init(file: String, target: NetdataTarget, targetReason: String, diagnostics: [Diagnostic], secrets: Set<String>,
-                omitted: OmittedFindings = OmittedFindings()) {
-        self.file = file
-        self.target = target
-        self.targetReason = targetReason
-        self.diagnostics = diagnostics
-        self.secrets = secrets
-        self.omitted = omitted
-    }
-
     public var errorCount: Int { diagnostics.filter { $0.severity == .error }.count + omitted.errors }
     public var warningCount: Int { diagnostics.filter { $0.severity == .warning }.count + omitted.warnings }
     public var hasErrors: Bool { omitted.errors > 0 || diagnostics.contains { $0.severity == .error } }

@@ -28,9 +28,11 @@ struct Edit: ParsableCommand {
         image writes it) selects the container it names, then one called netdata.
 
         Exit status: 0 installed, or no change; 1 not installed (lint errors, discarded, or the \
-        editor failed); 64 usage error or refused name; 66 FILE is in neither directory, or the \
-        container or its runtime cannot be found; 73 a \
-        directory is missing or not writable; 75 another stream-config is changing the file.
+        editor failed, or the copy was replaced by a link or directory); 64 usage error or \
+        refused name; 66 FILE is in neither directory or is not a regular file, or the container \
+        or its runtime cannot be found; 73 a directory is missing or not writable, the install \
+        failed (the edit is kept in FILE.rejected-TIMESTAMP), or FILE is a link out of the user \
+        directory; 75 another stream-config is changing the file.
         """
     )
 

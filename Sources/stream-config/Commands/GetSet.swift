@@ -63,6 +63,7 @@ struct SetOption: ParsableCommand {
             }
             try Rewrite.run(rewrite, describe: "set [\(section)] \(option) = \(value)") { editor, target in
                 try checkKnown(section: section, option: option, editor: editor, target: target, force: rewrite.force)
+                try ConfigEditor.requirePattern(key: option, value: value)
                 try editor.set(section: section, key: option, value: value)
             }
         }

@@ -137,7 +137,7 @@ struct Parent: ParsableCommand {
                 let path = try file ?? ConfigDirectories.fromEnvironment().effectiveFile()?.path
                     ?? { throw UserError.noInput("no stream.conf found", hint: "pass --file") }()
                 let keys = ConfigEditor(Document(bytes: try FileAccess.read(path).bytes)).listKeys()
-                func shown(_ name: String) -> String { showSecrets || ["API_KEY", "MACHINE_GUID"].contains(name) ? name : SecretMasker.mask(name) }
+                func shown(_ name: String) -> String { showSecrets || SecretMasker.isNonSecretSectionName(name) ? name : SecretMasker.mask(name) }
                 func role(_ r: KeyEntry.Role) -> String {
                     switch r {
                     case .api: return "api"
