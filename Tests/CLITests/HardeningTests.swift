@@ -222,6 +222,18 @@ import Testing
         #expect(info(dangling).map { $0.st_mode & S_IFMT } == S_IFLNK)
     }
 
+    @Test func testTLSInitWritesThroughALinkedNetdataConf() throws {
+        let dir = try TempDir()
+        let real = try dir.file("real/netdata.conf", "[web]\n    bind to = *\n")
+        let link = dir.path("netdata.conf")
+        try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: real)
+        let result = try CLI.run(["tls", "init", "--dir", dir.path("ssl"), "--name", "p", "--netdata-conf", link])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(info(link).map { $0.st_mode & S_IFMT } == S_IFLNK, "the link stays")
+        let written = try text(real)
+        #expect(written.contains("ssl key = \(dir.path("ssl"))/stream.key"), "\(written)")
+    }
+
     // MARK: 9. Only regular files, of a sane size
 
     @Test func testFIFOsDevicesAndSocketsAreRefusedWithoutHanging() throws {

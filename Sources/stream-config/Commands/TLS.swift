@@ -79,7 +79,8 @@ struct TLS: ParsableCommand {
                 // 1. netdata.conf: read, check and edit in memory before anything is written.
                 var configuration: (path: String, edit: TLSNetdataConf.Edit, lock: FileLock)?
                 if let given = netdataConf {
-                    let path = TLS.absolute(given)
+                    // Named with the option: a link is written through wherever it leads.
+                    let path = try WriteTarget.resolve(TLS.absolute(given), configDirectory: ConfigDirectories.fromEnvironment().user, explicit: true)
                     guard FileAccess.exists(path) else {
                         throw UserError.noInput("\(path): no such file", hint: "give the netdata.conf Netdata reads (Debian: /etc/netdata/netdata.conf); an empty file is fine")
                     }
