@@ -466,5 +466,14 @@ import Testing
             #expect(output.contains("a\\u001b[31mred.conf"), "\(format): \(output)")
             if format == "human" { #expect(output.contains("yes\\u001b]0;owned\\u0007"), "\(output)") }
         }
+
+        // edit's diff of what it installed.
+        let user = dir.path("etc")
+        _ = try dir.file("etc/stream.conf", "[stream]\n    enabled = no\n")
+        let editor = try dir.file("bin/editor.sh", "#!/bin/sh\nprintf '# \\033]0;owned\\007\\n' >> \"$1\"\n", mode: 0o755)
+        let edit = try CLI.run(["edit"], environment: ["NETDATA_USER_CONFIG_DIR": user, "EDITOR": "/bin/sh \(editor)", "VISUAL": ""])
+        #expect(edit.status == 0, "\(edit.stderr)")
+        #expect(edit.stdout.contains("+# \\u001b]0;owned\\u0007\n"), "\(edit.stdout.debugDescription)")
+        #expect(!(edit.stdout + edit.stderr).utf8.contains(0x1B))
     }
 }

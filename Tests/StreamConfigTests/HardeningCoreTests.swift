@@ -60,6 +60,7 @@ import Testing
         #expect(PrintableText.escaped(osc) == "title\\u001b]0;owned\\u0007x")
         #expect(PrintableText.escaped("a\u{9B}31mb\u{7F}") == "a\\u009b31mb\\u007f")
         #expect(PrintableText.escaped("tab\tnl\ncr\r") == "tab\\tnl\\ncr\\r")
+        #expect(PrintableText.escaped("-a\u{1B}[2J\n+b\tc\r\n", keepingNewlines: true) == "-a\\u001b[2J\n+b\tc\\r\n")
         let plain = "[stream] é ✓"
         #expect(PrintableText.escaped(plain) == plain)
     }

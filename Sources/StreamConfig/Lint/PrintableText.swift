@@ -3,12 +3,14 @@
 /// logfmt lines write them: `\n`, `\r`, `\t`, else `\u00XX`. A stream.conf cannot then retitle
 /// a window, hide a line or fake a finding in `lint`'s output.
 public enum PrintableText {
-    public static func escaped(_ text: String) -> String {
-        guard text.unicodeScalars.contains(where: isControl) else { return text }
+    /// With `keepingNewlines`, line feeds and tabs stay (for diffs and other multi-line text).
+    public static func escaped(_ text: String, keepingNewlines: Bool = false) -> String {
+        func isEscaped(_ scalar: Unicode.Scalar) -> Bool { isControl(scalar) && !(keepingNewlines && (scalar == "\n" || scalar == "\t")) }
+        guard text.unicodeScalars.contains(where: isEscaped) else { return text }
         var out = ""
         out.reserveCapacity(text.utf8.count + 8)
         for scalar in text.unicodeScalars {
-            guard isControl(scalar) else {
+            guard isEscaped(scalar) else {
                 out.unicodeScalars.append(scalar)
                 continue
             }

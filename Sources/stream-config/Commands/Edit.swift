@@ -154,7 +154,7 @@ struct EditSession {
             case "x", "q": return .discard
             case "d":
                 let diff = UnifiedDiff.make(old: old, new: new, oldLabel: file.exists ? file.path : file.stockPath, newLabel: "your edit")
-                Terminal.write(2, SecretMasker(secrets(old, new)).mask(diff))
+                Terminal.write(2, shown(diff, old, new))
             case "i":
                 Terminal.write(2, "Install \(file.path) with \(plural(report.errorCount, "lint error"))? Netdata will read it as reported above. [y/N] ")
                 if let yes = readLine()?.lowercased().filter({ !$0.isWhitespace }), yes == "y" || yes == "yes" { return .install }
@@ -230,7 +230,7 @@ struct EditSession {
         let diff = UnifiedDiff.make(old: old, new: new, oldLabel: originLabel, newLabel: file.path)
         let diffLines = diff.utf8.filter { $0 == UInt8(ascii: "\n") }.count
         if diffLines <= 40 {
-            Terminal.write(1, SecretMasker(secrets(old, new)).mask(diff))
+            Terminal.write(1, shown(diff, old, new))
         } else {
             if let container = file.container, !file.exists {
                 say("the diff is \(diffLines) lines long: \(container.runtimeName) exec \(container.name) cat \(NetdataContainer.stockDirectory)/\(file.name) | diff -u - \(file.path)")
@@ -241,6 +241,11 @@ struct EditSession {
     }
 
     private var originLabel: String { file.exists ? "\(file.path).bak" : file.stockPath }
+
+    /// A diff as shown to the user: keys masked, control characters from the file escaped.
+    private func shown(_ diff: String, _ old: Document, _ new: Document) -> String {
+        PrintableText.escaped(SecretMasker(secrets(old, new)).mask(diff), keepingNewlines: true)
+    }
 
     private func secrets(_ documents: Document...) -> Set<String> {
         guard file.isStreamConf else { return [] }

@@ -88,7 +88,8 @@ enum Rewrite {
         if options.dryRun {
             let diff = UnifiedDiff.make(old: source.document, new: after, oldLabel: "a/\(AtomicFile.fileName(of: source.path))",
                                         newLabel: "b/\(AtomicFile.fileName(of: source.path))")
-            Terminal.write(1, masker.mask(diff))
+            // On a terminal, control characters from the file are escaped; piped, the diff stays a patch.
+            Terminal.write(1, Terminal.isTTY(1) ? PrintableText.escaped(masker.mask(diff), keepingNewlines: true) : masker.mask(diff))
             Terminal.stderr("stream-config: dry run, \(source.path) not written")
             return after
         }
