@@ -378,6 +378,19 @@ import Testing
         #expect(CLI.listingWithoutLockFiles(dir.url.path) == ["stream.conf"])
     }
 
+    @Test func testTLSInitByANonRootUserKeepsNetdataConfsOwnerOrChangesNothing() throws {
+        let dir = try TempDir()
+        try FileManager.default.setAttributes([.posixPermissions: 0o777], ofItemAtPath: dir.url.path)
+        let original = "[web]\n    bind to = *\n"
+        let conf = try dir.file("netdata.conf", original, mode: 0o666)
+        let result = try CLI.run(["tls", "init", "--dir", dir.path("ssl"), "--name", "p", "--netdata-conf", conf], asUser: "65534")
+        #expect(result.status == 73, "\(result.stderr)")
+        #expect(result.stderr.contains("cannot keep its owner"), "\(result.stderr)")
+        #expect(info(conf)?.st_uid == 0)
+        #expect(try text(conf) == original)
+        #expect(!FileManager.default.fileExists(atPath: dir.path("ssl/stream.key")))
+    }
+
     // MARK: 13. edit
 
     @Test(arguments: ["rm \"$1\" && ln -s SECRET \"$1\"", "rm \"$1\" && mkdir \"$1\""])

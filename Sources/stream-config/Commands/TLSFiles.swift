@@ -68,7 +68,12 @@ final class TLSFileSet {
             }
             try AtomicFile.writeAll(fd, bytes, path: temporary)
             if fchown(fd, ownership.uid, ownership.gid) != 0 {
-                if geteuid() == 0 { throw UserError.cannotWrite("\(temporary): cannot set owner: \(FileAccess.describe(errno: errno))") }
+                let code = errno
+                if geteuid() == 0 { throw UserError.cannotWrite("\(temporary): cannot set owner: \(FileAccess.describe(errno: code))") }
+                // An existing file keeps its owner, or is not replaced.
+                if let existing = AtomicFile.existingOwnership(path), existing.uid == ownership.uid, existing.gid == ownership.gid {
+                    throw AtomicFile.ownerError(path, ownership, code)
+                }
                 result.ownerApplied = false
             }
             if FileAccess.exists(path) { try ExtendedACL.copy(from: path, to: fd, temporary: temporary) }

@@ -39,6 +39,12 @@ enum AtomicFile {
         return "\(user):\(group)"
     }
 
+    /// The owner and group a replacement must have could not be given to it.
+    static func ownerError(_ path: String, _ ownership: Ownership, _ code: Int32) -> UserError {
+        UserError.cannotWrite("\(path): cannot keep its owner and group \(ownerName(ownership)) (\(FileAccess.describe(errno: code))); the file is unchanged",
+                              hint: "run as root (sudo), or as the file's owner and a member of its group")
+    }
+
     static func newFileOwnership() -> Ownership {
         var gid = getegid()
         if let group = getgrnam("netdata") { gid = group.pointee.gr_gid }
@@ -121,10 +127,7 @@ final class StagedFile {
             // sets the ACL's mask from the group bits, as chmod does).
             if fchown(fd, ownership.uid, ownership.gid) != 0 {
                 let code = errno
-                if geteuid() == 0 || existing != nil {
-                    throw UserError.cannotWrite("\(path): cannot keep its owner and group \(AtomicFile.ownerName(ownership)) (\(FileAccess.describe(errno: code))); the file is unchanged",
-                                                hint: "run as root (sudo), or as the file's owner and a member of its group")
-                }
+                if geteuid() == 0 || existing != nil { throw AtomicFile.ownerError(path, ownership, code) }
             }
             if existing != nil { try ExtendedACL.copy(from: path, to: fd, temporary: temporary) }
             guard fchmod(fd, ownership.mode) == 0 else { throw UserError.cannotWrite("\(temporary): cannot set mode: \(FileAccess.describe(errno: errno))") }
