@@ -300,6 +300,17 @@ import Testing
         #expect(lines.last?.contains("more findings not shown") == true, "\(lines.last ?? "")")
     }
 
+    /// The cap is for printing: a rewrite still sees a new error after the first 1,000.
+    @Test func testARewriteSeesANewErrorPastTheFindingCap() throws {
+        let dir = try TempDir()
+        let text = "[stream]\n" + String(repeating: "bad line\n", count: 1500) + "[\(keys[0])]\n    type = api\n    enabled = yes\n"
+        let file = try dir.file("stream.conf", text)
+        let result = try CLI.run(["set", "--file", file, keys[0], "enabled", "1"])
+        #expect(result.status == 1, "\(result.stderr)")
+        #expect(result.stderr.contains("1 new lint error"), "\(result.stderr)")
+        #expect(try self.text(file) == text)
+    }
+
     // MARK: 10. The lock
 
     @Test func testAnotherUserCannotHoldTheWritersLock() throws {

@@ -82,6 +82,8 @@ import Testing
         let small = Linter.lint(bytes: Array(text.utf8), file: "big.conf", options: LintOptions(target: .v2, findingLimit: 10))
         #expect(small.diagnostics.count == 10)
         #expect(small.errorCount + small.warningCount == report.errorCount + report.warningCount, "counts do not depend on the cap")
+        let all = Linter.lint(bytes: Array(text.utf8), file: "big.conf", options: LintOptions(target: .v2, findingLimit: .max))
+        #expect(all.omitted.total == 0 && all.diagnostics.count == report.diagnostics.count + report.omitted.total)
     }
 
     // MARK: Empty names and patterns (item 11)

@@ -6,6 +6,7 @@ public struct LintOptions: Sendable {
     public var fileMode: UInt32?
     /// At most this many findings are kept per file (the first ones by line); the rest are
     /// only counted (`LintReport.omitted`), so a file of a million bad lines costs little memory.
+    /// `Int.max` keeps them all (a rewrite compares every error before and after).
     public var findingLimit: Int
 
     public static let defaultFindingLimit = 1000
@@ -73,7 +74,7 @@ struct LintContext {
         guard !suppressions.silences(diagnostic) else { return }
         diagnostics.append(diagnostic)
         // Checks emit in their own order: keep twice the limit, then the first `limit` by line.
-        if diagnostics.count >= 2 * limit { keepFirst(limit) }
+        if diagnostics.count / 2 >= limit { keepFirst(limit) }  // (no overflow with limit .max)
     }
 
     private mutating func keepFirst(_ count: Int) {

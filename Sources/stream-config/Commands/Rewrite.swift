@@ -71,7 +71,7 @@ enum Rewrite {
         defer { withExtendedLifetime(lock) {} }
         let source = try load(options, path: path)
         if let note = source.note { Terminal.stderr("stream-config: \(note)") }
-        let before = Linter.lint(document: source.document, file: source.path, options: LintOptions(target: options.target.target))
+        let before = Linter.lint(document: source.document, file: source.path, options: LintOptions(target: options.target.target, findingLimit: .max))
         var editor = ConfigEditor(source.document)
         do {
             try change(&editor, before.target)
@@ -83,8 +83,8 @@ enum Rewrite {
             Terminal.stderr("stream-config: \(source.path) already has this; nothing to change")
             return nil
         }
-        try check(before: before, after: after, path: source.path, options: options)
-        let masker = SecretMasker.forOutput(showSecrets: options.showSecrets, secrets: before.secrets.union(secrets(after)))
+        let report = try check(before: before, after: after, path: source.path, options: options)
+        let masker = SecretMasker.forOutput(showSecrets: options.showSecrets, secrets: before.secrets.union(report.secrets))
         if options.dryRun {
             let diff = UnifiedDiff.make(old: source.document, new: after, oldLabel: "a/\(AtomicFile.fileName(of: source.path))",
                                         newLabel: "b/\(AtomicFile.fileName(of: source.path))")
@@ -102,8 +102,10 @@ enum Rewrite {
 
     /// Refuses a result with lint errors, except errors the file already had before the change
     /// (so a rewrite never makes a file worse, and can still fix one problem at a time).
-    static func check(before old: LintReport, after: Document, path: String, options: RewriteOptions) throws {
-        let new = Linter.lint(document: after, file: path, options: LintOptions(target: old.target))
+    /// Returns the result's lint report.
+    @discardableResult
+    static func check(before old: LintReport, after: Document, path: String, options: RewriteOptions) throws -> LintReport {
+        let new = Linter.lint(document: after, file: path, options: LintOptions(target: old.target, findingLimit: .max))
         func key(_ d: Diagnostic) -> String { "\(d.code) \(d.message)" }
         var existing = Dictionary(old.diagnostics.filter { $0.severity == .error }.map { (key($0), 1) }, uniquingKeysWith: +)
         var introduced: [Diagnostic] = []
@@ -124,9 +126,6 @@ enum Rewrite {
             Terminal.write(2, printer.render(report, document: after))
             Terminal.stderr("stream-config: note: \(remaining.count) lint error\(remaining.count == 1 ? "" : "s") remain in the file (not caused by this change)")
         }
-    }
-
-    static func secrets(_ document: Document) -> Set<String> {
-        Linter.lint(document: document, file: "").secrets
+        return new
     }
 }
