@@ -54,6 +54,13 @@ struct CLI {
     }
 }
 
+extension CLI {
+    /// The names in `dir`, sorted, without the writers' lock files (`.NAME.lock`, left in place by design).
+    static func listingWithoutLockFiles(_ dir: String) -> [String] {
+        ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []).filter { !($0.hasPrefix(".") && $0.hasSuffix(".lock")) }.sorted()
+    }
+}
+
 /// A temporary directory removed at the end of the test.
 final class TempDir {
     let url: URL
@@ -76,4 +83,13 @@ final class TempDir {
 
 struct TestError: Error, CustomStringConvertible {
     var description: String
+}
+
+/// Waits for `condition`, checking every 20 ms, until `deadline` seconds have passed.
+func poll(until what: String, deadline: TimeInterval, _ condition: () throws -> Bool) throws {
+    let end = Date().addingTimeInterval(deadline)
+    while try !condition() {
+        guard Date() < end else { throw TestError(description: "timed out waiting for \(what)") }
+        usleep(20_000)
+    }
 }

@@ -4,7 +4,10 @@ extension ConfigEditor {
     public mutating func addAPIKey(key: String, allowFrom: String? = nil) throws {
         try Self.requireCanonicalUUID(key, what: "API key")
         var options: [(key: String, value: String)] = [("type", "api"), ("enabled", "yes")]
-        if let allowFrom { options.append(("allow from", allowFrom)) }
+        if let allowFrom {
+            try Self.requirePattern(key: "allow from", value: allowFrom)
+            options.append(("allow from", allowFrom))
+        }
         try addSection(name: key, options: options)
     }
 
@@ -12,6 +15,7 @@ extension ConfigEditor {
     /// them, and an option with the same name replaces a default (e.g. `enabled = no`).
     public mutating func addMachine(guid: String, options: [(key: String, value: String)] = []) throws {
         try Self.requireCanonicalUUID(guid, what: "machine GUID")
+        for option in options { try Self.requirePattern(key: option.key, value: option.value) }
         var merged: [(key: String, value: String)] = [("type", "machine"), ("enabled", "yes")]
         for option in options {
             if let index = merged.firstIndex(where: { $0.key == option.key }) {
@@ -43,6 +47,13 @@ extension ConfigEditor {
     }
 
     static let streamSection = "stream"
+
+    /// An `allow from` pattern must not be empty: Netdata reads an empty pattern as everyone,
+    /// and an empty value is what an unset shell variable gives. Other options pass.
+    public static func requirePattern(key: String, value: String) throws {
+        guard key.lowercased().hasSuffix("allow from"), value.utf8.allSatisfy(Bytes.isSpace) else { return }
+        throw EditError(.invalidValue, "The value for '\(key)' is empty (an unset shell variable?); Netdata reads an empty pattern as everyone. Give the addresses to allow, e.g. '10.* localhost', or '*' for everyone.")
+    }
 
     /// Netdata matches the child's string against section names byte for byte, so we insist on
     /// the one spelling `uuidgen` prints (spec 1.6).
