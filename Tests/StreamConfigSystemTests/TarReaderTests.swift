@@ -52,3 +52,17 @@ import TestSupport
         #expect(throws: TarReader.Problem.self) { try TarReader.single([]) }
     }
 }
+
+extension TarReaderTests {
+    /// Found by fuzzing (fuzz/regressions/tar): a PAX record whose length is shorter than its own
+    /// digits and space made the reader trap.
+    @Test func testAPAXRecordShorterThanItsHeaderIsAProblemNotACrash() throws {
+        var archive = try archive(format: "posix", name: String(repeating: "p", count: 120) + ".conf")
+        // The PAX header's first record starts right after the first 512-byte header: "NN path=...".
+        let start = 512
+        let space = try #require(archive[start...].firstIndex(of: 32))
+        for index in start..<space { archive[index] = UInt8(ascii: "0") }
+        archive[space - 1] = UInt8(ascii: "1")
+        _ = try? TarReader.single(archive)
+    }
+}

@@ -2,8 +2,13 @@
 enum Suggestions {
     static func closest(to name: String, among candidates: [String]) -> String? {
         let lower = name.lowercased()
+        let length = lower.utf8.count
         var best: (String, Int)? = nil
         for candidate in candidates {
+            // The distance is at least the difference in length: a candidate that could not be
+            // close enough is skipped without the quadratic work (a garbage name may be 8 KiB).
+            let candidateLength = candidate.utf8.count
+            guard abs(length - candidateLength) <= max(2, min(length, candidateLength) / 3) else { continue }
             let distance = editDistance(lower, candidate.lowercased())
             if distance < (best?.1 ?? Int.max) { best = (candidate, distance) }
         }

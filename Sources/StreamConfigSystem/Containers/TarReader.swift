@@ -125,8 +125,10 @@ public enum TarReader {
         var result: [String: String] = [:]
         var index = 0
         while index < data.count {
+            // A record's length counts its own digits and space: one shorter than that is
+            // malformed (found by fuzzing: it made the range below run backwards).
             guard let space = data[index...].firstIndex(of: 32), let length = Int(text(data[index..<space])),
-                  length > 0, index + length <= data.count else { break }
+                  length > 0, index + length <= data.count, space + 1 <= index + length else { break }
             let record = data[(space + 1)..<(index + length)].dropLast()  // without the newline
             if let equals = record.firstIndex(of: UInt8(ascii: "=")) {
                 result[text(record[..<equals])] = String(decoding: record[(equals + 1)...], as: UTF8.self)
