@@ -82,7 +82,7 @@ let package = Package(
             ]
         ),
         .testTarget(name: "CLITests", dependencies: ["StreamConfig", "TestSupport"]),
-        .testTarget(name: "InteropTests", dependencies: ["StreamConfig"]),
+        .testTarget(name: "InteropTests", dependencies: ["StreamConfig", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

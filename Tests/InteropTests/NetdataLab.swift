@@ -15,6 +15,7 @@
 //     }
 
 import Foundation
+@_exported import TestSupport
 import Testing
 
 #if canImport(Glibc)
@@ -435,20 +436,6 @@ final class NetdataInstance {
     }
 }
 
-// MARK: - Polling
-
-/// Evaluates `condition` every `interval` until it is true or `timeout` passes.
-func poll(timeout: Duration, interval: Duration = .milliseconds(100),
-          _ condition: () async throws -> Bool) async -> Bool {
-    let clock = ContinuousClock()
-    let deadline = clock.now.advanced(by: timeout)
-    while true {
-        if (try? await condition()) == true { return true }
-        if clock.now >= deadline { return false }
-        try? await Task.sleep(for: interval)
-    }
-}
-
 // MARK: - Processes stopped by PID
 
 /// A child process started with `posix_spawn`, its stdout/stderr appended to files, reaped with
@@ -498,16 +485,8 @@ final class LabProcess {
         posix_spawnattr_init(&attr)
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawnattr_destroy(&attr); posix_spawn_file_actions_destroy(&actions) }
-        var noSignals = sigset_t(), allSignals = sigset_t()
-        sigemptyset(&noSignals)
-        sigfillset(&allSignals)
-        sigdelset(&allSignals, SIGKILL)
-        sigdelset(&allSignals, SIGSTOP)
-        posix_spawnattr_setsigmask(&attr, &noSignals)
-        posix_spawnattr_setsigdefault(&attr, &allSignals)
         // own process group (pgid = its PID), so group-wide signals never reach the test runner
-        posix_spawnattr_setpgroup(&attr, 0)
-        posix_spawnattr_setflags(&attr, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETPGROUP))
+        Spawn.prepare(&attr, newProcessGroup: true)
         let flags = O_WRONLY | O_CREAT | O_APPEND
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
         posix_spawn_file_actions_addopen(&actions, 1, outputFile.path, flags, 0o644)

@@ -149,16 +149,6 @@ extension NetdataInstance {
 
 // MARK: - Raw TCP clients (blocking, with timeouts)
 
-/// Runs blocking work (socket reads with multi-second timeouts, a paced simulated child) on a
-/// thread of its own. On the cooperative pool, which has one thread per core (two in CI), it
-/// would stall every other suite's polls for as long as it blocks.
-func onOwnThread<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
-    try await withCheckedThrowingContinuation { continuation in
-        let thread = Thread { continuation.resume(with: Result { try body() }) }
-        thread.start()
-    }
-}
-
 /// A blocking loopback TCP socket with receive/send timeouts, for hostile and simulated clients.
 /// Unchecked: a test hands it from one thread to the next, never using it from two at once.
 final class RawSocket: @unchecked Sendable {

@@ -120,6 +120,16 @@ import Glibc
         }
     }
 
+    /// A child that was answered and is now spliced (it sends nothing more).
+    static func streamingChild(port: Int, host: String) async throws -> LoopbackSocket {
+        try await onOwnThread {
+            let child = try LoopbackSocket(port: port, timeoutSeconds: 5)
+            child.send(streamRequest(host: host))
+            _ = child.receiveOnce()
+            return child
+        }
+    }
+
     @Test func testEarlyCloseFreesTheSlotAtOnce() async throws {
         try await withRelay { server, port in
             // 5,000 connect/close pairs, half ending with FIN, half with RST, some after a partial request.
@@ -213,12 +223,7 @@ import Glibc
         var limits = RelayLimits()
         limits.drainTimeout = .seconds(60)
         try await withRelay(limits: limits, logger: records.logger) { server, port in
-            let child = try await onOwnThread {
-                let child = try LoopbackSocket(port: port, timeoutSeconds: 5)
-                child.send(streamRequest(host: "leaving"))
-                _ = child.receiveOnce()
-                return child
-            }
+            let child = try await Self.streamingChild(port: port, host: "leaving")
             server.shutdown()
             #expect(await poll(timeout: .seconds(5)) { records.contains("stopping: no longer accepting") })
             #expect(!records.contains("msg=stopped") && !records.lines.contains("notice stopped"), "stopped with a child still open")
@@ -234,12 +239,7 @@ import Glibc
         var limits = RelayLimits()
         limits.drainTimeout = .milliseconds(300)
         try await withRelay(limits: limits, logger: records.logger) { server, port in
-            let child = try await onOwnThread {
-                let child = try LoopbackSocket(port: port, timeoutSeconds: 5)
-                child.send(streamRequest(host: "draining"))
-                _ = child.receiveOnce()
-                return child
-            }
+            let child = try await Self.streamingChild(port: port, host: "draining")
             let idle = try await onOwnThread { try LoopbackSocket(port: port, from: "127.0.0.6") }
             #expect(await poll(timeout: .seconds(2)) { server.connectionCount == 2 })
             server.shutdown()

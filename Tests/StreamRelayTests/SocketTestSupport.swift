@@ -1,29 +1,11 @@
 import Foundation
 import NIOSSL
 import StreamRelay
+@_exported import TestSupport
 
 #if canImport(Glibc)
 import Glibc
 #endif
-
-/// Runs blocking socket work on a thread of its own, never on the cooperative pool (which has
-/// one thread per core: two in CI).
-func onOwnThread<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
-    try await withCheckedThrowingContinuation { continuation in
-        Thread { continuation.resume(with: Result { try body() }) }.start()
-    }
-}
-
-/// Evaluates `condition` every `interval` until it is true or `timeout` passes.
-func poll(timeout: Duration, interval: Duration = .milliseconds(20), _ condition: () async throws -> Bool) async -> Bool {
-    let clock = ContinuousClock()
-    let deadline = clock.now.advanced(by: timeout)
-    while true {
-        if (try? await condition()) == true { return true }
-        if clock.now >= deadline { return false }
-        try? await Task.sleep(for: interval)
-    }
-}
 
 struct SocketError: Error, CustomStringConvertible {
     let description: String

@@ -44,14 +44,7 @@ public enum Spawn {
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
         defer { posix_spawnattr_destroy(&attributes) }
-        var noSignals = sigset_t(), allSignals = sigset_t()
-        sigemptyset(&noSignals)
-        sigfillset(&allSignals)
-        sigdelset(&allSignals, SIGKILL)
-        sigdelset(&allSignals, SIGSTOP)
-        posix_spawnattr_setsigmask(&attributes, &noSignals)
-        posix_spawnattr_setsigdefault(&attributes, &allSignals)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+        prepare(&attributes, newProcessGroup: false)
 
         let argv = ([executable] + arguments).map { strdup($0) } + [nil]
         let envp = (environment ?? currentEnvironment()).map { strdup($0) } + [nil]
@@ -105,6 +98,25 @@ public enum Spawn {
         pthread_join(writerThread, nil)
         let exit = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
         return Result(status: exit, stdout: out, stderr: err, timedOut: timedOut)
+    }
+
+    /// The child starts with no signal blocked and every signal at its default action (the
+    /// test runner's threads block some), and in a process group of its own when asked, so
+    /// group-wide signals sent to it never reach the test runner.
+    public static func prepare(_ attributes: inout posix_spawnattr_t, newProcessGroup: Bool) {
+        var noSignals = sigset_t(), allSignals = sigset_t()
+        sigemptyset(&noSignals)
+        sigfillset(&allSignals)
+        sigdelset(&allSignals, SIGKILL)
+        sigdelset(&allSignals, SIGSTOP)
+        posix_spawnattr_setsigmask(&attributes, &noSignals)
+        posix_spawnattr_setsigdefault(&attributes, &allSignals)
+        var flags = Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF)
+        if newProcessGroup {
+            posix_spawnattr_setpgroup(&attributes, 0)
+            flags |= Int16(POSIX_SPAWN_SETPGROUP)
+        }
+        posix_spawnattr_setflags(&attributes, flags)
     }
 
     public static func currentEnvironment() -> [String] {
