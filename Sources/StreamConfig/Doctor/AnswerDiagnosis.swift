@@ -105,7 +105,7 @@ public enum AnswerDiagnosis {
         case StreamAnswer.notPermitted:
             return Diagnosis(verdict: .refused, code: "key-refused",
                              summary: "\(destination) refused the key (the child logs \"remote server denied access\"; \(RetryDelay.denied.describe(child)))",
-                             fix: "on the parent, make sure the section named exactly as this child's `api key` exists, has `type = api` and `enabled = yes`, and that its `allow from` matches \(seenAs) (`stream-config lint` on the parent's stream.conf shows why not); a machine GUID section for this child must not say `enabled = no`")
+                             fix: "on the parent, make sure the section named exactly as this child's `api key` exists and has \(StreamAdvice.keySection(allowFrom: seenAs).map { "`\($0)`" }.joined(separator: ", ")) (or an `allow from` that matches \(seenAs) already; `stream-config lint` on the parent's stream.conf shows why not); a machine GUID section for this child must not say `\(StreamAdvice.disableKey)`")
         case StreamAnswer.alreadyStreaming:
             return Diagnosis(verdict: .alreadyConnected, code: "already-streaming",
                              summary: "already streaming: your key works and this child (its machine GUID) is connected to \(destination) right now",
@@ -133,7 +133,7 @@ public enum AnswerDiagnosis {
             if text.hasPrefix("HTTP/1.1 400") || text.hasPrefix("HTTP/1.0 400") {
                 return Diagnosis(verdict: .refused, code: "tls-expected",
                                  summary: "\(destination) answered HTTP 400: this is a TLS port and you connected without `:SSL`",
-                                 fix: "append `:SSL` to the destination (`\(destination):SSL`) and verify the parent with `CAfile` (`stream-config child set --ssl --ca-file parent.pem`)")
+                                 fix: "in [stream], write the entry as `\(StreamAdvice.tlsEntry(destination))` in `destination` and verify the parent with `\(StreamAdvice.caFile(StreamAdvice.Example.parentCertificate))` (`stream-config child set --ssl --ca-file \(StreamAdvice.Example.parentCertificate)`)")
             }
             return Diagnosis(verdict: .misconfigured, code: "not-netdata",
                              summary: "\(destination) answered HTTP (\"\(text.prefix { $0 != "\r" && $0 != "\n" })\"): this is not Netdata's streaming port",
@@ -142,7 +142,7 @@ public enum AnswerDiagnosis {
         if let first = bytes.first, first == 0x15 || first == 0x16 {
             return Diagnosis(verdict: .refused, code: "tls-expected",
                              summary: "\(destination) answered with TLS: this is a TLS port and you connected without `:SSL`",
-                             fix: "append `:SSL` to the destination and set `CAfile` to the parent's certificate")
+                             fix: "in [stream], write the entry as `\(StreamAdvice.tlsEntry(destination))` in `destination` and verify the parent with `\(StreamAdvice.caFile(StreamAdvice.Example.parentCertificate))`")
         }
         let shown = String(text.prefix(80)).map { $0.isASCII && !$0.isNewline ? String($0) : "." }.joined()
         return Diagnosis(verdict: .misconfigured, code: "not-understood",
