@@ -66,8 +66,10 @@ let package = Package(
             path: "fuzz/Targets"
         ),
         .executableTarget(name: "relay-bench", dependencies: ["StreamConfig"], path: "bench/RelayBench"),
-        .testTarget(name: "StreamConfigTests", dependencies: ["StreamConfig"]),
-        .testTarget(name: "StreamConfigSystemTests", dependencies: ["StreamConfigSystem"]),
+        // What every test target shares (one test process): a process runner that owns its descriptors.
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .testTarget(name: "StreamConfigTests", dependencies: ["StreamConfig", "TestSupport"]),
+        .testTarget(name: "StreamConfigSystemTests", dependencies: ["StreamConfigSystem", "TestSupport"]),
         .testTarget(
             name: "StreamRelayTests",
             dependencies: [
@@ -76,9 +78,10 @@ let package = Package(
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                "TestSupport",
             ]
         ),
-        .testTarget(name: "CLITests", dependencies: ["StreamConfig"]),
+        .testTarget(name: "CLITests", dependencies: ["StreamConfig", "TestSupport"]),
         .testTarget(name: "InteropTests", dependencies: ["StreamConfig"]),
     ],
     swiftLanguageModes: [.v6]

@@ -4,7 +4,7 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
-scripts/deps.sh uuid-dev pkg-config netdata-core mandoc man-db openssl curl jq tmux systemd bash-completion zsh fish make
+scripts/deps.sh uuid-dev pkg-config netdata-core mandoc man-db openssl curl jq tmux systemd bash-completion zsh fish make acl
 swift build --build-tests
 export STREAM_CONFIG_BIN="$(swift build --show-bin-path)/stream-config"
 export STREAM_CONFIG_REQUIRE_INTEROP=1

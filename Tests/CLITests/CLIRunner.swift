@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 
 /// Runs the built `stream-config` binary (STREAM_CONFIG_BIN, else .build/debug).
 struct CLI {
@@ -18,39 +19,25 @@ struct CLI {
     @discardableResult
     static func run(_ arguments: [String], stdin: Data? = nil, environment: [String: String] = [:], asUser user: String? = nil,
                     timeout: Duration = .seconds(120)) throws -> Result {
-        let process = Process()
-        if let user {
-            process.executableURL = URL(fileURLWithPath: "/usr/bin/setpriv")
-            process.arguments = ["--reuid=\(user)", "--regid=\(user)", "--clear-groups", binary] + arguments
-        } else {
-            process.executableURL = URL(fileURLWithPath: binary)
-            process.arguments = arguments
-        }
+        let command = user.map { ["/usr/bin/setpriv", "--reuid=\($0)", "--regid=\($0)", "--clear-groups", binary] } ?? [binary]
         var env = ProcessInfo.processInfo.environment
         env["NO_COLOR"] = "1"
         for (key, value) in environment { env[key] = value }
-        process.environment = env
-        let out = Pipe(), err = Pipe(), input = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        process.standardInput = input
-        try process.run()
-        // The throwing write: a child that exits without reading must not crash the test process (EPIPE).
-        if let stdin { try? input.fileHandleForWriting.write(contentsOf: stdin) }
-        try input.fileHandleForWriting.close()
-        // Read both pipes fully before waiting, so a large output cannot block the child.
-        let group = DispatchGroup()
-        nonisolated(unsafe) var outData = Data(), errData = Data()
-        DispatchQueue.global().async(group: group) { outData = out.fileHandleForReading.readDataToEndOfFile() }
-        DispatchQueue.global().async(group: group) { errData = err.fileHandleForReading.readDataToEndOfFile() }
         // Every wait has a limit: a hung command fails its test instead of hanging the run.
-        if group.wait(timeout: .now() + .seconds(Int(timeout.components.seconds))) == .timedOut {
-            kill(process.processIdentifier, SIGKILL)
-            _ = group.wait(timeout: .now() + 5)
+        let result = try Spawn.run(command[0], Array(command.dropFirst()) + arguments, environment: env.map { "\($0.key)=\($0.value)" },
+                                   stdin: stdin.map { Array($0) }, timeout: timeout)
+        if result.timedOut {
             throw TestError(description: "stream-config \(arguments.joined(separator: " ")) did not finish within \(timeout); killed it")
         }
-        process.waitUntilExit()
-        return Result(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self), stderr: String(decoding: errData, as: UTF8.self))
+        return Result(status: result.status, stdout: String(decoding: result.stdout, as: UTF8.self),
+                      stderr: String(decoding: result.stderr, as: UTF8.self))
+    }
+}
+
+extension CLI {
+    /// The names in `dir`, sorted, without the writers' lock files (`.NAME.lock`, left in place by design).
+    static func listingWithoutLockFiles(_ dir: String) -> [String] {
+        ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []).filter { !($0.hasPrefix(".") && $0.hasSuffix(".lock")) }.sorted()
     }
 }
 
@@ -58,7 +45,8 @@ struct CLI {
 final class TempDir {
     let url: URL
     init() throws {
-        url = FileManager.default.temporaryDirectory.appendingPathComponent("stream-config-test-\(UUID().uuidString)")
+        // No dashes: a UUID-shaped name would be masked as a key in messages that quote the path.
+        url = FileManager.default.temporaryDirectory.appendingPathComponent("stream-config-test-\(UUID().uuidString.filter { $0 != "-" })")
         try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
     }
     deinit { try? FileManager.default.removeItem(at: url) }
@@ -76,4 +64,13 @@ final class TempDir {
 
 struct TestError: Error, CustomStringConvertible {
     var description: String
+}
+
+/// Waits for `condition`, checking every 20 ms, until `deadline` seconds have passed.
+func poll(until what: String, deadline: TimeInterval, _ condition: () throws -> Bool) throws {
+    let end = Date().addingTimeInterval(deadline)
+    while try !condition() {
+        guard Date() < end else { throw TestError(description: "timed out waiting for \(what)") }
+        usleep(20_000)
+    }
 }

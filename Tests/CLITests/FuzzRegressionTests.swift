@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// Every input a fuzz target once failed on (fuzz/regressions/TARGET) and every seed
 /// (fuzz/corpus/TARGET, and the rule fixtures for the config targets) is replayed through the
@@ -15,16 +16,9 @@ import Testing
         var inputs = ["fuzz/regressions/\(target)", "fuzz/corpus/\(target)"]
         if target == "document" || target == "lint" { inputs.append("fixtures/rules") }
         let existing = inputs.map { root.appendingPathComponent($0).path }.filter { FileManager.default.fileExists(atPath: $0) }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: Self.binary)
-        process.arguments = [target] + existing
-        let out = Pipe()
-        process.standardOutput = out
-        process.standardError = out
-        try process.run()
-        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0, "\(text)")
+        let result = try Spawn.run(Self.binary, [target] + existing, timeout: .seconds(120))
+        let text = String(decoding: result.stdout + result.stderr, as: UTF8.self)
+        #expect(result.status == 0, "\(text)")
         #expect(text.contains("no failure"), "\(text)")
         #expect(!text.contains(": 0 inputs"), "nothing was replayed: \(text)")
     }

@@ -43,10 +43,8 @@ import Glibc
         return (process.terminationStatus, String(decoding: data, as: UTF8.self))
     }
 
-    /// Files in `dir` (names), for "nothing was left behind" checks.
-    func listing(_ dir: String) -> [String] {
-        ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []).sorted()
-    }
+    /// Files in `dir` (names) but the writers' lock files, for "nothing was left behind" checks.
+    func listing(_ dir: String) -> [String] { CLI.listingWithoutLockFiles(dir) }
 
     // MARK: generation
 

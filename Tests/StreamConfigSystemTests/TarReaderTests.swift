@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import StreamConfigSystem
+import TestSupport
 
 /// `TarReader` on archives made by GNU tar, as `docker cp NAME:PATH -` streams them.
 @Suite struct TarReaderTests {
@@ -15,16 +16,9 @@ import StreamConfigSystem
         } else {
             try Data(contents.utf8).write(to: URL(fileURLWithPath: path))
         }
-        let tar = Process()
-        tar.executableURL = URL(fileURLWithPath: "/bin/tar")
-        tar.currentDirectoryURL = directory
-        tar.arguments = ["--format=\(format)", "--numeric-owner", "--owner=201", "--group=202", "-cf", "-", name]
-        let out = Pipe()
-        tar.standardOutput = out
-        try tar.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        tar.waitUntilExit()
-        return Array(data)
+        let tar = try Spawn.run("/bin/tar", ["-C", directory.path, "--format=\(format)", "--numeric-owner", "--owner=201", "--group=202",
+                                             "-cf", "-", name], timeout: .seconds(30))
+        return tar.stdout
     }
 
     @Test(arguments: ["gnu", "ustar", "posix"])

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 @testable import StreamConfig
 
 /// The man pages are checked by mandoc and kept in step with the rule catalog.
@@ -13,16 +14,10 @@ import Testing
     @Test(.enabled(if: mandoc != nil || ProcessInfo.processInfo.environment["STREAM_CONFIG_REQUIRE_INTEROP"] == "1"),
           arguments: ["stream-config.1", "stream.conf.5"])
     func testMandocLintIsClean(_ page: String) throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: try #require(Self.mandoc, "mandoc is not installed"))
-        process.arguments = ["-T", "lint", "-W", "warning", Self.man.appendingPathComponent(page).path]
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = output
-        try process.run()
-        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0 && text.isEmpty, "\(text)")
+        let result = try Spawn.run(try #require(Self.mandoc, "mandoc is not installed"),
+                                   ["-T", "lint", "-W", "warning", Self.man.appendingPathComponent(page).path], timeout: .seconds(60))
+        let text = String(decoding: result.stdout + result.stderr, as: UTF8.self)
+        #expect(result.status == 0 && text.isEmpty, "\(text)")
     }
 
     @Test func testEveryDiagnosticCodeIsDocumentedWithItsSeverity() throws {

@@ -4,6 +4,7 @@ import Glibc
 import Foundation
 import Logging
 import Testing
+import TestSupport
 @testable import StreamRelay
 
 /// End to end against a real journald: a standalone `systemd-journald <namespace>` for a private,
@@ -223,18 +224,8 @@ final class StandaloneJournald: @unchecked Sendable {  // used from one test onl
     }
 
     private func runJournalctl(_ arguments: [String]) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: Self.journalctlPath)
-        process.arguments = arguments
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = output
-        try process.run()
-        // A limit on the wait: journalctl stopped after 30 s closes the pipe and ends the read.
-        let pid = process.processIdentifier
-        DispatchQueue.global().asyncAfter(deadline: .now() + 30) { if process.isRunning { kill(pid, SIGKILL) } }
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return String(decoding: data, as: UTF8.self)
+        // A limit on the wait: journalctl is killed after 30 s.
+        let result = try Spawn.run(Self.journalctlPath, arguments, timeout: .seconds(30))
+        return String(decoding: result.stdout + result.stderr, as: UTF8.self)
     }
 }

@@ -16,6 +16,12 @@ import Testing
             # HELP stream_config_relay_connections_total Child connections accepted since start.
             # TYPE stream_config_relay_connections_total counter
             stream_config_relay_connections_total 0
+            # HELP stream_config_relay_handshakes_pending Child connections open that have not completed their first request.
+            # TYPE stream_config_relay_handshakes_pending gauge
+            stream_config_relay_handshakes_pending 0
+            # HELP stream_config_relay_accept_errors_total Failed accept calls on the listeners (e.g. no file descriptor left).
+            # TYPE stream_config_relay_accept_errors_total counter
+            stream_config_relay_accept_errors_total 0
             # HELP stream_config_relay_bytes_total Bytes relayed, by direction.
             # TYPE stream_config_relay_bytes_total counter
             stream_config_relay_bytes_total{direction="child_to_parent"} 0
@@ -70,6 +76,8 @@ import Testing
         #expect(samples == [
             "stream_config_relay_connections_open 2",
             "stream_config_relay_connections_total 3",
+            "stream_config_relay_handshakes_pending 0",
+            "stream_config_relay_accept_errors_total 0",
             "stream_config_relay_bytes_total{direction=\"child_to_parent\"} 1499",
             "stream_config_relay_bytes_total{direction=\"parent_to_child\"} 50",
             "stream_config_relay_refusals_total{reason=\"already_connected\"} 1",

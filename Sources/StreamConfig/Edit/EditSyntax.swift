@@ -82,6 +82,9 @@ enum EditSyntax {
 
     static func checkSectionName(_ name: String) throws {
         let bytes = Array(name.utf8)
+        if bytes.allSatisfy(Bytes.isSpace) {
+            throw EditError(.invalidName, "The section name is empty (an unset shell variable?); give a name such as 'stream' or an API key.")
+        }
         if let bad = bytes.first(where: isForbidden) {
             throw EditError(.invalidName, "Section name '\(name)' contains \(describe(bad)); section names must fit on one line.")
         }

@@ -3,6 +3,7 @@ extension ConfigEditor {
     /// Adds `[key]` with `type = api`, `enabled = yes` and, when given, `allow from = pattern`.
     public mutating func addAPIKey(key: String, allowFrom: String? = nil) throws {
         try Self.requireCanonicalUUID(key, what: "API key")
+        if let allowFrom { try Self.requirePattern(key: "allow from", value: allowFrom) }
         try addSection(name: key, options: StreamAdvice.keySection(allowFrom: allowFrom).map(StreamAdvice.option))
     }
 
@@ -10,6 +11,7 @@ extension ConfigEditor {
     /// them, and an option with the same name replaces a default (e.g. `enabled = no`).
     public mutating func addMachine(guid: String, options: [(key: String, value: String)] = []) throws {
         try Self.requireCanonicalUUID(guid, what: "machine GUID")
+        for option in options { try Self.requirePattern(key: option.key, value: option.value) }
         var merged = [StreamAdvice.typeMachine, StreamAdvice.enableKey].map(StreamAdvice.option)
         for option in options {
             if let index = merged.firstIndex(where: { $0.key == option.key }) {
@@ -42,6 +44,13 @@ extension ConfigEditor {
     }
 
     static let streamSection = "stream"
+
+    /// An `allow from` pattern must not be empty: Netdata reads an empty pattern as everyone,
+    /// and an empty value is what an unset shell variable gives. Other options pass.
+    public static func requirePattern(key: String, value: String) throws {
+        guard key.lowercased().hasSuffix("allow from"), value.utf8.allSatisfy(Bytes.isSpace) else { return }
+        throw EditError(.invalidValue, "The value for '\(key)' is empty (an unset shell variable?); Netdata reads an empty pattern as everyone. Give the addresses to allow, e.g. '10.* localhost', or '*' for everyone.")
+    }
 
     /// Netdata matches the child's string against section names byte for byte, so we insist on
     /// the one spelling `uuidgen` prints (spec 1.6).

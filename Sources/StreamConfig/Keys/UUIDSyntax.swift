@@ -7,11 +7,12 @@ public enum UUIDSyntax: Sendable, Equatable {
     case notLowercase
     case invalid
 
-    public static func classify(_ text: String) -> UUIDSyntax {
-        let bytes = Array(text.utf8)
+    public static func classify(_ text: String) -> UUIDSyntax { classify(bytes: Array(text.utf8)[...]) }
+
+    public static func classify(bytes: ArraySlice<UInt8>) -> UUIDSyntax {
         guard bytes.count == 36 else { return .invalid }
         var upper = false
-        for (index, byte) in bytes.enumerated() {
+        for (index, byte) in zip(0..., bytes) {
             if index == 8 || index == 13 || index == 18 || index == 23 {
                 if byte != UInt8(ascii: "-") { return .invalid }
                 continue

@@ -40,8 +40,29 @@ public struct LintReport: Sendable {
     /// Strings that must be masked in any output unless secrets are shown (API keys).
     public var secrets: Set<String>
     public var kind: ConfigKind = .stream
+    /// Findings past `LintOptions.findingLimit`, counted but not kept.
+    public var omitted: OmittedFindings = OmittedFindings()
 
-    public var errorCount: Int { diagnostics.filter { $0.severity == .error }.count }
-    public var warningCount: Int { diagnostics.filter { $0.severity == .warning }.count }
-    public var hasErrors: Bool { diagnostics.contains { $0.severity == .error } }
+    public var errorCount: Int { diagnostics.filter { $0.severity == .error }.count + omitted.errors }
+    public var warningCount: Int { diagnostics.filter { $0.severity == .warning }.count + omitted.warnings }
+    public var hasErrors: Bool { omitted.errors > 0 || diagnostics.contains { $0.severity == .error } }
+}
+
+/// How many findings of each severity a capped report left out.
+public struct OmittedFindings: Sendable, Equatable {
+    public var errors = 0
+    public var warnings = 0
+    public var notes = 0
+
+    public init() {}
+
+    public var total: Int { errors + warnings + notes }
+
+    mutating func count(_ severity: Severity) {
+        switch severity {
+        case .error: errors += 1
+        case .warning: warnings += 1
+        case .info: notes += 1
+        }
+    }
 }

@@ -10,12 +10,20 @@ public struct LintOptions: Sendable {
     /// netdata.conf: files it names that the frontend could not read, with the reason
     /// (`NetdataConfChecks.tlsFilePaths` lists the ones to check).
     public var unreadableFiles: [String: String]
+    /// At most this many findings are kept per file (the first ones by line); the rest are
+    /// only counted (`LintReport.omitted`), so a file of a million bad lines costs little memory.
+    /// `Int.max` keeps them all (a rewrite compares every error before and after).
+    public var findingLimit: Int
 
-    public init(target: NetdataTarget? = nil, fileMode: UInt32? = nil, kind: ConfigKind = .stream, unreadableFiles: [String: String] = [:]) {
+    public static let defaultFindingLimit = 1000
+
+    public init(target: NetdataTarget? = nil, fileMode: UInt32? = nil, kind: ConfigKind = .stream, unreadableFiles: [String: String] = [:],
+                findingLimit: Int = LintOptions.defaultFindingLimit) {
         self.target = target
         self.fileMode = fileMode
         self.kind = kind
         self.unreadableFiles = unreadableFiles
+        self.findingLimit = max(1, findingLimit)
     }
 }
 
@@ -30,30 +38,31 @@ public enum Linter {
         let ini = Ini(document)
         if options.kind == .netdata { return lintNetdataConf(document: document, ini: ini, file: file, options: options) }
         let (target, reason) = options.target.map { ($0, "chosen with --target") } ?? TargetInference.infer(ini: ini, document: document)
-        var context = LintContext(document: document, ini: ini, target: target, file: file)
+        var context = LintContext(document: document, ini: ini, target: target, file: file,
+                                  suppressions: Suppressions(document: document, ini: ini), limit: options.findingLimit)
         SyntaxChecks.run(&context)
         SectionChecks.run(&context)
         OptionChecks.run(&context)
         SemanticChecks.run(&context)
         let secrets = context.secrets()
         FileChecks.run(&context, mode: options.fileMode, holdsSecrets: !secrets.isEmpty)
-        let diagnostics = Suppressions(document: document, ini: ini).filter(context.diagnostics)
-            .sorted { ($0.line, $0.column, $0.code) < ($1.line, $1.column, $1.code) }
-        return LintReport(file: file, target: target, targetReason: reason, diagnostics: diagnostics, secrets: secrets)
+        let (diagnostics, omitted) = context.findings()
+        return LintReport(file: file, target: target, targetReason: reason, diagnostics: diagnostics, secrets: secrets, omitted: omitted)
     }
 
     /// netdata.conf: the same reading of lines and sections, then its streaming lines.
     static func lintNetdataConf(document: Document, ini: Ini, file: String, options: LintOptions) -> LintReport {
         let (target, reason) = options.target.map { ($0, "chosen with --target") } ?? NetdataConfChecks.inferTarget(ini)
-        var context = LintContext(document: document, ini: ini, target: target, file: file)
+        var context = LintContext(document: document, ini: ini, target: target, file: file,
+                                  suppressions: Suppressions(document: document, ini: ini), limit: options.findingLimit)
         SyntaxChecks.run(&context)
         // Quotes are part of a value for the lines read here; elsewhere (`plugins = "a" "b"`)
         // netdata.conf uses quoted words on purpose.
         context.keepOnly { $0.code != "SC111" || NetdataConfChecks.readsLine($0.line - 1, in: ini) }
         NetdataConfChecks.run(&context, unreadableFiles: options.unreadableFiles)
-        let diagnostics = Suppressions(document: document, ini: ini).filter(context.diagnostics)
-            .sorted { ($0.line, $0.column, $0.code) < ($1.line, $1.column, $1.code) }
-        return LintReport(file: file, target: target, targetReason: "netdata.conf; " + reason, diagnostics: diagnostics, secrets: [], kind: .netdata)
+        let (diagnostics, omitted) = context.findings()
+        return LintReport(file: file, target: target, targetReason: "netdata.conf; " + reason, diagnostics: diagnostics, secrets: [],
+                          kind: .netdata, omitted: omitted)
     }
 }
 
@@ -64,16 +73,21 @@ struct LintContext {
     let target: NetdataTarget
     let schema: Schema
     let file: String
-    private(set) var diagnostics: [Diagnostic] = []
+    private var diagnostics: [Diagnostic] = []
+    private var omitted = OmittedFindings()
+    private let suppressions: Suppressions
+    private let limit: Int
     /// Every section but `[stream]`: API keys and machine GUIDs.
     let receiverSections: [Section]
 
-    init(document: Document, ini: Ini, target: NetdataTarget, file: String) {
+    init(document: Document, ini: Ini, target: NetdataTarget, file: String, suppressions: Suppressions, limit: Int) {
         self.document = document
         self.ini = ini
         self.target = target
         self.schema = Schema.forTarget(target)
         self.file = file
+        self.suppressions = suppressions
+        self.limit = limit
         self.receiverSections = ini.sections.filter { $0.name != "stream" }
     }
 
@@ -82,8 +96,25 @@ struct LintContext {
     /// `line` and `column` are 0-based (line index, byte offset); findings are 1-based.
     mutating func emit(_ code: String, line: Int, column: Int = 0, length: Int = 1, _ message: String, hint: String? = nil) {
         let severity = Rules.rule(code)?.severity ?? .error
-        diagnostics.append(Diagnostic(code: code, severity: severity, file: file, line: line + 1, column: column + 1,
-                                      length: length, message: message, hint: hint))
+        let diagnostic = Diagnostic(code: code, severity: severity, file: file, line: line + 1, column: column + 1,
+                                    length: length, message: message, hint: hint)
+        guard !suppressions.silences(diagnostic) else { return }
+        diagnostics.append(diagnostic)
+        // Checks emit in their own order: keep twice the limit, then the first `limit` by line.
+        if diagnostics.count / 2 >= limit { keepFirst(limit) }  // (no overflow with limit .max)
+    }
+
+    private mutating func keepFirst(_ count: Int) {
+        diagnostics.sort { ($0.line, $0.column, $0.code) < ($1.line, $1.column, $1.code) }
+        guard diagnostics.count > count else { return }
+        for dropped in diagnostics[count...] { omitted.count(dropped.severity) }
+        diagnostics.removeSubrange(count...)
+    }
+
+    /// The findings in line order, at most `limit`, and how many more there were.
+    mutating func findings() -> ([Diagnostic], OmittedFindings) {
+        keepFirst(limit)
+        return (diagnostics, omitted)
     }
 
     mutating func emit(_ code: String, at option: Option, onValue: Bool = true, _ message: String, hint: String? = nil) {
@@ -122,8 +153,9 @@ struct LintContext {
         }
         for section in ini.sections {
             let name = section.name.trimmingSpaces
-            if !name.isEmpty, !isStream(name), !isPlaceholder(section) { add(name) }
-            for option in section.options where option.key.utf8.suffix(7).elementsEqual("api key".utf8) && !option.value.isEmpty {
+            if !name.isEmpty, !SecretMasker.isNonSecretSectionName(name) { add(name) }
+            for option in section.options where !option.value.isEmpty && !SecretMasker.isPlaceholder(option.value)
+                && (option.key.utf8.suffix(7).elementsEqual("api key".utf8) || SecretMasker.isKeyLikeName(option.key)) {
                 add(option.value)
             }
         }
@@ -131,9 +163,4 @@ struct LintContext {
     }
 
     func lineText(_ line: Int) -> String { document.lines[line].string }
-
-    /// `stream` in any case (a `[Stream]` section is no secret either).
-    private func isStream(_ name: String) -> Bool {
-        name.utf8.count == 6 && name.lowercased() == "stream"
-    }
 }

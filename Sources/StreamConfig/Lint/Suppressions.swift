@@ -31,8 +31,7 @@ struct Suppressions {
         return false
     }
 
-    func filter(_ diagnostics: [Diagnostic]) -> [Diagnostic] {
-        guard !silenced.isEmpty else { return diagnostics }
-        return diagnostics.filter { !(silenced[$0.line]?.contains($0.code) ?? false) }
+    func silences(_ diagnostic: Diagnostic) -> Bool {
+        !silenced.isEmpty && (silenced[diagnostic.line]?.contains(diagnostic.code) ?? false)
     }
 }

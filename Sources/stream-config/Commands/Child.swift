@@ -17,8 +17,8 @@ struct Child: ParsableCommand {
                 help: ArgumentHelp("Parent(s) as HOST[:PORT][:SSL], tried in order (repeatable).", valueName: "dest"))
         var destinations: [String] = []
 
-        @Option(help: ArgumentHelp("The API key the parent accepts (a lowercase UUID).", valueName: "uuid"))
-        var apiKey: String
+        @Option(help: ArgumentHelp("The API key the parent accepts (a lowercase UUID); \(KeyInput.help).", valueName: "uuid|-|@file"))
+        var apiKey: String?
 
         @Flag(help: "Use TLS to every destination (appends :SSL).")
         var ssl = false
@@ -36,7 +36,6 @@ struct Child: ParsableCommand {
 
         func validate() throws {
             guard !destinations.isEmpty else { throw ValidationError("give at least one --destination HOST[:PORT]") }
-            try Parent.validateUUID(apiKey, what: "--api-key")
             if (skipCertificateVerification || caFile != nil || caPath != nil) && !ssl && !destinations.contains(where: { $0.contains(":SSL") }) {
                 throw ValidationError("TLS options need --ssl (or :SSL on a destination)")
             }
@@ -44,6 +43,10 @@ struct Child: ParsableCommand {
 
         func run() throws {
             try withUserErrors {
+                guard let apiKey = try KeyInput.read(apiKey, orEnvironmentFor: "--api-key") else {
+                    throw UserError.usage("give the parent's API key: --api-key KEY, --api-key - (from standard input), --api-key @FILE, or $\(KeyInput.environmentVariable)")
+                }
+                try Parent.validateUUID(apiKey, what: "--api-key")
                 try Rewrite.run(rewrite, describe: "streaming enabled to \(destinations.joined(separator: " "))") { editor, _ in
                     try editor.setChild(destinations: destinations, apiKey: apiKey, ssl: ssl,
                                         skipCertificateVerification: skipCertificateVerification, caFile: caFile, caPath: caPath)

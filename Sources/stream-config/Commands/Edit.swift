@@ -28,9 +28,11 @@ struct Edit: ParsableCommand {
         image writes it) selects the container it names, then one called netdata.
 
         Exit status: 0 installed, or no change; 1 not installed (lint errors, discarded, or the \
-        editor failed); 64 usage error or refused name; 66 FILE is in neither directory, or the \
-        container or its runtime cannot be found; 73 a \
-        directory is missing or not writable; 75 another stream-config is changing the file.
+        editor failed, or the copy was replaced by a link or directory); 64 usage error or \
+        refused name; 66 FILE is in neither directory or is not a regular file, or the container \
+        or its runtime cannot be found; 73 a directory is missing or not writable, the install \
+        failed (the edit is kept in FILE.rejected-TIMESTAMP), or FILE is a link out of the user \
+        directory; 75 another stream-config is changing the file.
         """
     )
 
@@ -74,7 +76,7 @@ struct EditSession {
     private enum Answer { case editAgain, discard, install }
 
     func run() throws -> Int32 {
-        let lock = try DirectoryLock(for: file.path)
+        let lock = try FileLock(for: file.path)
         defer { withExtendedLifetime(lock) {} }
         AtomicFile.removeStaleTemporaryFiles(for: file.path)
         let previous = file.exists ? try FileAccess.read(file.path).bytes : nil
@@ -96,14 +98,14 @@ struct EditSession {
             }
             guard file.isStreamConf else {
                 say("not validated: stream-config only checks stream.conf")
-                try install(edited, previous: previous, start: start, newOwnership: newOwnership)
+                try install(edited, previous: previous, start: start, newOwnership: newOwnership, keepingOnFailure: copy)
                 return ExitStatus.ok
             }
             let document = Document(bytes: edited)
             let report = lint(document, as: file.path)
             if !report.hasErrors {
                 if report.warningCount > 0 { show(report, document) }
-                try install(edited, previous: previous, start: start, newOwnership: newOwnership)
+                try install(edited, previous: previous, start: start, newOwnership: newOwnership, keepingOnFailure: copy)
                 return ExitStatus.ok
             }
             guard Terminal.isTTY(0) else {
@@ -123,7 +125,7 @@ struct EditSession {
                 say("discarded; \(file.path) was not changed")
                 return ExitStatus.findings
             case .install:
-                try install(edited, previous: previous, start: start, newOwnership: newOwnership)
+                try install(edited, previous: previous, start: start, newOwnership: newOwnership, keepingOnFailure: copy)
                 return ExitStatus.ok
             }
         }
@@ -152,7 +154,7 @@ struct EditSession {
             case "x", "q": return .discard
             case "d":
                 let diff = UnifiedDiff.make(old: old, new: new, oldLabel: file.exists ? file.path : file.stockPath, newLabel: "your edit")
-                Terminal.write(2, SecretMasker(secrets(old, new)).mask(diff))
+                Terminal.write(2, shown(diff, old, new))
             case "i":
                 Terminal.write(2, "Install \(file.path) with \(plural(report.errorCount, "lint error"))? Netdata will read it as reported above. [y/N] ")
                 if let yes = readLine()?.lowercased().filter({ !$0.isWhitespace }), yes == "y" || yes == "yes" { return .install }
@@ -162,13 +164,24 @@ struct EditSession {
         }
     }
 
-    /// Backup, atomic install, then what changed and how to apply it.
+    /// Installs the edit; when that fails (a full disk, an owner that cannot be kept), the edit
+    /// is kept as `FILE.rejected-*` and the error passed on.
+    private func install(_ bytes: [UInt8], previous: [UInt8]?, start: [UInt8], newOwnership: AtomicFile.Ownership?,
+                         keepingOnFailure copy: EditCopy) throws {
+        do {
+            try install(bytes, previous: previous, start: start, newOwnership: newOwnership)
+        } catch let error as UserError {
+            if let rejected = try? copy.keepRejected(next: file.path) {
+                say("\(file.path) was not changed; your edit is kept in \(rejected) (mode 0600)")
+            }
+            throw error
+        }
+    }
+
+    /// The new file staged (written and synced beside the old one), then the backup, then the
+    /// rename: a failure at any step leaves the file and its `.bak` as they were.
     private func install(_ bytes: [UInt8], previous: [UInt8]?, start: [UInt8], newOwnership: AtomicFile.Ownership?) throws {
         let old = AtomicFile.existingOwnership(file.path)
-        if let previous, var backup = old {
-            if file.isStreamConf { backup.mode &= ~0o007 }  // it holds the same API keys
-            try AtomicFile.write(previous, to: "\(file.path).bak", ownership: backup)
-        }
         let ownership: AtomicFile.Ownership?
         if old == nil, let newOwnership {
             ownership = newOwnership  // a container's file: decided when its stock copy was read
@@ -182,7 +195,12 @@ struct EditSession {
         } else {
             ownership = file.isStreamConf ? Self.streamConfOwnership(old) : nil
         }
-        try AtomicFile.write(bytes, to: file.path, ownership: ownership)
+        let staged = try StagedFile(bytes, for: file.path, ownership: ownership)
+        if let previous, var backup = old {
+            if file.isStreamConf { backup.mode &= ~0o007 }  // it holds the same API keys
+            try AtomicFile.write(previous, to: "\(file.path).bak", ownership: backup)
+        }
+        try staged.commit()
         say("installed \(file.path)" + (previous == nil ? "" : " (the previous version is in \(file.path).bak)"))
         if let old, let ownership, old.mode != ownership.mode || old.gid != ownership.gid {
             say("\(file.path): mode \(String(old.mode, radix: 8)) -> \(String(ownership.mode, radix: 8))"
@@ -212,7 +230,7 @@ struct EditSession {
         let diff = UnifiedDiff.make(old: old, new: new, oldLabel: originLabel, newLabel: file.path)
         let diffLines = diff.utf8.filter { $0 == UInt8(ascii: "\n") }.count
         if diffLines <= 40 {
-            Terminal.write(1, SecretMasker(secrets(old, new)).mask(diff))
+            Terminal.write(1, shown(diff, old, new))
         } else {
             if let container = file.container, !file.exists {
                 say("the diff is \(diffLines) lines long: \(container.runtimeName) exec \(container.name) cat \(NetdataContainer.stockDirectory)/\(file.name) | diff -u - \(file.path)")
@@ -223,6 +241,11 @@ struct EditSession {
     }
 
     private var originLabel: String { file.exists ? "\(file.path).bak" : file.stockPath }
+
+    /// A diff as shown to the user: keys masked, control characters from the file escaped.
+    private func shown(_ diff: String, _ old: Document, _ new: Document) -> String {
+        PrintableText.escaped(SecretMasker(secrets(old, new)).mask(diff), keepingNewlines: true)
+    }
 
     private func secrets(_ documents: Document...) -> Set<String> {
         guard file.isStreamConf else { return [] }

@@ -25,7 +25,7 @@ struct EditorCommand {
     var takesLineNumber: Bool {
         guard let word = command.split(whereSeparator: { $0 == " " || $0 == "\t" }).first else { return false }
         let program = word.filter { $0 != "'" && $0 != "\"" }
-        let resolved = (program.contains("/") ? program : Self.findInPath(program)).flatMap(EditTarget.realPath) ?? program
+        let resolved = (program.contains("/") ? program : Self.findInPath(program)).flatMap(WriteTarget.realPath) ?? program
         let base = AtomicFile.fileName(of: resolved).split(separator: ".").first.map(String.init) ?? ""
         return Self.lineNumberEditors.contains(base) || Self.lineNumberEditors.contains(AtomicFile.fileName(of: program))
     }
@@ -70,7 +70,10 @@ struct EditorCommand {
         sigemptyset(&unblocked)
         posix_spawnattr_setsigdefault(&attributes, &defaults)
         posix_spawnattr_setsigmask(&attributes, &unblocked)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK))
+        // A process group of its own, so that SIGTERM to us can end the editor and everything it
+        // started (`kill(-pgid)`); on a terminal that group is made the foreground one.
+        posix_spawnattr_setpgroup(&attributes, 0)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETPGROUP))
 
         let argv = arguments.map { strdup($0) } + [nil]
         defer { argv.forEach { free($0) } }
@@ -79,12 +82,47 @@ struct EditorCommand {
         guard result == 0 else { throw UserError.refused("cannot run /bin/sh for the editor: \(FileAccess.describe(errno: result))") }
         EditSignals.editorPID = pid
         defer { EditSignals.editorPID = 0 }
+        let terminal = ForegroundTerminal()
+        terminal?.give(to: pid)
+        defer { terminal?.takeBack() }
         var status: Int32 = 0
-        while waitpid(pid, &status, 0) < 0 {
-            guard errno == EINTR else { throw UserError.refused("lost the editor process: \(FileAccess.describe(errno: errno))") }
+        while true {
+            while waitpid(pid, &status, WUNTRACED) < 0 {
+                guard errno == EINTR else { throw UserError.refused("lost the editor process: \(FileAccess.describe(errno: errno))") }
+            }
+            guard status & 0x7f == 0x7f else { break }  // stopped, not ended
+            let signal = (status >> 8) & 0xff
+            if let terminal, signal != SIGTTIN, signal != SIGTTOU {
+                // Suspended (Ctrl-Z): suspend ourselves too, so the shell sees the job stop.
+                terminal.takeBack()
+                kill(getpid(), SIGSTOP)
+            }
+            terminal?.give(to: pid)
+            kill(-pid, SIGCONT)
         }
         while EditSignals.caught != 0 { pause() }  // the handler is ending the process
         return status
+    }
+}
+
+/// The controlling terminal, when we are its foreground process group: the editor's group is
+/// given the foreground while it runs (it reads the keyboard and gets Ctrl-C), then taken back.
+struct ForegroundTerminal {
+    let ours: pid_t
+
+    init?() {
+        guard Terminal.isTTY(0), tcgetpgrp(0) == getpgrp() else { return nil }
+        ours = getpgrp()
+    }
+
+    func give(to group: pid_t) { Self.setForeground(group) }
+    func takeBack() { Self.setForeground(ours) }
+
+    /// tcsetpgrp from a background group raises SIGTTOU: ignored for the call.
+    private static func setForeground(_ group: pid_t) {
+        let previous = signal(SIGTTOU, SIG_IGN)
+        tcsetpgrp(0, group)
+        signal(SIGTTOU, previous)
     }
 }
 
@@ -115,11 +153,21 @@ final class EditCopy {
         }
     }
 
+    /// The edited bytes. The copy must still be a regular file: an editor (or anyone) that
+    /// replaced it with a link or a directory gets it refused, never the link's target installed.
     func read() throws -> [UInt8] {
-        do {
-            return try FileAccess.read(path).bytes
-        } catch {
+        var info = stat()
+        guard lstat(path, &info) == 0 else {
             throw UserError.refused("the edited copy \(path) is gone (did the editor delete it?); nothing installed")
+        }
+        if let kind = FileAccess.kind(of: info.st_mode) {
+            throw UserError.refused("the edited copy \(path) was replaced by \(kind); nothing installed",
+                                    hint: "edit the file in place, or use an editor that writes a regular file")
+        }
+        do {
+            return try FileAccess.read(path, followLinks: false).bytes
+        } catch let error as UserError {
+            throw UserError.refused("the edited copy cannot be read: \(error.message); nothing installed")
         }
     }
 
@@ -129,7 +177,15 @@ final class EditCopy {
         for attempt in 1...100 {
             let candidate = "\(target).rejected-\(stamp)" + (attempt == 1 ? "" : "-\(attempt)")
             if link(path, candidate) == 0 {
-                chmod(candidate, 0o600)
+                // Never chmod through a name: the mode is set on what was opened, a regular file.
+                let fd = open(candidate, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC)
+                var info = stat()
+                guard fd >= 0, fstat(fd, &info) == 0, FileAccess.kind(of: info.st_mode) == nil, fchmod(fd, 0o600) == 0 else {
+                    if fd >= 0 { close(fd) }
+                    unlink(candidate)
+                    break
+                }
+                close(fd)
                 remove()
                 return candidate
             }
@@ -139,7 +195,7 @@ final class EditCopy {
     }
 
     func remove() {
-        unlink(path)
+        if unlink(path) != 0, errno == EISDIR || errno == EPERM { rmdir(path) }
         EditSignals.uninstall()
     }
 
@@ -207,6 +263,6 @@ private func removeCopyAndDie(_ signal: Int32) {
     if let terminal = EditSignals.terminal { tcsetattr(0, TCSANOW, terminal) }
     Glibc.signal(signal, SIG_DFL)
     EditSignals.caught = signal
-    if EditSignals.editorPID > 0 { kill(EditSignals.editorPID, SIGTERM) }
+    if EditSignals.editorPID > 0 { kill(-EditSignals.editorPID, SIGTERM) }  // its whole process group
     kill(getpid(), signal)
 }

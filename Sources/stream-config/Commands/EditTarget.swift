@@ -58,10 +58,7 @@ struct EditTarget {
                                         + "--container NAME takes them from a Netdata container")
         }
         // A symlinked config is edited where it points, so the install does not replace the link.
-        if exists, let real = realPath(path), real != path {
-            Terminal.stderr("stream-config: \(path) is a link to \(real); editing \(real)")
-            path = real
-        }
+        path = try WriteTarget.resolve(path, configDirectory: user, explicit: file != nil)
         let directory = AtomicFile.directory(of: path)
         if !isDirectory(directory) { try makeDirectories(directory, under: user) }
         if access(directory, W_OK) != 0 {
@@ -114,7 +111,7 @@ struct EditTarget {
 
     /// `--file /etc/netdata/x.conf` is accepted only under the user config directory (as edit-config 2.x).
     private static func relativeToUserDirectory(_ file: String, user: String) throws -> String {
-        for directory in [user, realPath(user)].compactMap({ $0 }) where file.hasPrefix(directory + "/") {
+        for directory in [user, WriteTarget.realPath(user)].compactMap({ $0 }) where file.hasPrefix(directory + "/") {
             return String(file.dropFirst(directory.count + 1))
         }
         throw UserError.usage("refusing to edit \(file): it is not located under \(user)",
@@ -144,11 +141,6 @@ struct EditTarget {
         }
     }
 
-    static func realPath(_ path: String) -> String? {
-        guard let resolved = realpath(path, nil) else { return nil }
-        defer { free(resolved) }
-        return String(cString: resolved)
-    }
 }
 
 /// `edit --list`: every file under the stock directory, one relative path per line.

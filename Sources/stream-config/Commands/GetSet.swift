@@ -7,7 +7,7 @@ struct Get: ParsableCommand {
         discussion: "The value goes to standard output; its source (FILE:LINE, or the built-in default) to standard error."
     )
 
-    @Argument(help: ArgumentHelp("The section: stream, or a key or machine GUID.", valueName: "section")) var section: String
+    @Argument(help: ArgumentHelp("The section: stream, or a key or machine GUID (\(KeyInput.sectionHelp)).", valueName: "section")) var section: String
     @Argument(help: ArgumentHelp("The option name, e.g. \"enabled\" or \"allow from\".", valueName: "option")) var option: String
     @Option(help: ArgumentHelp("The stream.conf to read (default: the file Netdata reads).", valueName: "file")) var file: String?
     @Option(help: "Netdata line: 1.37, 2 or auto.") var target: TargetChoice = .auto
@@ -15,6 +15,7 @@ struct Get: ParsableCommand {
 
     func run() throws {
         try withUserErrors {
+            let section = try KeyInput.section(section)
             let path: String
             if let file { path = file } else if let found = ConfigDirectories.fromEnvironment().effectiveFile() { path = found.path } else {
                 throw UserError.noInput("no stream.conf found", hint: "pass --file")
@@ -27,7 +28,7 @@ struct Get: ParsableCommand {
             } catch let error as ResolveError {
                 throw UserError.usage(error.message)
             }
-            let masker = SecretMasker(showSecrets ? [] : report.secrets)
+            let masker = SecretMasker.forOutput(showSecrets: showSecrets, secrets: report.secrets)
             Terminal.stdout(masker.mask(effective.value))
             switch effective.source {
             case .file(let line, let section, let key):
@@ -42,15 +43,27 @@ struct Get: ParsableCommand {
 struct SetOption: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "set", abstract: "Set an option in a section, in place, keeping every other byte.")
 
-    @Argument(help: ArgumentHelp("The section: stream, or a key or machine GUID.", valueName: "section")) var section: String
+    @Argument(help: ArgumentHelp("The section: stream, or a key or machine GUID (\(KeyInput.sectionHelp)).", valueName: "section")) var section: String
     @Argument(help: ArgumentHelp("The option name.", valueName: "option")) var option: String
-    @Argument(help: ArgumentHelp("The value, exactly as Netdata should read it.", valueName: "value")) var value: String
+    @Argument(help: ArgumentHelp("The value, exactly as Netdata should read it; for \"api key\", \(KeyInput.help).", valueName: "value")) var value: String?
     @OptionGroup var rewrite: RewriteOptions
 
     func run() throws {
         try withUserErrors {
-            try Rewrite.run(rewrite, describe: "set [\(SecretMasker(Set([section])).mask(section))] \(option) = \(value)") { editor, target in
+            let section = try KeyInput.section(section)
+            let value: String
+            if SecretMasker.isKeyLikeName(option) {
+                guard let key = try KeyInput.read(self.value, orEnvironmentFor: "the value of \(option)") else {
+                    throw UserError.usage("give the key: VALUE, - (from standard input), @FILE, or $\(KeyInput.environmentVariable)")
+                }
+                value = key
+            } else {
+                guard let given = self.value else { throw UserError.usage("give the value to set \(option) to") }
+                value = given
+            }
+            try Rewrite.run(rewrite, describe: "set [\(section)] \(option) = \(value)") { editor, target in
                 try checkKnown(section: section, option: option, editor: editor, target: target, force: rewrite.force)
+                try ConfigEditor.requirePattern(key: option, value: value)
                 try editor.set(section: section, key: option, value: value)
             }
         }
@@ -60,13 +73,14 @@ struct SetOption: ParsableCommand {
 struct Unset: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Remove an option from a section (Netdata then uses its default).")
 
-    @Argument(help: ArgumentHelp("The section.", valueName: "section")) var section: String
+    @Argument(help: ArgumentHelp("The section (\(KeyInput.sectionHelp)).", valueName: "section")) var section: String
     @Argument(help: ArgumentHelp("The option name.", valueName: "option")) var option: String
     @OptionGroup var rewrite: RewriteOptions
 
     func run() throws {
         try withUserErrors {
-            try Rewrite.run(rewrite, describe: "removed \(option) from [\(SecretMasker(Set([section])).mask(section))]") { editor, _ in
+            let section = try KeyInput.section(section)
+            try Rewrite.run(rewrite, describe: "removed \(option) from [\(section)]") { editor, _ in
                 try editor.unset(section: section, key: option)
             }
         }

@@ -103,7 +103,7 @@ struct Lint: ParsableCommand {
                 }
             } catch let error as UserError {
                 _ = error.exit()
-                status = ExitStatus.noInput
+                status = error.exitCode
                 continue
             }
             let name = path == "-" ? stdinName : path

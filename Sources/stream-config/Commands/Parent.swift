@@ -7,12 +7,21 @@ struct Parent: ParsableCommand {
         subcommands: [AddKey.self, DisableKey.self, RemoveKey.self, ListKeys.self, AddMachine.self]
     )
 
+    /// A key or GUID must be a lowercase UUID (exit 64 otherwise); the message masks it.
     static func validateUUID(_ text: String, what: String) throws {
         switch UUIDSyntax.classify(text) {
         case .canonical: return
-        case .notLowercase: throw ValidationError("\(what) must be lowercase (children and parents compare keys byte for byte): \(text.lowercased())")
-        case .invalid: throw ValidationError("\(what) `\(text)` is not a UUID; `stream-config keygen` makes one")
+        case .notLowercase: throw UserError.usage("\(what) must be lowercase (children and parents compare keys byte for byte)")
+        case .invalid: throw UserError.usage("\(what) `\(SecretMasker.mask(text))` is not a UUID; `stream-config keygen` makes one")
         }
+    }
+
+    /// The KEY argument of `disable-key` and `remove-key`, read as `KeyInput` reads keys.
+    static func keyArgument(_ argument: String?) throws -> String {
+        guard let key = try KeyInput.read(argument, orEnvironmentFor: "KEY") else {
+            throw UserError.usage("give the key: KEY, - (from standard input), @FILE, or $\(KeyInput.environmentVariable)")
+        }
+        return key
     }
 
     struct AddKey: ParsableCommand {
@@ -21,7 +30,7 @@ struct Parent: ParsableCommand {
             discussion: "Without --key a new random key is generated. Prints the key on standard output and the child's command on standard error."
         )
 
-        @Option(help: ArgumentHelp("The key to add (a lowercase UUID); default: a new random one.", valueName: "uuid"))
+        @Option(help: ArgumentHelp("The key to add (a lowercase UUID); \(KeyInput.help), else a new random one.", valueName: "uuid|-|@file"))
         var key: String?
 
         @Option(help: ArgumentHelp("Who may use the key: a simple pattern of peer addresses (e.g. `10.1.* localhost`).", valueName: "pattern"))
@@ -30,43 +39,56 @@ struct Parent: ParsableCommand {
         @OptionGroup var rewrite: RewriteOptions
 
         func validate() throws {
-            if let key { try Parent.validateUUID(key, what: "--key") }
+            try Parent.validatePattern(allowFrom)
         }
 
         func run() throws {
             try withUserErrors {
-                let key = self.key ?? KeyGenerator.randomKey()
-                let changed = try Rewrite.run(rewrite, describe: "added API key \(SecretMasker.mask(key))") { editor, _ in
-                    if editor.ini.section(key) != nil { throw EditError(.sectionExists, "[\(SecretMasker.mask(key))] already exists in the file; choose another key or use `parent disable-key`/`remove-key`") }
+                let key = try KeyInput.read(self.key, orEnvironmentFor: "--key") ?? KeyGenerator.randomKey()
+                try Parent.validateUUID(key, what: "--key")
+                let changed = try Rewrite.run(rewrite, describe: "added API key \(key)") { editor, _ in
+                    if editor.ini.section(key) != nil { throw EditError(.sectionExists, "[\(key)] already exists in the file; choose another key or use `parent disable-key`/`remove-key`") }
                     try editor.addAPIKey(key: key, allowFrom: allowFrom)
                 }
                 guard changed != nil else { return }
                 Terminal.stdout(key)
-                Terminal.stderr("stream-config: on each child: stream-config child set --destination PARENT_ADDRESS:19999 --api-key \(key)")
+                Terminal.stderr("stream-config: on each child: \(Parent.childCommand)")
             }
+        }
+    }
+
+    /// The advice printed after `add-key`: the key goes through standard input, never the command line.
+    static let childCommand = "stream-config child set --destination PARENT_ADDRESS:19999 --api-key -  (then paste the key printed above; or --api-key @FILE)"
+
+    /// An empty pattern (an unset shell variable) would allow everyone.
+    static func validatePattern(_ pattern: String?) throws {
+        if let pattern, pattern.allSatisfy(\.isWhitespace) {
+            throw ValidationError("--allow-from is empty (an unset shell variable?): Netdata reads an empty pattern as everyone; give the addresses to allow, or '*' for everyone")
         }
     }
 
     struct DisableKey: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Refuse a key from now on (sets enabled = no; the section stays).")
-        @Argument(help: ArgumentHelp("The API key (or machine GUID) section.", valueName: "key")) var key: String
+        @Argument(help: ArgumentHelp("The API key (or machine GUID) section; \(KeyInput.help).", valueName: "key")) var key: String?
         @OptionGroup var rewrite: RewriteOptions
 
         func run() throws {
             try withUserErrors {
-                try Rewrite.run(rewrite, describe: "disabled [\(SecretMasker.mask(key))]") { editor, _ in try editor.disableKey(key) }
+                let key = try Parent.keyArgument(key)
+                try Rewrite.run(rewrite, describe: "disabled [\(key)]") { editor, _ in try editor.disableKey(key) }
             }
         }
     }
 
     struct RemoveKey: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Remove a key or machine GUID section and its options.")
-        @Argument(help: ArgumentHelp("The API key (or machine GUID) section.", valueName: "key")) var key: String
+        @Argument(help: ArgumentHelp("The API key (or machine GUID) section; \(KeyInput.help).", valueName: "key")) var key: String?
         @OptionGroup var rewrite: RewriteOptions
 
         func run() throws {
             try withUserErrors {
-                try Rewrite.run(rewrite, describe: "removed [\(SecretMasker.mask(key))]") { editor, _ in try editor.removeKey(key) }
+                let key = try Parent.keyArgument(key)
+                try Rewrite.run(rewrite, describe: "removed [\(key)]") { editor, _ in try editor.removeKey(key) }
             }
         }
     }
@@ -84,12 +106,13 @@ struct Parent: ParsableCommand {
         @OptionGroup var rewrite: RewriteOptions
 
         func validate() throws {
-            try Parent.validateUUID(guid, what: "the machine GUID")
+            try Parent.validatePattern(allowFrom)
             for item in extra where !item.contains("=") { throw ValidationError("--set takes NAME=VALUE, got `\(item)`") }
         }
 
         func run() throws {
             try withUserErrors {
+                try Parent.validateUUID(guid, what: "the machine GUID")
                 var options: [(key: String, value: String)] = [("enabled", disabled ? "no" : "yes")]
                 if let allowFrom { options.append(("allow from", allowFrom)) }
                 for item in extra {
@@ -114,7 +137,7 @@ struct Parent: ParsableCommand {
                 let path = try file ?? ConfigDirectories.fromEnvironment().effectiveFile()?.path
                     ?? { throw UserError.noInput("no stream.conf found", hint: "pass --file") }()
                 let keys = ConfigEditor(Document(bytes: try FileAccess.read(path).bytes)).listKeys()
-                func shown(_ name: String) -> String { showSecrets || ["API_KEY", "MACHINE_GUID"].contains(name) ? name : SecretMasker.mask(name) }
+                func shown(_ name: String) -> String { showSecrets || SecretMasker.isNonSecretSectionName(name) ? name : SecretMasker.mask(name) }
                 func role(_ r: KeyEntry.Role) -> String {
                     switch r {
                     case .api: return "api"

@@ -35,16 +35,16 @@ enum Rewrite {
         var note: String?
     }
 
-    /// The file to change, and its current content (the stock file's when a default user file
-    /// does not exist yet, as edit-config does).
-    static func load(_ options: RewriteOptions) throws -> Source {
+    /// The file to change (a link's target: see `WriteTarget`), and its current content (the
+    /// stock file's when a default user file does not exist yet, as edit-config does).
+    static func load(_ options: RewriteOptions, path: String) throws -> Source {
         let directories = ConfigDirectories.fromEnvironment()
-        let path = options.file ?? directories.userFile()
         if FileAccess.exists(path) {
+            let contents = try FileAccess.read(path)  // only a regular file, before anything else
             if access(path, W_OK) != 0 {
                 throw UserError.cannotWrite("\(path): the file is read-only for you (\(FileAccess.describe(errno: errno)))", hint: "run with sudo, or check the file's permissions")
             }
-            return Source(path: path, document: Document(bytes: try FileAccess.read(path).bytes), existed: true)
+            return Source(path: path, document: Document(bytes: contents.bytes), existed: true)
         }
         if options.file == nil || options.create {
             let stock = directories.stockFile()
@@ -57,44 +57,55 @@ enum Rewrite {
         throw UserError.noInput("\(path): no such file", hint: "check the path, or add --create to start a new file")
     }
 
+    /// The file `options` names (default: the user file), links followed.
+    static func target(_ options: RewriteOptions) throws -> String {
+        let directories = ConfigDirectories.fromEnvironment()
+        return try WriteTarget.resolve(options.file ?? directories.userFile(), configDirectory: directories.user, explicit: options.file != nil)
+    }
+
     /// Applies `change` and writes the result; returns the new document (nil when nothing changed).
     @discardableResult
     static func run(_ options: RewriteOptions, describe: String, change: (inout ConfigEditor, NetdataTarget) throws -> Void) throws -> Document? {
-        let lock = options.dryRun ? nil : try DirectoryLock(for: options.file ?? ConfigDirectories.fromEnvironment().userFile())
+        let path = try target(options)
+        let lock = options.dryRun ? nil : try FileLock(for: path)
         defer { withExtendedLifetime(lock) {} }
-        let source = try load(options)
+        let source = try load(options, path: path)
         if let note = source.note { Terminal.stderr("stream-config: \(note)") }
-        let before = Linter.lint(document: source.document, file: source.path, options: LintOptions(target: options.target.target))
+        let before = Linter.lint(document: source.document, file: source.path, options: LintOptions(target: options.target.target, findingLimit: .max))
         var editor = ConfigEditor(source.document)
         do {
             try change(&editor, before.target)
         } catch let error as EditError {
-            throw UserError.refused(error.message)
+            throw UserError.refused(SecretMasker.forOutput(showSecrets: options.showSecrets, secrets: before.secrets).mask(error.message))
         }
         let after = editor.document
         if after == source.document && source.existed {
             Terminal.stderr("stream-config: \(source.path) already has this; nothing to change")
             return nil
         }
-        try check(before: before, after: after, path: source.path, options: options)
+        let report = try check(before: before, after: after, path: source.path, options: options)
+        let masker = SecretMasker.forOutput(showSecrets: options.showSecrets, secrets: before.secrets.union(report.secrets))
         if options.dryRun {
             let diff = UnifiedDiff.make(old: source.document, new: after, oldLabel: "a/\(AtomicFile.fileName(of: source.path))",
                                         newLabel: "b/\(AtomicFile.fileName(of: source.path))")
-            Terminal.write(1, SecretMasker(options.showSecrets ? [] : before.secrets.union(secrets(after))).mask(diff))
+            // On a terminal, control characters from the file are escaped; piped, the diff stays a patch.
+            Terminal.write(1, Terminal.isTTY(1) ? PrintableText.escaped(masker.mask(diff), keepingNewlines: true) : masker.mask(diff))
             Terminal.stderr("stream-config: dry run, \(source.path) not written")
             return after
         }
         AtomicFile.removeStaleTemporaryFiles(for: source.path)
         try AtomicFile.write(after.render(), to: source.path)
-        Terminal.stderr("stream-config: \(describe) in \(source.path)")
+        Terminal.stderr("stream-config: \(masker.mask(describe)) in \(source.path)")
         Terminal.stderr("stream-config: restart Netdata to apply it (stream.conf is read at start-up): sudo systemctl restart netdata")
         return after
     }
 
     /// Refuses a result with lint errors, except errors the file already had before the change
     /// (so a rewrite never makes a file worse, and can still fix one problem at a time).
-    static func check(before old: LintReport, after: Document, path: String, options: RewriteOptions) throws {
-        let new = Linter.lint(document: after, file: path, options: LintOptions(target: old.target))
+    /// Returns the result's lint report.
+    @discardableResult
+    static func check(before old: LintReport, after: Document, path: String, options: RewriteOptions) throws -> LintReport {
+        let new = Linter.lint(document: after, file: path, options: LintOptions(target: old.target, findingLimit: .max))
         func key(_ d: Diagnostic) -> String { "\(d.code) \(d.message)" }
         var existing = Dictionary(old.diagnostics.filter { $0.severity == .error }.map { (key($0), 1) }, uniquingKeysWith: +)
         var introduced: [Diagnostic] = []
@@ -115,9 +126,6 @@ enum Rewrite {
             Terminal.write(2, printer.render(report, document: after))
             Terminal.stderr("stream-config: note: \(remaining.count) lint error\(remaining.count == 1 ? "" : "s") remain in the file (not caused by this change)")
         }
-    }
-
-    static func secrets(_ document: Document) -> Set<String> {
-        Linter.lint(document: document, file: "").secrets
+        return new
     }
 }

@@ -77,13 +77,14 @@ struct TLS: ParsableCommand {
                 let names = subjectNames()
 
                 // 1. netdata.conf: read, check and edit in memory before anything is written.
-                var configuration: (path: String, edit: TLSNetdataConf.Edit, lock: DirectoryLock)?
+                var configuration: (path: String, edit: TLSNetdataConf.Edit, lock: FileLock)?
                 if let given = netdataConf {
-                    let path = TLS.absolute(given)
+                    // Named with the option: a link is written through wherever it leads.
+                    let path = try WriteTarget.resolve(TLS.absolute(given), configDirectory: ConfigDirectories.fromEnvironment().user, explicit: true)
                     guard FileAccess.exists(path) else {
                         throw UserError.noInput("\(path): no such file", hint: "give the netdata.conf Netdata reads (Debian: /etc/netdata/netdata.conf); an empty file is fine")
                     }
-                    let lock = try DirectoryLock(for: path)
+                    let lock = try FileLock(for: path)
                     let contents = try FileAccess.read(path)
                     if access(path, W_OK) != 0 {
                         throw UserError.cannotWrite("\(path): the file is read-only for you (\(FileAccess.describe(errno: errno)))", hint: "run with sudo, or check the file's permissions")
@@ -106,11 +107,7 @@ struct TLS: ParsableCommand {
                 let files = TLSFileSet()
                 defer { files.discard() }
                 try files.makeDirectory(directory)
-                // One lock per directory: a second flock on the same directory would wait for the first.
-                var sslLock: DirectoryLock?
-                if !(configuration.map { TLS.sameDirectory(directory, AtomicFile.directory(of: $0.path)) } ?? false) {
-                    sslLock = try DirectoryLock(for: keyPath)
-                }
+                let sslLock = try FileLock(for: keyPath)
                 try TLS.refuseExisting([keyPath, certificatePath], force: force)  // again, under the lock
                 for path in [keyPath, certificatePath] + (configuration.map { [$0.path] } ?? []) {
                     AtomicFile.removeStaleTemporaryFiles(for: path)
@@ -340,12 +337,6 @@ struct TLS: ParsableCommand {
                                             hint: "run with sudo, or choose a --dir you can write")
             }
         }
-    }
-
-    static func sameDirectory(_ a: String, _ b: String) -> Bool {
-        var x = stat(), y = stat()
-        guard stat(a, &x) == 0, stat(b, &y) == 0 else { return false }
-        return x.st_dev == y.st_dev && x.st_ino == y.st_ino
     }
 
     /// User `netdata` (and its group) when it exists, else whoever runs the command.

@@ -68,9 +68,15 @@ final class TLSFileSet {
             }
             try AtomicFile.writeAll(fd, bytes, path: temporary)
             if fchown(fd, ownership.uid, ownership.gid) != 0 {
-                if geteuid() == 0 { throw UserError.cannotWrite("\(temporary): cannot set owner: \(FileAccess.describe(errno: errno))") }
+                let code = errno
+                if geteuid() == 0 { throw UserError.cannotWrite("\(temporary): cannot set owner: \(FileAccess.describe(errno: code))") }
+                // An existing file keeps its owner, or is not replaced.
+                if let existing = AtomicFile.existingOwnership(path), existing.uid == ownership.uid, existing.gid == ownership.gid {
+                    throw AtomicFile.ownerError(path, ownership, code)
+                }
                 result.ownerApplied = false
             }
+            if FileAccess.exists(path) { try ExtendedACL.copy(from: path, to: fd, temporary: temporary) }
             guard fchmod(fd, ownership.mode) == 0 else {
                 throw UserError.cannotWrite("\(temporary): cannot set mode: \(FileAccess.describe(errno: errno))")
             }
@@ -119,7 +125,10 @@ final class TLSFileSet {
             if let backup = file.backup { unlink(backup) }
         }
         staged.removeAll()
-        for directory in createdDirectories.reversed() { rmdir(directory) }
+        for directory in createdDirectories.reversed() {
+            FileLock.removeLockFiles(inNewDirectory: directory)
+            rmdir(directory)
+        }
         createdDirectories.removeAll()
     }
 

@@ -3,7 +3,7 @@ import Glibc
 #endif
 
 /// Replaces a file the safe way: a temporary file in the same directory, fsync, rename over the
-/// original, fsync of the directory. The result keeps the original's owner and mode; a new file
+/// original, fsync of the directory. The result keeps the original's owner, mode and ACL; a new file
 /// is created 0640, group `netdata` when that group exists (stream.conf holds API keys but must
 /// stay readable by Netdata).
 enum AtomicFile {
@@ -33,15 +33,26 @@ enum AtomicFile {
         return Ownership(uid: info.st_uid, gid: info.st_gid, mode: info.st_mode & 0o7777)
     }
 
+    static func ownerName(_ ownership: Ownership) -> String {
+        let user = getpwuid(ownership.uid).map { String(cString: $0.pointee.pw_name) } ?? String(ownership.uid)
+        let group = getgrgid(ownership.gid).map { String(cString: $0.pointee.gr_name) } ?? String(ownership.gid)
+        return "\(user):\(group)"
+    }
+
+    /// The owner and group a replacement must have could not be given to it.
+    static func ownerError(_ path: String, _ ownership: Ownership, _ code: Int32) -> UserError {
+        UserError.cannotWrite("\(path): cannot keep its owner and group \(ownerName(ownership)) (\(FileAccess.describe(errno: code))); the file is unchanged",
+                              hint: "run as root (sudo), or as the file's owner and a member of its group")
+    }
+
     static func newFileOwnership() -> Ownership {
         var gid = getegid()
         if let group = getgrnam("netdata") { gid = group.pointee.gr_gid }
         return Ownership(uid: geteuid(), gid: gid, mode: newFileMode)
     }
 
-    /// Writes `bytes` to `path` atomically. Returns whether the file existed before.
     /// Temporary files of writers that were killed (SIGKILL, power loss). Only call this while
-    /// holding the `DirectoryLock`: then no live writer can own one.
+    /// holding the `FileLock`: then no live writer can own one.
     static func removeStaleTemporaryFiles(for path: String) {
         let prefix = ".\(fileName(of: path)).stream-config-"
         let directory = directory(of: path)
@@ -53,37 +64,12 @@ enum AtomicFile {
         }
     }
 
+    /// Writes `bytes` to `path` atomically (a `StagedFile`, committed). Returns whether the file existed before.
     @discardableResult
     static func write(_ bytes: [UInt8], to path: String, ownership explicit: Ownership? = nil) throws -> Bool {
-        let directory = directory(of: path)
-        let existing = existingOwnership(path)
-        let ownership = explicit ?? existing ?? newFileOwnership()
-        var template = Array("\(directory)/.\(fileName(of: path)).stream-config-XXXXXX".utf8CString)
-        let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
-        guard fd >= 0 else { throw writeError(errno, path: path, directory: directory) }
-        let tempPath = String(decoding: template.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-        var committed = false
-        defer {
-            if !committed { unlink(tempPath) }
-        }
-        do {
-            defer { close(fd) }
-            try writeAll(fd, bytes, path: tempPath)
-            // Owner first (fchown may clear set-id bits), then the mode.
-            if fchown(fd, ownership.uid, ownership.gid) != 0, geteuid() == 0 {
-                throw UserError.cannotWrite("\(tempPath): cannot set owner: \(FileAccess.describe(errno: errno))")
-            }
-            guard fchmod(fd, ownership.mode) == 0 else { throw UserError.cannotWrite("\(tempPath): cannot set mode: \(FileAccess.describe(errno: errno))") }
-            guard fsync(fd) == 0 else { throw UserError.cannotWrite("\(tempPath): fsync failed: \(FileAccess.describe(errno: errno))") }
-        }
-        guard rename(tempPath, path) == 0 else { throw writeError(errno, path: path, directory: directory) }
-        committed = true
-        let dirFD = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        if dirFD >= 0 {
-            fsync(dirFD)
-            close(dirFD)
-        }
-        return existing != nil
+        let staged = try StagedFile(bytes, for: path, ownership: explicit)
+        try staged.commit()
+        return staged.replacesExisting
     }
 
     /// Writes every byte, retrying after EINTR.
@@ -101,7 +87,7 @@ enum AtomicFile {
         }
     }
 
-    private static func writeError(_ code: Int32, path: String, directory: String) -> UserError {
+    static func writeError(_ code: Int32, path: String, directory: String) -> UserError {
         switch code {
         case EACCES, EPERM: return .cannotWrite("\(path): cannot write to \(directory): permission denied", hint: "run with sudo, as for edit-config")
         case EROFS: return .cannotWrite("\(path): the file system is read-only")
@@ -111,24 +97,138 @@ enum AtomicFile {
     }
 }
 
-/// An exclusive lock on the directory that holds the file: two writers (stream-config commands,
-/// `edit` sessions) cannot interleave a read-modify-write and lose an update, and no lock file
-/// is ever left behind.
-final class DirectoryLock {
+/// A replacement for `path` written next to it (same directory, so the rename is atomic),
+/// synced, with the owner, group, mode and ACL it must have; `path` itself is untouched until
+/// `commit`. Discarded (the temporary file removed) when not committed.
+///
+/// The owner is kept or the write refused: when the file exists and its owner and group cannot
+/// be given to the replacement (a user other than root replacing another user's file), nothing
+/// is written. A new file may fall back to the caller's own group.
+final class StagedFile {
+    let path: String
+    let temporary: String
+    let replacesExisting: Bool
+    private var committed = false
+
+    init(_ bytes: [UInt8], for path: String, ownership explicit: AtomicFile.Ownership? = nil) throws {
+        self.path = path
+        let directory = AtomicFile.directory(of: path)
+        let existing = AtomicFile.existingOwnership(path)
+        replacesExisting = existing != nil
+        let ownership = explicit ?? existing ?? AtomicFile.newFileOwnership()
+        var template = Array("\(directory)/.\(AtomicFile.fileName(of: path)).stream-config-XXXXXX".utf8CString)
+        let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
+        guard fd >= 0 else { throw AtomicFile.writeError(errno, path: path, directory: directory) }
+        temporary = String(decoding: template.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        do {
+            defer { close(fd) }
+            try AtomicFile.writeAll(fd, bytes, path: temporary)
+            // Owner first (fchown may clear set-id bits), then the ACL, then the mode (which
+            // sets the ACL's mask from the group bits, as chmod does).
+            if fchown(fd, ownership.uid, ownership.gid) != 0 {
+                let code = errno
+                if geteuid() == 0 || existing != nil { throw AtomicFile.ownerError(path, ownership, code) }
+            }
+            if existing != nil { try ExtendedACL.copy(from: path, to: fd, temporary: temporary) }
+            guard fchmod(fd, ownership.mode) == 0 else { throw UserError.cannotWrite("\(temporary): cannot set mode: \(FileAccess.describe(errno: errno))") }
+            guard fsync(fd) == 0 else { throw UserError.cannotWrite("\(temporary): fsync failed: \(FileAccess.describe(errno: errno))") }
+        } catch {
+            unlink(temporary)
+            throw error
+        }
+    }
+
+    /// Renames the replacement over `path` and syncs the directory.
+    func commit() throws {
+        let directory = AtomicFile.directory(of: path)
+        guard rename(temporary, path) == 0 else { throw AtomicFile.writeError(errno, path: path, directory: directory) }
+        committed = true
+        let dirFD = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        if dirFD >= 0 {
+            fsync(dirFD)
+            close(dirFD)
+        }
+    }
+
+    deinit {
+        if !committed { unlink(temporary) }
+    }
+}
+
+/// POSIX ACLs (`setfacl`) live in the `system.posix_acl_access` extended attribute: a
+/// replacement gets the original's, so users and groups granted access keep it.
+enum ExtendedACL {
+    static let attribute = "system.posix_acl_access"
+
+    // <sys/xattr.h> is not part of the Glibc module: the two calls are looked up in libc.
+    private typealias GetFunction = @convention(c) (UnsafePointer<CChar>, UnsafePointer<CChar>, UnsafeMutableRawPointer?, Int) -> Int
+    private typealias FSetFunction = @convention(c) (Int32, UnsafePointer<CChar>, UnsafeRawPointer?, Int, Int32) -> Int32
+
+    private static func getxattr(_ path: String, _ name: String, _ value: UnsafeMutableRawPointer?, _ size: Int) -> Int {
+        guard let symbol = dlsym(nil, "getxattr") else { errno = ENOTSUP; return -1 }
+        return unsafeBitCast(symbol, to: GetFunction.self)(path, name, value, size)
+    }
+
+    private static func fsetxattr(_ fd: Int32, _ name: String, _ value: UnsafeRawPointer?, _ size: Int, _ flags: Int32) -> Int32 {
+        guard let symbol = dlsym(nil, "fsetxattr") else { errno = ENOTSUP; return -1 }
+        return unsafeBitCast(symbol, to: FSetFunction.self)(fd, name, value, size, flags)
+    }
+
+    static func copy(from path: String, to fd: Int32, temporary: String) throws {
+        var size = getxattr(path, attribute, nil, 0)
+        guard size > 0 else {
+            if size < 0, errno != ENODATA, errno != ENOTSUP {
+                throw UserError.cannotWrite("\(path): cannot read its ACL: \(FileAccess.describe(errno: errno)); the file is unchanged")
+            }
+            return
+        }
+        var value = [UInt8](repeating: 0, count: size)
+        size = value.withUnsafeMutableBytes { getxattr(path, attribute, $0.baseAddress, $0.count) }
+        guard size >= 0 else { throw UserError.cannotWrite("\(path): cannot read its ACL: \(FileAccess.describe(errno: errno)); the file is unchanged") }
+        let result = value.withUnsafeBytes { fsetxattr(fd, attribute, $0.baseAddress, size, 0) }
+        guard result == 0 else {
+            throw UserError.cannotWrite("\(path): cannot keep its ACL on the replacement \(temporary): \(FileAccess.describe(errno: errno)); the file is unchanged")
+        }
+    }
+}
+
+/// The writers' lock: an exclusive `flock` on `.NAME.lock` next to the file (mode 0600, empty,
+/// left in place), so two writers (stream-config commands, `edit` sessions) cannot interleave a
+/// read-modify-write and lose an update. Only its owner can open it, so another user cannot
+/// hold the lock and make every writer wait (a lock on the directory itself would need only
+/// read access).
+final class FileLock {
     private let fd: Int32
+
+    static func lockPath(for path: String) -> String {
+        "\(AtomicFile.directory(of: path))/.\(AtomicFile.fileName(of: path)).lock"
+    }
 
     init(for path: String, timeoutSeconds: Double = 10) throws {
         let directory = AtomicFile.directory(of: path)
-        fd = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        let lockPath = Self.lockPath(for: path)
+        fd = open(lockPath, O_RDWR | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC, 0o600)
         guard fd >= 0 else {
-            if errno == ENOENT { throw UserError.cannotWrite("\(path): the directory \(directory) does not exist") }
-            throw UserError.cannotWrite("\(directory): \(FileAccess.describe(errno: errno))")
+            let code = errno
+            switch code {
+            case ENOENT: throw UserError.cannotWrite("\(path): the directory \(directory) does not exist")
+            case EACCES, EPERM: throw UserError.cannotWrite("\(path): cannot write to \(directory): permission denied (for the lock file \(lockPath))",
+                                                       hint: "run with sudo, as for edit-config")
+            case ELOOP: throw UserError.cannotWrite("\(lockPath): the lock file is a symbolic link; remove it")
+            default: throw UserError.cannotWrite("\(lockPath): cannot open the lock file: \(FileAccess.describe(errno: code))")
+            }
+        }
+        do {
+            try Self.checkPrivate(fd, lockPath)
+        } catch {
+            close(fd)
+            throw error
         }
         var waited = 0.0
         while flock(fd, LOCK_EX | LOCK_NB) != 0 {
             guard errno == EWOULDBLOCK || errno == EINTR else {
                 close(fd)
-                throw UserError.cannotWrite("\(directory): cannot lock: \(FileAccess.describe(errno: errno))")
+                throw UserError.cannotWrite("\(lockPath): cannot lock: \(FileAccess.describe(errno: errno))")
             }
             if waited >= timeoutSeconds {
                 close(fd)
@@ -140,8 +240,37 @@ final class DirectoryLock {
         }
     }
 
+    /// A lock file someone else could open would let them hold the lock: it must be a regular
+    /// file owned by us (or root), open to nobody else.
+    private static func checkPrivate(_ fd: Int32, _ lockPath: String) throws {
+        var info = stat()
+        guard fstat(fd, &info) == 0 else { throw UserError.cannotWrite("\(lockPath): \(FileAccess.describe(errno: errno))") }
+        if let kind = FileAccess.kind(of: info.st_mode) {
+            throw UserError.cannotWrite("\(lockPath): the lock file is \(kind); remove it")
+        }
+        guard info.st_uid == geteuid() || info.st_uid == 0 else {
+            throw UserError.cannotWrite("\(lockPath): the lock file belongs to user \(info.st_uid), who could hold it and block every writer; remove it",
+                                        hint: "only the owner of the configuration should be able to write to its directory")
+        }
+        if info.st_mode & 0o077 != 0 {
+            guard info.st_uid == geteuid(), fchmod(fd, 0o600) == 0 else {
+                throw UserError.cannotWrite("\(lockPath): the lock file is open to other users (mode \(String(info.st_mode & 0o777, radix: 8))); make it 0600")
+            }
+        }
+    }
+
     deinit {
         flock(fd, LOCK_UN)
         close(fd)
+    }
+
+    /// Removes the lock files in a directory this run created and is about to remove again.
+    static func removeLockFiles(inNewDirectory directory: String) {
+        guard let dir = opendir(directory) else { return }
+        defer { closedir(dir) }
+        while let entry = readdir(dir) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+            if name.hasPrefix("."), name.hasSuffix(".lock"), name.count > 6 { unlink("\(directory)/\(name)") }
+        }
     }
 }

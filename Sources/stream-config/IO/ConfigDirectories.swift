@@ -23,7 +23,7 @@ struct ConfigDirectories {
         }
         candidates += ["\(user)/../../usr/lib/netdata/conf.d", "\(user)/../../lib/netdata/conf.d"]
         for candidate in candidates where EditTarget.isDirectory(candidate) {
-            return EditTarget.realPath(candidate) ?? candidate
+            return WriteTarget.realPath(candidate) ?? candidate
         }
         return "/usr/lib/netdata/conf.d"
     }

@@ -13,23 +13,32 @@ struct DiagnosticPrinter {
     var showSecrets: Bool
 
     func masker(_ report: LintReport) -> SecretMasker {
-        SecretMasker(showSecrets ? [] : report.secrets)
+        SecretMasker.forOutput(showSecrets: showSecrets, secrets: report.secrets)
     }
 
-    /// Text for one report (human and gcc); JSON and SARIF print all reports at once.
+    /// Text for one report (human and gcc); JSON and SARIF print all reports at once. Text from
+    /// the file is masked, then its control characters escaped.
     func render(_ report: LintReport, document: Document) -> String {
         let mask = masker(report)
         var out = ""
         for d in report.diagnostics {
             switch format {
             case .gcc:
-                out += "\(d.file):\(d.line):\(d.column): \(d.severity.rawValue): [\(d.code)] \(mask.mask(d.message))\n"
+                out += "\(printable(d.file)):\(d.line):\(d.column): \(d.severity.rawValue): [\(d.code)] \(printable(mask.mask(d.message)))\n"
             default:
                 out += human(d, document: document, mask: mask)
             }
         }
+        if report.omitted.total > 0 {
+            let omitted = report.omitted
+            let line = "\(omitted.total) more finding\(omitted.total == 1 ? "" : "s") not shown (\(omitted.errors) errors, \(omitted.warnings) warnings, \(omitted.notes) notes): "
+                + "only the first \(report.diagnostics.count) of each file are listed"
+            out += format == .gcc ? "\(printable(report.file)): note: \(line)\n" : "\(printable(report.file)): \(line)\n"
+        }
         return out
     }
+
+    private func printable(_ text: String) -> String { PrintableText.escaped(text) }
 
     func summary(_ report: LintReport) -> String {
         let errors = report.errorCount
@@ -37,7 +46,7 @@ struct DiagnosticPrinter {
         let infos = report.diagnostics.count - errors - warnings
         func plural(_ n: Int, _ word: String) -> String { "\(n) \(word)\(n == 1 ? "" : "s")" }
         let counts = report.diagnostics.isEmpty ? "no findings" : [plural(errors, "error"), plural(warnings, "warning"), plural(infos, "note")].joined(separator: ", ")
-        return "\(report.file): \(counts) (checked as \(report.target.displayName): \(report.targetReason))"
+        return "\(printable(report.file)): \(counts) (checked as \(report.target.displayName): \(report.targetReason))"
     }
 
     private func paint(_ text: String, _ code: String) -> String { color ? "\u{1B}[\(code)m\(text)\u{1B}[0m" : text }
@@ -45,7 +54,8 @@ struct DiagnosticPrinter {
     private func human(_ d: Diagnostic, document: Document, mask: SecretMasker) -> String {
         let severityColor = d.severity == .error ? "1;31" : d.severity == .warning ? "1;33" : "1;36"
         let label = d.severity == .info ? "note" : d.severity.rawValue
-        var out = paint("\(d.file):\(d.line):\(d.column):", "1") + " " + paint("\(label)[\(d.code)]", severityColor) + ": " + mask.mask(d.message) + "\n"
+        var out = paint("\(printable(d.file)):\(d.line):\(d.column):", "1") + " " + paint("\(label)[\(d.code)]", severityColor) + ": "
+            + printable(mask.mask(d.message)) + "\n"
         if d.line - 1 < document.lines.count {
             let raw = document.lines[d.line - 1].text
             let gutter = String(d.line)
@@ -53,14 +63,16 @@ struct DiagnosticPrinter {
             // Show at most 200 bytes around the finding; tabs become spaces so the caret lines up.
             let start = max(0, min(d.column - 1, raw.count) - 100)
             let end = min(raw.count, start + 200)
-            let shown = String(decoding: raw[start..<end].map { $0 == 9 ? 32 : ($0 == 13 ? 32 : $0) }, as: UTF8.self)
-            let caretOffset = String(decoding: raw[start..<min(max(start, d.column - 1), end)], as: UTF8.self).count
+            func shown(_ bytes: ArraySlice<UInt8>) -> String {
+                printable(mask.mask(String(decoding: bytes.map { $0 == 9 ? 32 : ($0 == 13 ? 32 : $0) }, as: UTF8.self)))
+            }
+            let caretOffset = shown(raw[start..<min(max(start, d.column - 1), end)]).count
             let caretLength = max(1, min(d.length, max(1, end - (d.column - 1))))
-            out += " \(gutter) | \(mask.mask(shown))\n"
+            out += " \(gutter) | \(shown(raw[start..<end]))\n"
             out += " \(pad) | " + String(repeating: " ", count: caretOffset) + paint("^" + String(repeating: "~", count: max(0, min(caretLength, 120) - 1)), severityColor) + "\n"
-            if let hint = d.hint { out += " \(pad) = " + paint("hint:", "1;32") + " " + mask.mask(hint) + "\n" }
+            if let hint = d.hint { out += " \(pad) = " + paint("hint:", "1;32") + " " + printable(mask.mask(hint)) + "\n" }
         } else if let hint = d.hint {
-            out += "    = hint: \(mask.mask(hint))\n"
+            out += "    = hint: \(printable(mask.mask(hint)))\n"
         }
         return out
     }
