@@ -37,8 +37,9 @@ struct AdviceStreamConfInteropTests {
     /// A grandparent with the documented parent key (1.37 spelling); a proxy that first lacks
     /// `enabled = yes` (lint SC306 and doctor's key-refused name the lines), then gets exactly
     /// doctor's lines, a key whose children it keeps (lint SC704's line) and a machine section it
-    /// keeps (the documented one). Child A is forwarded to the grandparent; B (the machine) and C
-    /// (the kept key) stream to the proxy only.
+    /// keeps (the documented one), their `allow from` as lint's SC601 and SC609 hints write it.
+    /// Child A is forwarded to the grandparent; B (the machine) and C (the kept key) stream to
+    /// the proxy only. The children's `[stream]` carry the SC706, SC607 and SC411-style lines.
     @Test func testKeyProxyAndMachineAdviceOnAChain() async throws {
         try await NetdataLab.run { lab in
             let grandparent = try lab.instance(hostname: "sadv-grandparent",
@@ -61,10 +62,12 @@ struct AdviceStreamConfInteropTests {
             let advised = StreamAdvice.keySection(allowFrom: "localhost")
             #expect(advised.allSatisfy { fix.contains("`\($0)`") }, "doctor's fix names the lines applied next: \(fix)")
 
-            // Exactly the advised lines, plus a kept key and the documented machine section.
+            // Exactly the advised lines, plus a kept key and the documented machine section, with
+            // lint's corrections for patterns that refused a loopback child (SC601, SC609).
             let bGUID = UUID().uuidString.lowercased()
-            let kept = StreamAdvice.keySection() + [StreamAdvice.noProxy(.v1_37, machine: false)]
-            let fixed = proxyStream + stanza(Example.key, advised) + stanza(Self.keptKey, kept) + stanza(bGUID, StreamAdvice.machineKept)
+            let kept = StreamAdvice.keySection() + [StreamAdvice.noProxy(.v1_37, machine: false), StreamAdvice.allowEveryoneElse("allow from", "!10.1.2.3")]
+            let machine = StreamAdvice.machineKept + [StreamAdvice.allowLocalhostToo("allow from", "127.*")]
+            let fixed = proxyStream + stanza(Example.key, advised) + stanza(Self.keptKey, kept) + stanza(bGUID, machine)
             try proxy.writeStreamConf(fixed)
             let after = try await lint(proxy.streamConfURL)
             #expect(after.status == 0 && after.stdout.contains("[SC704]") && after.stdout.contains("`\(StreamAdvice.noProxy(.v1_37, machine: false))`"), "\(after)")
@@ -73,7 +76,8 @@ struct AdviceStreamConfInteropTests {
             let (accepted, acceptedStep) = try await doctor(lab, childLines, destination: proxy.address, tag: "fixed")
             #expect(accepted.status == 0 && acceptedStep?["code"] as? String == "accepted", "\(accepted)\n\(lab.logTails())")
 
-            let a = try lab.instance(hostname: "sadv-a", streamConf: stanza("stream", childLines + [StreamAdvice.stockTimeout137]))
+            let a = try lab.instance(hostname: "sadv-a", streamConf: stanza("stream", childLines + [StreamAdvice.stockTimeout137,
+                                                                                                  StreamAdvice.allowEveryoneElse("send charts matching", "!apps.*")]))
             let b = try lab.instance(hostname: "sadv-b", streamConf: stanza("stream", childLines))
             let registry = b.dir.appendingPathComponent("lib/registry")
             try FileManager.default.createDirectory(at: registry, withIntermediateDirectories: true)
