@@ -133,7 +133,7 @@ public enum AnswerDiagnosis {
             if text.hasPrefix("HTTP/1.1 400") || text.hasPrefix("HTTP/1.0 400") {
                 return Diagnosis(verdict: .refused, code: "tls-expected",
                                  summary: "\(destination) answered HTTP 400: this is a TLS port and you connected without `:SSL`",
-                                 fix: "in [stream], write the entry as `\(StreamAdvice.tlsEntry(destination))` in `destination` and verify the parent with `\(StreamAdvice.caFile(StreamAdvice.Example.parentCertificate))` (`stream-config child set --ssl --ca-file \(StreamAdvice.Example.parentCertificate)`)")
+                                 fix: useTLS(destination))
             }
             return Diagnosis(verdict: .misconfigured, code: "not-netdata",
                              summary: "\(destination) answered HTTP (\"\(text.prefix { $0 != "\r" && $0 != "\n" })\"): this is not Netdata's streaming port",
@@ -142,12 +142,17 @@ public enum AnswerDiagnosis {
         if let first = bytes.first, first == 0x15 || first == 0x16 {
             return Diagnosis(verdict: .refused, code: "tls-expected",
                              summary: "\(destination) answered with TLS: this is a TLS port and you connected without `:SSL`",
-                             fix: "in [stream], write the entry as `\(StreamAdvice.tlsEntry(destination))` in `destination` and verify the parent with `\(StreamAdvice.caFile(StreamAdvice.Example.parentCertificate))`")
+                             fix: useTLS(destination))
         }
         let shown = String(text.prefix(80)).map { $0.isASCII && !$0.isNewline ? String($0) : "." }.joined()
         return Diagnosis(verdict: .misconfigured, code: "not-understood",
                          summary: "\(destination) answered something a Netdata child does not understand (\"\(shown)\"); the child logs \"remote node response is not understood, is it Netdata?\" (\(RetryDelay.notUnderstood.describe(child)))",
                          fix: "check that the destination is a Netdata parent's port (not statsd, not a web proxy)")
+    }
+
+    /// The fix for a plaintext child of a port that wants TLS: the StreamAdvice lines.
+    static func useTLS(_ destination: String) -> String {
+        "in [stream], write the entry as `\(StreamAdvice.tlsEntry(destination))` in `destination` and verify the parent with `\(StreamAdvice.caFile(StreamAdvice.Example.parentCertificate))` (`stream-config child set --ssl --ca-file \(StreamAdvice.Example.parentCertificate)`)"
     }
 
     static func tlsFix(_ reason: String) -> String {

@@ -78,7 +78,7 @@ enum SemanticChecks {
         for option in tlsOptions where option.key != "ssl skip certificate verification" || NetdataBool.read(option.value) {
             context.emit("SC702", at: option, onValue: false,
                          "`\(option.key)` has no effect: no destination uses `:SSL`",
-                         hint: "append `:SSL` to TLS destinations (`parent:19999:SSL`), or remove the line")
+                         hint: "append `:SSL` to TLS destinations (`\(StreamAdvice.tlsEntry("parent:19999"))`), or remove the line")
         }
     }
 
