@@ -126,6 +126,9 @@ import Testing
         // doctor's fixes.
         let refused = AnswerDiagnosis.diagnose(.answered(Array(StreamAnswer.notPermitted.utf8)), destination: "10.0.0.5:19999", usedTLS: false, peerAddress: "10.1.2.3")
         for line in StreamAdvice.keySection(allowFrom: "10.1.2.3") { #expect(refused.fix?.contains("`\(line)`") == true, "\(refused)") }
+        // An address doctor could not learn is no pattern: no `allow from` line is advised.
+        let unknown = AnswerDiagnosis.diagnose(.answered(Array(StreamAnswer.notPermitted.utf8)), destination: "10.0.0.5:19999", usedTLS: false, peerAddress: "this node's address")
+        #expect(unknown.fix?.contains("allow from =") == false && unknown.fix?.contains("`\(StreamAdvice.enableKey)`") == true, "\(unknown)")
         let plain = AnswerDiagnosis.diagnose(.answered(Array("HTTP/1.1 400 Bad Request\r\n\r\n".utf8)), destination: "10.0.0.5:19999", usedTLS: false, peerAddress: "10.1.2.3")
         #expect(plain.code == "tls-expected" && plain.fix?.contains("`10.0.0.5:19999:SSL`") == true && plain.fix?.contains("`\(StreamAdvice.caFile(StreamAdvice.Example.parentCertificate))`") == true, "\(plain)")
     }

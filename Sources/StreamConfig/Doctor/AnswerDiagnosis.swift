@@ -105,7 +105,7 @@ public enum AnswerDiagnosis {
         case StreamAnswer.notPermitted:
             return Diagnosis(verdict: .refused, code: "key-refused",
                              summary: "\(destination) refused the key (the child logs \"remote server denied access\"; \(RetryDelay.denied.describe(child)))",
-                             fix: "on the parent, make sure the section named exactly as this child's `api key` exists and has \(StreamAdvice.keySection(allowFrom: seenAs).map { "`\($0)`" }.joined(separator: ", ")) (or an `allow from` that matches \(seenAs) already; `stream-config lint` on the parent's stream.conf shows why not); a machine GUID section for this child must not say `\(StreamAdvice.disableKey)`")
+                             fix: keyRefusedFix(seenAs: seenAs))
         case StreamAnswer.alreadyStreaming:
             return Diagnosis(verdict: .alreadyConnected, code: "already-streaming",
                              summary: "already streaming: your key works and this child (its machine GUID) is connected to \(destination) right now",
@@ -148,6 +148,16 @@ public enum AnswerDiagnosis {
         return Diagnosis(verdict: .misconfigured, code: "not-understood",
                          summary: "\(destination) answered something a Netdata child does not understand (\"\(shown)\"); the child logs \"remote node response is not understood, is it Netdata?\" (\(RetryDelay.notUnderstood.describe(child)))",
                          fix: "check that the destination is a Netdata parent's port (not statsd, not a web proxy)")
+    }
+
+    /// The lines a key section needs for this child. `seenAs` is the child's address as the parent
+    /// names it; when the probe could not learn it, the caller passes prose (with blanks), which
+    /// is never written into an `allow from` line.
+    static func keyRefusedFix(seenAs: String) -> String {
+        let known = !seenAs.contains(" ")
+        let lines = StreamAdvice.keySection(allowFrom: known ? seenAs : nil).map { "`\($0)`" }.joined(separator: ", ")
+        let allow = known ? "(or an `allow from` that matches \(seenAs) already" : "and an `allow from` that matches \(seenAs) (if it has one"
+        return "on the parent, make sure the section named exactly as this child's `api key` exists and has \(lines) \(allow); `stream-config lint` on the parent's stream.conf shows why not); a machine GUID section for this child must not say `\(StreamAdvice.disableKey)`"
     }
 
     /// The fix for a plaintext child of a port that wants TLS: the StreamAdvice lines.
