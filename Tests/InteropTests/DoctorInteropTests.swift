@@ -2,6 +2,7 @@
 // its own diagnosis, and a working setup exits 0.
 
 import Foundation
+import StreamConfig
 import Testing
 
 @Suite("doctor vs. real Netdata 1.37.1", .enabled(if: NetdataLab.shouldRun), .timeLimit(.minutes(3)))
@@ -50,7 +51,7 @@ struct DoctorInteropTests {
                 #expect(result.status == 1, "\(tag): \(result)")
                 let stream = verdicts.first { $0.destination == parent.address }
                 #expect(stream?.code == "key-refused", "\(tag): \(result)")
-                #expect(stream?.fix?.contains("allow from` matches localhost") == true, "\(tag): \(result)")
+                #expect(stream?.fix?.contains(StreamAdvice.allowFrom("localhost")) == true, "\(tag): \(result)")
             }
             // The parent confirms each refusal in its own log.
             #expect(await parent.waitForLog("KEY NOT ALLOWED FROM THIS IP", in: "access.log"), "\(lab.logTails())")

@@ -105,7 +105,7 @@ public enum AnswerDiagnosis {
         case StreamAnswer.notPermitted:
             return Diagnosis(verdict: .refused, code: "key-refused",
                              summary: "\(destination) refused the key (the child logs \"remote server denied access\"; \(RetryDelay.denied.describe(child)))",
-                             fix: "on the parent, make sure the section named exactly as this child's `api key` exists, has `type = api` and `enabled = yes`, and that its `allow from` matches \(seenAs) (`stream-config lint` on the parent's stream.conf shows why not); a machine GUID section for this child must not say `enabled = no`")
+                             fix: keyRefusedFix(seenAs: seenAs))
         case StreamAnswer.alreadyStreaming:
             return Diagnosis(verdict: .alreadyConnected, code: "already-streaming",
                              summary: "already streaming: your key works and this child (its machine GUID) is connected to \(destination) right now",
@@ -133,7 +133,7 @@ public enum AnswerDiagnosis {
             if text.hasPrefix("HTTP/1.1 400") || text.hasPrefix("HTTP/1.0 400") {
                 return Diagnosis(verdict: .refused, code: "tls-expected",
                                  summary: "\(destination) answered HTTP 400: this is a TLS port and you connected without `:SSL`",
-                                 fix: "append `:SSL` to the destination (`\(destination):SSL`) and verify the parent with `CAfile` (`stream-config child set --ssl --ca-file parent.pem`)")
+                                 fix: useTLS(destination))
             }
             return Diagnosis(verdict: .misconfigured, code: "not-netdata",
                              summary: "\(destination) answered HTTP (\"\(text.prefix { $0 != "\r" && $0 != "\n" })\"): this is not Netdata's streaming port",
@@ -142,12 +142,27 @@ public enum AnswerDiagnosis {
         if let first = bytes.first, first == 0x15 || first == 0x16 {
             return Diagnosis(verdict: .refused, code: "tls-expected",
                              summary: "\(destination) answered with TLS: this is a TLS port and you connected without `:SSL`",
-                             fix: "append `:SSL` to the destination and set `CAfile` to the parent's certificate")
+                             fix: useTLS(destination))
         }
         let shown = String(text.prefix(80)).map { $0.isASCII && !$0.isNewline ? String($0) : "." }.joined()
         return Diagnosis(verdict: .misconfigured, code: "not-understood",
                          summary: "\(destination) answered something a Netdata child does not understand (\"\(shown)\"); the child logs \"remote node response is not understood, is it Netdata?\" (\(RetryDelay.notUnderstood.describe(child)))",
                          fix: "check that the destination is a Netdata parent's port (not statsd, not a web proxy)")
+    }
+
+    /// The lines a key section needs for this child. `seenAs` is the child's address as the parent
+    /// names it; when the probe could not learn it, the caller passes prose (with blanks), which
+    /// is never written into an `allow from` line.
+    static func keyRefusedFix(seenAs: String) -> String {
+        let known = !seenAs.contains(" ")
+        let lines = StreamAdvice.keySection(allowFrom: known ? seenAs : nil).map { "`\($0)`" }.joined(separator: ", ")
+        let allow = known ? "(or an `allow from` that matches \(seenAs) already" : "and an `allow from` that matches \(seenAs) (if it has one"
+        return "on the parent, make sure the section named exactly as this child's `api key` exists and has \(lines) \(allow); `stream-config lint` on the parent's stream.conf shows why not); a machine GUID section for this child must not say `\(StreamAdvice.disableKey)`"
+    }
+
+    /// The fix for a plaintext child of a port that wants TLS: the StreamAdvice lines.
+    static func useTLS(_ destination: String) -> String {
+        "in [stream], write the entry as `\(StreamAdvice.tlsEntry(destination))` in `destination` and verify the parent with `\(StreamAdvice.caFile(StreamAdvice.Example.parentCertificate))` (`stream-config child set --ssl --ca-file \(StreamAdvice.Example.parentCertificate)`)"
     }
 
     static func tlsFix(_ reason: String) -> String {

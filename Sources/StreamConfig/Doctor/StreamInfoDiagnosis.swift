@@ -46,7 +46,7 @@ public enum StreamInfoDiagnosis {
                 : "a Netdata 1.x parent that serves TLS on this port; 1.37.1 then answers no plaintext child"
             return Diagnosis(verdict: .accepted, code: "stream-info-tls",
                              summary: "\(destination) redirects the plaintext `stream_info` to https (HTTP \(status)): \(line)",
-                             fix: "use TLS: append `:SSL` to the destination and verify the parent with `CAfile` (`stream-config child set --ssl --ca-file parent.pem`)")
+                             fix: "use TLS: " + AnswerDiagnosis.useTLS(destination))
         }
         return Diagnosis(verdict: .accepted, code: "stream-info-v1",
                          summary: "\(destination) answered stream_info with HTTP \(status): a Netdata 1.x parent (no v3 API); 2.1+ children go on to STREAM", fix: nil)

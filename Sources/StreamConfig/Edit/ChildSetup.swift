@@ -16,16 +16,20 @@ extension ConfigEditor {
         let destination = try Self.destinationValue(destinations, ssl: ssl)
         var edited = self
         let stream = ConfigEditor.streamSection
-        try edited.set(section: stream, key: "enabled", value: "yes")
-        try edited.set(section: stream, key: "destination", value: destination)
-        try edited.set(section: stream, key: "api key", value: apiKey)
+        for (key, value) in [StreamAdvice.enableSending, StreamAdvice.line("destination", destination), StreamAdvice.apiKey(apiKey)].map(StreamAdvice.option) {
+            try edited.set(section: stream, key: key, value: value)
+        }
+        let skip = StreamAdvice.option(StreamAdvice.skipCertificateVerification)
         if skipCertificateVerification {
-            try edited.set(section: stream, key: "ssl skip certificate verification", value: "yes")
+            try edited.set(section: stream, key: skip.key, value: skip.value)
         } else {
-            try edited.unset(section: stream, key: "ssl skip certificate verification")
+            try edited.unset(section: stream, key: skip.key)
         }
         if let caPath { try edited.set(section: stream, key: "CApath", value: caPath) }
-        if let caFile { try edited.set(section: stream, key: "CAfile", value: caFile) }
+        if let caFile {
+            let line = StreamAdvice.option(StreamAdvice.caFile(caFile))
+            try edited.set(section: stream, key: line.key, value: line.value)
+        }
         self = edited
     }
 
@@ -37,7 +41,7 @@ extension ConfigEditor {
         for entry in destinations where entry.isEmpty || entry.utf8.contains(where: { Bytes.isSpace($0) || $0 == UInt8(ascii: ",") }) {
             throw EditError(.invalidValue, "Destination '\(entry)' is empty or contains blanks or commas; give each parent as its own entry, e.g. parent1:19999 parent2:19999.")
         }
-        let entries = ssl ? destinations.map { $0.contains(":SSL") ? $0 : $0 + ":SSL" } : destinations
+        let entries = ssl ? destinations.map { $0.contains(":SSL") ? $0 : StreamAdvice.tlsEntry($0) } : destinations
         return entries.joined(separator: " ")
     }
 }

@@ -3,12 +3,8 @@ extension ConfigEditor {
     /// Adds `[key]` with `type = api`, `enabled = yes` and, when given, `allow from = pattern`.
     public mutating func addAPIKey(key: String, allowFrom: String? = nil) throws {
         try Self.requireCanonicalUUID(key, what: "API key")
-        var options: [(key: String, value: String)] = [("type", "api"), ("enabled", "yes")]
-        if let allowFrom {
-            try Self.requirePattern(key: "allow from", value: allowFrom)
-            options.append(("allow from", allowFrom))
-        }
-        try addSection(name: key, options: options)
+        if let allowFrom { try Self.requirePattern(key: "allow from", value: allowFrom) }
+        try addSection(name: key, options: StreamAdvice.keySection(allowFrom: allowFrom).map(StreamAdvice.option))
     }
 
     /// Adds `[guid]` with `type = machine` and `enabled = yes`; `options` are appended after
@@ -16,7 +12,7 @@ extension ConfigEditor {
     public mutating func addMachine(guid: String, options: [(key: String, value: String)] = []) throws {
         try Self.requireCanonicalUUID(guid, what: "machine GUID")
         for option in options { try Self.requirePattern(key: option.key, value: option.value) }
-        var merged: [(key: String, value: String)] = [("type", "machine"), ("enabled", "yes")]
+        var merged = [StreamAdvice.typeMachine, StreamAdvice.enableKey].map(StreamAdvice.option)
         for option in options {
             if let index = merged.firstIndex(where: { $0.key == option.key }) {
                 merged[index].value = option.value
@@ -30,7 +26,8 @@ extension ConfigEditor {
     /// Sets `enabled = no` in the key's section.
     public mutating func disableKey(_ key: String) throws {
         try requireKeySection(key)
-        try set(section: key, key: "enabled", value: "no")
+        let disable = StreamAdvice.option(StreamAdvice.disableKey)
+        try set(section: key, key: disable.key, value: disable.value)
     }
 
     /// Removes the key's section (see `removeSection`).

@@ -65,7 +65,7 @@ enum OptionNameChecks {
             ?? Suggestions.closest(to: name, among: schema.allNames + schema.renames.map(\.old))
         context.emit("SC201", at: option, onValue: false,
                      "unknown option `\(name)` in \(here); Netdata ignores it" + (suggestion.map { " (did you mean `\($0)`?)" } ?? ""),
-                     hint: suggestion.map { "write `\($0) = \(option.value)`" })
+                     hint: suggestion.map { "write `\(StreamAdvice.line($0, option.value))`" })
     }
 
     private static func renamed(_ context: inout LintContext, option: Option, rename: Rename, section: Section, roles: Set<SectionRole>) {
@@ -90,7 +90,7 @@ enum OptionNameChecks {
         }
         context.emit("SC206", at: option, onValue: false,
                      "Netdata 2.x reads `\(rename.old)` as `\(rename.new)` (renamed in \(rename.since))",
-                     hint: "write `\(rename.new) = \(option.value)`")
+                     hint: "write `\(StreamAdvice.line(rename.new, option.value))`")
     }
 
     /// On 1.37 the API key and machine levels spell half the options differently.

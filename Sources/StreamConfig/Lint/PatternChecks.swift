@@ -9,7 +9,7 @@ enum PatternChecks {
                 context.emit("SC608", at: option, onValue: false, "`allow from` is empty: Netdata skips the check and allows every address")
             } else {
                 context.emit("SC607", at: option, onValue: false, "`\(option.key)` is empty: Netdata sends no chart at all",
-                             hint: "write `\(option.key) = *` to send every chart")
+                             hint: "write `\(StreamAdvice.sendEveryChart(option.key))` to send every chart")
             }
             return
         }
@@ -17,10 +17,10 @@ enum PatternChecks {
         if pattern.words.allSatisfy(\.negative) {
             if isAllowFrom {
                 context.emit("SC601", at: option, "`allow from` has only negative words, so it matches no address: every child is refused",
-                             hint: "append `*` to allow everyone else: `allow from = \(option.value) *`")
+                             hint: "append `*` to allow everyone else: `\(StreamAdvice.allowEveryoneElse(option.key, option.value))`")
             } else {
                 context.emit("SC607", at: option, "`\(option.key)` has only negative words, so it matches no chart: nothing is sent",
-                             hint: "append `*` to send every other chart: `\(option.key) = \(option.value) *`")
+                             hint: "append `*` to send every other chart: `\(StreamAdvice.allowEveryoneElse(option.key, option.value))`")
             }
         }
         for (index, word) in pattern.words.enumerated() {
@@ -31,7 +31,7 @@ enum PatternChecks {
             if let shadow = pattern.words[..<index].first(where: { !$0.negative && covers($0.text, word.text) }) {
                 context.emit("SC606", line: option.line, column: column, length: length,
                              "`!\(word.text)` never applies: `\(shadow.text)` comes first and already matches, and the first match decides",
-                             hint: "put the negative word first: `\(option.key) = !\(word.text) \(pattern.words.filter { $0 != word }.map { ($0.negative ? "!" : "") + $0.text }.joined(separator: " "))`")
+                             hint: "put the negative word first: `\(StreamAdvice.line(option.key, "!\(word.text) " + pattern.words.filter { $0 != word }.map { ($0.negative ? "!" : "") + $0.text }.joined(separator: " ")))`")
             }
         }
     }
@@ -45,7 +45,7 @@ enum PatternChecks {
         loopbackWildcard(&context, option, pattern)
         if pattern.words.allSatisfy(\.negative) {
             context.emit("SC601", at: option, "`\(option.key)` has only negative words, so it matches no address: every connection it guards is refused",
-                         hint: "append `*` to allow everyone else: `\(option.key) = \(option.value) *`")
+                         hint: "append `*` to allow everyone else: `\(StreamAdvice.allowEveryoneElse(option.key, option.value))`")
         }
         for word in pattern.words {
             addressWord(&context, option, word, column: option.valueRange.lowerBound + word.offset,
@@ -61,7 +61,7 @@ enum PatternChecks {
             && (SimplePattern.matches(word: word.text, "127.0.0.1") || SimplePattern.matches(word: word.text, "::1")) {
             context.emit("SC609", line: option.line, column: option.valueRange.lowerBound + word.offset, length: word.text.utf8.count,
                          "Netdata names a peer at 127.0.0.1 or ::1 `localhost` before matching, so `\(word.text)` never matches a child connecting over loopback (other 127.x addresses keep their numbers and do match)",
-                         hint: "add `localhost`: `\(option.key) = \(option.value) localhost`")
+                         hint: "add `localhost`: `\(StreamAdvice.allowLocalhostToo(option.key, option.value))`")
         }
     }
 

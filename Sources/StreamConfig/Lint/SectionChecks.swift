@@ -56,14 +56,14 @@ enum SectionChecks {
         guard let type = section.option("type") else {
             context.emitAtHeader("SC309", section: section,
                                  "[\(section.name)] has no `type`: its first use fixes whether it is an API key or a machine GUID until Netdata restarts",
-                                 hint: "add `type = api` (or `type = machine`)")
+                                 hint: "add `\(StreamAdvice.typeAPI)` (or `\(StreamAdvice.typeMachine)`)")
             return
         }
         guard type.value != "api", type.value != "machine" else { return }
         if type.value.contains("#") { return }  // SC108 explains inline comments
         context.emit("SC304", at: type,
                      "`type = \(type.value)` is neither `api` nor `machine`: every connection using [\(section.name)] is refused",
-                     hint: "write `type = \(type.value.lowercased().hasPrefix("m") ? "machine" : "api")` (lowercase)")
+                     hint: "write `\(type.value.lowercased().hasPrefix("m") ? StreamAdvice.typeMachine : StreamAdvice.typeAPI)` (lowercase)")
     }
 
     private static func checkEnabled(_ context: inout LintContext, _ section: Section) {
@@ -73,7 +73,7 @@ enum SectionChecks {
                 let either = roles.count > 1 ? " if a child uses it as an API key" : ""
                 context.emitAtHeader("SC306", section: section,
                                      "[\(section.name)] has no `enabled`: API keys default to `enabled = no`, so children are refused\(either)",
-                                     hint: "add `enabled = yes` to the section")
+                                     hint: "add `\(StreamAdvice.enableKey)` to the section")
             }
             return
         }

@@ -39,7 +39,7 @@ enum SemanticChecks {
             if context.target == .v1_37, stream.option("timeout seconds") == nil {
                 context.emitAtHeader("SC706", section: stream,
                                      "`timeout seconds` is not set here, so Netdata uses its built-in 600 s, not the stock file's 60 s",
-                                     hint: "add `timeout seconds = 60` if you relied on the stock value")
+                                     hint: "add `\(StreamAdvice.stockTimeout137)` if you relied on the stock value")
             }
             let enabledKeys = keys.filter { section in
                 context.roles(of: section).contains(.apiKey) && (section.option("enabled").map { NetdataBool.read($0.value) } ?? false)
@@ -48,7 +48,7 @@ enum SemanticChecks {
             if !enabledKeys.isEmpty {
                 context.emit("SC704", at: option,
                              "this node streams to a parent and also accepts children (\(enabledKeys.count) enabled key\(enabledKeys.count > 1 ? "s" : "")): every child it receives is forwarded to its parent too",
-                             hint: "if that is not wanted, add `proxy enabled = no` to the key sections")
+                             hint: "if that is not wanted, add `\(StreamAdvice.noProxy(context.target, machine: false))` to the key sections")
             }
         }
         tls(&context, stream: stream, keys: keys)
@@ -78,7 +78,7 @@ enum SemanticChecks {
         for option in tlsOptions where option.key != "ssl skip certificate verification" || NetdataBool.read(option.value) {
             context.emit("SC702", at: option, onValue: false,
                          "`\(option.key)` has no effect: no destination uses `:SSL`",
-                         hint: "append `:SSL` to TLS destinations (`parent:19999:SSL`), or remove the line")
+                         hint: "append `:SSL` to TLS destinations (`\(StreamAdvice.tlsEntry("parent:19999"))`), or remove the line")
         }
     }
 
@@ -154,7 +154,7 @@ enum SemanticChecks {
         let retentionName = context.target == .v2 ? "retention" : (machineOnly ? "history" : "default history")
         context.emit("SC707", at: periodOption ?? db,
                      "[\(section.name)] keeps its database in RAM (`\(db.key) = \(db.value)`): \(kept) entries (\(retentionSource)) at \(every) s each hold \(NetdataDuration.format(seconds: holds)), but replication asks for \(NetdataDuration.format(seconds: period)) (\(periodSource)); Netdata silently replicates only the last \(NetdataDuration.format(seconds: holds)) after a reconnect",
-                     hint: "use `\(db.key) = dbengine`, raise `\(retentionName)` to \((period + every - 1) / every) entries, or set the replication period to \(NetdataDuration.format(seconds: holds)) to say what happens")
+                     hint: "use `\(StreamAdvice.line(db.key, "dbengine"))`, raise `\(retentionName)` to \((period + every - 1) / every) entries, or set the replication period to \(NetdataDuration.format(seconds: holds)) to say what happens")
     }
 
     /// Mode `ram` rounds its entries up to whole 4096-byte pages of 4-byte values

@@ -26,7 +26,7 @@ enum ValueChecks {
         }
         context.emit("SC108", line: option.line, column: option.valueRange.lowerBound + hash, length: bytes.count - hash,
                      "Netdata has no inline comments: the value of `\(option.key)` is `\(option.value)`, \(reading)",
-                     hint: "move the comment to its own line and write `\(option.key) = \(before)`")
+                     hint: "move the comment to its own line and write `\(StreamAdvice.line(option.key, before))`")
         return true
     }
 
@@ -38,7 +38,7 @@ enum ValueChecks {
             let meant = NetdataBool.looksTrue(value) ? "yes" : "no"
             context.emit("SC401", at: option,
                          "`\(option.key) = \(value)`: Netdata reads `\(value)` as `no` (only yes, true, on, auto and `on demand` are true, in any letter case)",
-                         hint: "write `\(option.key) = \(meant)`")
+                         hint: "write `\(StreamAdvice.line(option.key, meant))`")
         case .yesNoAuto:
             guard YesNoAuto.read(value, target: context.target) == nil else { return }
             context.emit("SC402", at: option,
@@ -127,7 +127,7 @@ enum ValueChecks {
             let shown = max(5, parsed.value)
             context.emit("SC410", at: option,
                          "`\(option.key)` is a number of database entries, not a duration: Netdata reads `\(value)` as \(shown) entries\(parsed.value < 5 ? " (\(parsed.value), raised to the minimum of 5)" : "")",
-                         hint: "write the number of entries, e.g. `\(option.key) = 3600` keeps one hour at one value per second")
+                         hint: "write the number of entries, e.g. `\(StreamAdvice.line(option.key, "3600"))` keeps one hour at one value per second")
             return
         }
         integer(&context, option, range: 0...Int64(Int32.max))
@@ -153,7 +153,7 @@ enum ValueChecks {
     private static func timeoutZero(_ context: inout LintContext, _ option: Option) {
         context.emit("SC411", at: option,
                      "a timeout of zero gives connects no time and makes every sender look idle: streaming breaks",
-                     hint: context.target == .v1_37 ? "write `timeout seconds = 600` (the built-in default) or remove the line" : "write `timeout = 5m` (the built-in default) or remove the line")
+                     hint: "write `\(StreamAdvice.builtInTimeout(context.target))` (the built-in default) or remove the line")
     }
 
     private static func size(_ context: inout LintContext, _ option: Option) {
@@ -192,7 +192,7 @@ enum ValueChecks {
             break
         case .notLowercase:
             context.emit("SC303", at: option, "the API key is not lowercase: the parent's section must have exactly this spelling",
-                         hint: "write `\(option.key) = \(value.lowercased())` and name the parent's section the same")
+                         hint: "write `\(StreamAdvice.line(option.key, value.lowercased()))` and name the parent's section the same")
         case .invalid:
             if value == "stream" {
                 context.emit("SC301", at: option,
