@@ -105,8 +105,9 @@ public enum StreamProbe {
             }
             let outcome = try await channel.eventLoop.flatSubmit { handler.outcome }.get()
             let certificate = try? await channel.eventLoop.submit { handler.peerCertificate }.get()
+            let started = try? await channel.eventLoop.submit { handler.localAddress }.get()
             try? await channel.close()
-            return Result(outcome: outcome, localAddress: local, peerCertificate: certificate ?? nil)
+            return Result(outcome: outcome, localAddress: local ?? started ?? nil, peerCertificate: certificate ?? nil)
         } catch {
             try? await channel.close()
             return Result(outcome: .noAnswer, localAddress: local)
@@ -171,6 +172,9 @@ final class ProbeHandler: ChannelInboundHandler, @unchecked Sendable {
     private(set) var outcome: EventLoopFuture<ProbeOutcome>!
     /// Set on the event loop when the TLS handshake completes (read it there too).
     private(set) var peerCertificate: [UInt8]?
+    /// This end's address, taken when the connection starts: once the parent has answered
+    /// and closed, the channel no longer knows it (read it on the event loop).
+    private(set) var localAddress: String?
 
     private let rawBytes: FirstBytesRecorder?
 
@@ -199,6 +203,7 @@ final class ProbeHandler: ChannelInboundHandler, @unchecked Sendable {
 
     private func start(_ context: ChannelHandlerContext) {
         guard timer == nil else { return }
+        localAddress = context.channel.localAddress?.ipAddress
         var buffer = context.channel.allocator.buffer(capacity: request.count)
         buffer.writeBytes(request)
         context.writeAndFlush(NIOAny(buffer), promise: nil)
