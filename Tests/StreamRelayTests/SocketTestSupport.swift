@@ -28,13 +28,24 @@ final class LoopbackSocket: @unchecked Sendable {
             let rc = withUnsafePointer(to: &local) {
                 $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
             }
-            guard rc == 0 else { defer { Glibc.close(fd) }; throw SocketError(description: "bind \(source): \(String(cString: strerror(errno)))") }
+            guard rc == 0 else {
+                let error = SocketError(description: "bind \(source): \(String(cString: strerror(errno)))")
+                close()
+                throw error
+            }
         }
         var remote = Self.address("127.0.0.1", port: port)
         let rc = withUnsafePointer(to: &remote) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
         }
-        guard rc == 0 else { defer { Glibc.close(fd) }; throw SocketError(description: "connect: \(String(cString: strerror(errno)))") }
+        guard rc == 0 else {
+            // close() marks it closed: a class whose init throws is still deinitialized, and a
+            // second close(2) would hit whatever reused the number (a relay socket of this
+            // same test process).
+            let error = SocketError(description: "connect: \(String(cString: strerror(errno)))")
+            close()
+            throw error
+        }
     }
 
     deinit { close() }
@@ -63,6 +74,13 @@ final class LoopbackSocket: @unchecked Sendable {
     func resetOnClose() {
         var linger = Glibc.linger(l_onoff: 1, l_linger: 0)
         setsockopt(fd, SOL_SOCKET, SO_LINGER, &linger, socklen_t(MemoryLayout<Glibc.linger>.size))
+    }
+
+    /// The peer has not closed (a look without waiting: nothing to read is open, EOF is not).
+    var isOpenAtPeer: Bool {
+        var byte: UInt8 = 0
+        let n = recv(fd, &byte, 1, Int32(MSG_PEEK | MSG_DONTWAIT))
+        return n > 0 || (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
     }
 
     /// One recv: nil on timeout or error, "" on EOF.
