@@ -7,6 +7,7 @@
 # A crash leaves its input in fuzz/crashes/TARGET/ and the script exits 1: copy it to
 # fuzz/regressions/TARGET/ so every build replays it (Tests: FuzzRegressionTests).
 # Summary lines "fuzz: TARGET runs=N seconds=S ..." are what FUZZING.md records.
+# FUZZ_CORPUS=DIR keeps the corpora there (default: inside the build folder).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -15,14 +16,18 @@ shift || true
 targets=("$@")
 [ ${#targets[@]} -gt 0 ] || targets=(document lint handshake answers values tar)
 
+# FUZZ_SANITIZE=fuzzer drops AddressSanitizer for long campaigns (several times the inputs a
+# second; Swift's own bounds and overflow checks still trap); CI keeps it.
+sanitize=${FUZZ_SANITIZE:-fuzzer,address}
 scratch=${FUZZ_SCRATCH:-.build-fuzz}
+[ "$sanitize" = "fuzzer,address" ] || scratch=${FUZZ_SCRATCH:-.build-fuzz-$(echo "$sanitize" | tr , -)}
 swift build -c release --scratch-path "$scratch" --product stream-config-fuzz -Xswiftc -enable-testing \
-    -Xswiftc -sanitize=fuzzer,address -Xswiftc -parse-as-library -Xswiftc -DFUZZING >&2
+    -Xswiftc -sanitize="$sanitize" -Xswiftc -parse-as-library -Xswiftc -DFUZZING >&2
 bin="$(swift build -c release --scratch-path "$scratch" --show-bin-path)/stream-config-fuzz"
 
 status=0
 for target in "${targets[@]}"; do
-    corpus="$scratch/corpus/$target"
+    corpus="${FUZZ_CORPUS:-$scratch/corpus}/$target"
     crashes="fuzz/crashes/$target"
     mkdir -p "$corpus" "$crashes"
     seeds=("fuzz/corpus/$target")
