@@ -151,7 +151,11 @@ import Glibc
     }
 
     @Test func testFloodFromOneAddressCannotLockOutAnotherChild() async throws {
-        try await withRelay { server, port in
+        // The flood's sockets must still be pending when the child comes, however long a loaded
+        // machine takes to open 5,000 of them.
+        var limits = RelayLimits()
+        limits.requestTimeout = .seconds(600)
+        try await withRelay(limits: limits) { server, port in
             // 5,000 idle sockets from 127.0.0.1 that never send a byte, held open.
             let flood = try await onOwnThread { try (0..<5_000).map { _ in try LoopbackSocket(port: port) } }
             defer { withExtendedLifetime(flood) {} }
