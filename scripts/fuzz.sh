@@ -37,7 +37,7 @@ for target in "${targets[@]}"; do
     for seed in "${seeds[@]}" fuzz/regressions/"$target"; do
         [ -d "$seed" ] && cp -n "$seed"/* "$corpus"/ 2>/dev/null || true
     done
-    for stock in /usr/lib/netdata/conf.d/stream.conf ../shared/netdata-stock/*/stream.conf; do
+    for stock in /usr/lib/netdata/conf.d/stream.conf ../shared/netdata-stock/stream.conf.v*; do
         [ -f "$stock" ] && [ "$target" != values ] && cp -n "$stock" "$corpus/stock-$(echo "$stock" | tr / _)" || true
     done
     # Longer inputs only slow the line-oriented targets down: a request is capped at 16 KiB

@@ -1,10 +1,11 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// `stream-config edit` driven by scripted editors: without a terminal (pipes), and on a real
 /// terminal inside tmux for the "What now?" prompt.
-@Suite struct EditCommandTests {
-    static let stock = CLI.packageRoot.deletingLastPathComponent().appendingPathComponent("shared/netdata-stock/stream.conf.v2.11.0")
+@Suite(.enabled(if: StockFiles.hasV2, Comment(rawValue: StockFiles.v2Missing))) struct EditCommandTests {
+    static let stock = StockFiles.v2
     static let key = "11111111-2222-3333-4444-555555555555"
     static let validSection = "\n[\(key)]\n    type = api\n    enabled = yes\n    allow from = 10.*\n"
     /// Netdata reads the value as `yes # note`, which is not a boolean: a lint error (SC108).

@@ -1,9 +1,10 @@
 import Foundation
+import TestSupport
 import Testing
 
 @Suite struct LintCommandTests {
     let key = "11111111-2222-3333-4444-555555555555"
-    static let stockV1 = CLI.packageRoot.deletingLastPathComponent().appendingPathComponent("shared/netdata-stock/stream.conf.v1.37.1").path
+    static let stockV1 = StockFiles.v1.path
 
     @Test func testCleanFileExitsZero() throws {
         let result = try CLI.run(["lint", Self.stockV1])

@@ -1,9 +1,10 @@
 import Foundation
+import TestSupport
 import Testing
 
-@Suite struct RewriteCommandTests {
-    static let stockV2 = CLI.packageRoot.deletingLastPathComponent().appendingPathComponent("shared/netdata-stock/stream.conf.v2.11.0")
-    static let stockV1 = CLI.packageRoot.deletingLastPathComponent().appendingPathComponent("shared/netdata-stock/stream.conf.v1.37.1")
+@Suite(.enabled(if: StockFiles.hasV2, Comment(rawValue: StockFiles.v2Missing))) struct RewriteCommandTests {
+    static let stockV2 = StockFiles.v2
+    static let stockV1 = StockFiles.v1
     let key = "11111111-2222-3333-4444-555555555555"
 
     func stockCopy(_ dir: TempDir, _ stock: URL = stockV2) throws -> String {

@@ -6,8 +6,7 @@ import Testing
 
 @Suite("rewrites vs. real Netdata 1.37.1", .enabled(if: NetdataLab.shouldRun), .timeLimit(.minutes(2)))
 struct RewriteInteropTests {
-    static let stock = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("shared/netdata-stock/stream.conf.v1.37.1")
+    static let stock = StockFiles.v1
 
     @Test func testParentAddKeyAndChildSetStreamWithRealNetdata() async throws {
         try await NetdataLab.run { lab in

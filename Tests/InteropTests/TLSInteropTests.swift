@@ -14,8 +14,7 @@ private let relayParentKey = "11111111-2222-4333-8444-555555555555"
 
 @Suite("tls init vs. real Netdata 1.37.1 and openssl", .enabled(if: NetdataLab.shouldRun), .timeLimit(.minutes(3)))
 struct TLSInteropTests {
-    static let stock = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("shared/netdata-stock/stream.conf.v1.37.1")
+    static let stock = StockFiles.v1
 
     @Test func testParentFromTLSInitServesVerifiedTLSToChildFromChildSet() async throws {
         try await NetdataLab.run { lab in

@@ -1,12 +1,12 @@
 import Foundation
+import TestSupport
 @testable import StreamConfig
 
 enum Paths {
     static let packageRoot: URL = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
     static let fixtures = packageRoot.appendingPathComponent("fixtures")
-    static let shared = packageRoot.deletingLastPathComponent().appendingPathComponent("shared")
-    static let stockV1 = shared.appendingPathComponent("netdata-stock/stream.conf.v1.37.1")
-    static let stockV2 = shared.appendingPathComponent("netdata-stock/stream.conf.v2.11.0")
+    static let stockV1 = StockFiles.v1
+    static let stockV2 = StockFiles.v2
 
     static func bytes(_ url: URL) throws -> [UInt8] { Array(try Data(contentsOf: url)) }
 }

@@ -1,0 +1,37 @@
+import Foundation
+
+/// Netdata's stock stream.conf files, found without depending on `../shared`:
+/// - 1.37.1: `STREAM_CONFIG_STOCK_V1`, else the one netdata-core installs (every test machine
+///   has it: `scripts/test.sh` installs the package), else `../shared/netdata-stock`;
+/// - 2.11.0: `STREAM_CONFIG_STOCK_V2`, else `../shared/netdata-stock` (no Debian package has it).
+/// Suites that need the 2.11.0 file are enabled by `hasV2` (skipped with the reason otherwise);
+/// `STREAM_CONFIG_REQUIRE_INTEROP=1` (CI) runs them anyway, so a missing file fails there.
+public enum StockFiles {
+    static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
+    static let shared = packageRoot.deletingLastPathComponent().appendingPathComponent("shared/netdata-stock")
+
+    public static let v1: URL = first([env("STREAM_CONFIG_STOCK_V1"), "/usr/lib/netdata/conf.d/stream.conf",
+                                       shared.appendingPathComponent("stream.conf.v1.37.1").path])
+    public static let v2: URL = first([env("STREAM_CONFIG_STOCK_V2"), shared.appendingPathComponent("stream.conf.v2.11.0").path])
+
+    /// The 2.11.0 file is here, or its absence must fail (CI).
+    public static var hasV2: Bool {
+        FileManager.default.fileExists(atPath: v2.path) || env("STREAM_CONFIG_REQUIRE_INTEROP") == "1"
+    }
+
+    public static let v2Missing = "needs Netdata 2.11.0's stock stream.conf: set STREAM_CONFIG_STOCK_V2, or keep shared/ beside the clone"
+
+    /// The stock file of a Netdata line by its version string ("1.37.1", "2.11.0").
+    public static func url(version: String) -> URL { version.hasPrefix("1.") ? v1 : v2 }
+
+    private static func env(_ name: String) -> String? {
+        ProcessInfo.processInfo.environment[name].flatMap { $0.isEmpty ? nil : $0 }
+    }
+
+    /// The first candidate that exists, else the last (reading it then fails with its path).
+    private static func first(_ candidates: [String?]) -> URL {
+        let paths = candidates.compactMap { $0 }
+        return URL(fileURLWithPath: paths.first { FileManager.default.fileExists(atPath: $0) } ?? paths.last!)
+    }
+}
