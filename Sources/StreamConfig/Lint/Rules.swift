@@ -216,5 +216,20 @@ public enum Rules {
 
     static let byCode: [String: Rule] = Dictionary(uniqueKeysWithValues: all.map { ($0.code, $0) })
 
+    /// What `lint --fix` does for the rules that have a fix, and when. Every other rule's findings
+    /// need a decision and stay for the user.
+    public static let fixes: [String: String] = [
+        "SC101": "`[KEY] # comment`: the comment moves to its own line above the header.",
+        "SC102": "the byte order mark is removed.",
+        "SC108": "`name = value # comment`: the comment moves to its own line above (not when the value is only a comment).",
+        "SC109": "the name is written with single spaces.",
+        "SC206": "the option gets its new name, keeping its value (only when the new name is not set in that section).",
+        "SC304": "`type = API` (a letter-case slip of api or machine) is written in lowercase.",
+        "SC501": "`tcp://HOST:PORT/` becomes `HOST:PORT` (other schemes need a decision).",
+        "SC502": "the IPv6 address gets its brackets when where it ends is certain: `fe80::1` becomes `[fe80::1]`, `fd00::5:19999` `[fd00::5]:19999`; `fd00::5:1999` is left.",
+        "SC503": "`:ssl` (any letter case) becomes `:SSL`.",
+        "SC506": "`HOST:19999/` loses its slashes.",
+    ]
+
     public static func rule(_ code: String) -> Rule? { byCode[code.uppercased()] }
 }

@@ -24,9 +24,12 @@ enum ValueChecks {
         case .integer, .entries: reading = "a number whose text after the digits is ignored"
         default: reading = "not a valid \(spec.kind.displayName)"
         }
+        // A value that is only a comment needs a decision (what value was meant?): no fix then.
+        let fix = before.isEmpty ? nil : Fix.commentAbove(line: option.line, column: option.valueRange.lowerBound + hash, in: context.document,
+                                                          summary: "move the comment to its own line above")
         context.emit("SC108", line: option.line, column: option.valueRange.lowerBound + hash, length: bytes.count - hash,
                      "Netdata has no inline comments: the value of `\(option.key)` is `\(option.value)`, \(reading)",
-                     hint: "move the comment to its own line and write `\(StreamAdvice.line(option.key, before))`")
+                     hint: "move the comment to its own line and write `\(StreamAdvice.line(option.key, before))`", fix: fix)
         return true
     }
 
