@@ -106,6 +106,8 @@ public enum Rules {
              explanation: "A replication step longer than the replication period replicates the whole period in one step."),
         Rule(code: "SC418", severity: .warning, title: "empty CA path",
              explanation: "On 1.37.1 an uncommented empty CApath/CAfile is passed to OpenSSL as \"\", which fails; Netdata then falls back to the system CAs with an info message. Comment the line out or give a path."),
+        Rule(code: "SC419", severity: .warning, title: "value read differently after the upgrade",
+             explanation: "A 1.37 option name (so a file written for 1.37) with a yes/no/auto value the two lines read differently: 1.37 accepts only yes, no, auto and `on demand` and keeps the inherited default for anything else; 2.x also reads true/on as yes and false/off as no. `health enabled by default = true` did nothing on 1.37 and turns health on after the upgrade. Write the value you mean with yes, no or auto."),
 
         // 5xx: destinations.
         Rule(code: "SC501", severity: .error, title: "URL in a destination",

@@ -33,6 +33,18 @@ enum ValueChecks {
         return true
     }
 
+    /// SC419: a 1.37 name (so a file written for 1.37) whose yes/no/auto value 2.x reads
+    /// differently: `true` was the inherited default on 1.37 and is `yes` on 2.x.
+    private static func upgradedReading(_ context: inout LintContext, _ option: Option) {
+        guard context.target == .v2, context.schema.rename(of: option.key) != nil else { return }
+        let old = YesNoAuto.read(option.value, target: .v1_37), new = YesNoAuto.read(option.value, target: .v2)
+        guard old != new else { return }
+        func reading(_ value: YesNoAuto?) -> String { value.map { "`\($0.rawValue)`" } ?? "the inherited default (netdata.conf `[health] enabled`)" }
+        context.emit("SC419", at: option,
+                     "`\(option.key) = \(option.value)`: Netdata 1.37 read this as \(reading(old)), Netdata 2.x reads it as \(reading(new))",
+                     hint: "write yes, no or auto: the value you mean, read the same by both")
+    }
+
     private static func check(_ context: inout LintContext, _ option: Option, _ spec: OptionSpec, section: Section) {
         let value = option.value
         switch spec.kind {
@@ -43,6 +55,7 @@ enum ValueChecks {
                          "`\(option.key) = \(value)`: Netdata reads `\(value)` as `no` (only yes, true, on, auto and `on demand` are true, in any letter case)",
                          hint: "write `\(StreamAdvice.line(option.key, meant))`")
         case .yesNoAuto:
+            upgradedReading(&context, option)
             guard YesNoAuto.read(value, target: context.target) == nil else { return }
             context.emit("SC402", at: option,
                          "`\(value)` is not yes, no or auto (case-sensitive): Netdata ignores it and keeps the inherited default",
