@@ -11,6 +11,11 @@ export STREAM_CONFIG_REQUIRE_INTEROP=1
 # The fuzz targets, a short run each (FUZZ_SECONDS, default 20; 0 skips): a regression in a
 # reader of untrusted bytes fails the suite. Only for a whole-suite run, and before the tests
 # so that their summary is the last thing printed.
+# The Debian package (scripts/package-test.sh: release build, lintian, install, use, purge), also
+# only for a whole-suite run; PACKAGE_TEST=0 skips it.
+if [ $# -eq 0 ] && [ "${PACKAGE_TEST:-1}" != 0 ]; then
+    scripts/package-test.sh
+fi
 if [ $# -eq 0 ] && [ "${FUZZ_SECONDS:-20}" != 0 ]; then
     scripts/fuzz.sh "${FUZZ_SECONDS:-20}"
 fi
