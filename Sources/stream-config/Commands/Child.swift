@@ -1,5 +1,6 @@
 import ArgumentParser
 import StreamConfig
+import StreamConfigSystem
 
 struct Child: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Configure this node to stream to parents.", subcommands: [Set.self])

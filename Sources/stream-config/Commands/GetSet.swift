@@ -1,5 +1,6 @@
 import ArgumentParser
 import StreamConfig
+import StreamConfigSystem
 
 struct Get: ParsableCommand {
     static let configuration = CommandConfiguration(

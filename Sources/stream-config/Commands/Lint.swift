@@ -1,8 +1,6 @@
 import ArgumentParser
 import StreamConfig
-#if canImport(Glibc)
-import Glibc
-#endif
+import StreamConfigSystem
 
 enum KindChoice: String, ExpressibleByArgument, CaseIterable {
     case auto, stream, netdata
@@ -71,7 +69,7 @@ struct Lint: ParsableCommand {
     }
 
     static func printRules() {
-        for rule in Rules.all { Terminal.stdout("\(rule.code)  \(rule.severity.rawValue.padding(7))  \(rule.title)") }
+        for rule in Rules.all { Terminal.stdout("\(rule.code)  \(rule.severity.rawValue.padded(7))  \(rule.title)") }
     }
 
     private func inputs() throws -> [String] {
@@ -109,7 +107,7 @@ struct Lint: ParsableCommand {
             let name = path == "-" ? stdinName : path
             let document = Document(bytes: bytes)
             let fileKind = kind.kind ?? ConfigKind.detect(fileName: path == "-" ? stdinName : path, ini: Ini(document)).0
-            let unreadable = fileKind == .netdata ? Self.unreadableFiles(NetdataConfChecks.tlsFilePaths(Ini(document))) : [:]
+            let unreadable = fileKind == .netdata ? FileAccess.unreadableFiles(NetdataConfChecks.tlsFilePaths(Ini(document))) : [:]
             let report = Linter.lint(document: document, file: name,
                                      options: LintOptions(target: target.target, fileMode: mode, kind: fileKind, unreadableFiles: unreadable))
             reports.append(report)
@@ -125,20 +123,4 @@ struct Lint: ParsableCommand {
         if format == .sarif { Terminal.stdout(printer.sarif(reports)) }
         return status
     }
-}
-
-extension Lint {
-    /// The files netdata.conf names that this user cannot read (lint runs as a user, Netdata as
-    /// netdata: a readable file here may still be unreadable for Netdata).
-    static func unreadableFiles(_ paths: [String]) -> [String: String] {
-        var result: [String: String] = [:]
-        for path in paths where access(path, R_OK) != 0 {
-            result[path] = "cannot be read (\(FileAccess.describe(errno: errno)))"
-        }
-        return result
-    }
-}
-
-extension String {
-    func padding(_ width: Int) -> String { count >= width ? self : self + String(repeating: " ", count: width - count) }
 }
