@@ -88,3 +88,11 @@ import Testing
         #expect(throws: StreamConfigError.usage("")) { _ = try KeyInput.section("  ") }
     }
 }
+
+@Suite struct DescriptorLimitTests {
+    @Test func testChildrenFitTwoDescriptorsEachBesideAReserve() {
+        #expect(DescriptorLimit.children(fitting: 1024) == 480)
+        #expect(DescriptorLimit.children(fitting: 10) == 0)
+        #expect(DescriptorLimit.raiseToHardLimit() >= 64)
+    }
+}

@@ -56,13 +56,8 @@ struct Doctor: AsyncParsableCommand {
         let netdataDocument = try netdataConf.map { Document(bytes: try FileAccess.read($0).bytes) }
         let netdata = netdataDocument.map { Ini($0) }
         var steps: [Step] = []
-        let errors = report.diagnostics.filter { $0.severity == .error }
-        if !errors.isEmpty {
-            let masker = SecretMasker(report.secrets)
-            for e in errors.prefix(10) {
-                steps.append(Step(destination: "lint", diagnosis: Diagnosis(verdict: .misconfigured, code: e.code,
-                    summary: "\(path):\(e.line):\(e.column): \(masker.mask(e.message))", fix: e.hint.map(masker.mask))))
-            }
+        for e in report.diagnostics.filter({ $0.severity == .error }).prefix(10) {
+            steps.append(Step(destination: "lint", diagnosis: .lintError(e, file: path, masker: SecretMasker(report.secrets))))
         }
         if parent, let netdataConf, let netdataDocument, let netdata {
             // netdata.conf's own errors (NC1xx-NC4xx, SC1xx), as `lint` reports them; NC101 is the
@@ -71,8 +66,7 @@ struct Doctor: AsyncParsableCommand {
                                             options: LintOptions(target: target.target, kind: .netdata,
                                                                  unreadableFiles: FileAccess.unreadableFiles(NetdataConfChecks.tlsFilePaths(netdata))))
             for e in netdataReport.diagnostics where e.severity == .error && e.code != "NC101" {
-                steps.append(Step(destination: "lint", diagnosis: Diagnosis(verdict: .misconfigured, code: e.code,
-                    summary: "\(netdataConf):\(e.line):\(e.column): \(e.message)", fix: e.hint)))
+                steps.append(Step(destination: "lint", diagnosis: .lintError(e, file: netdataConf)))
             }
         }
         if parent {
@@ -100,13 +94,13 @@ struct Doctor: AsyncParsableCommand {
             return steps
         }
         let defaultPort = Int(StrToLL(stream?.value("default port") ?? "19999").value)
-        let seconds = timeout ?? min(10, configuredTimeout(stream, target: target))
+        let seconds = timeout ?? min(10, ProbeRequest.configuredTimeout(stream, target: target))
         let tls = StreamProbe.TLSSettings(verify: !NetdataBool.read(stream?.value("ssl skip certificate verification") ?? "no"),
                                           caFile: stream?.value("CAfile"), caPath: stream?.value("CApath"))
         let identity = NodeIdentity.find(hostname: hostname, machineGUID: machineGUID, netdata: netdata)
         let (host, guid) = (identity.hostname, identity.machineGUID)
         if let guidNote = identity.note { steps.append(Step(destination: "identity", diagnosis: Diagnosis(verdict: .accepted, code: "identity", summary: guidNote, fix: nil))) }
-        let request = ProbeRequest.make(apiKey: apiKey, hostname: host, machineGUID: guid)
+        let request = ProbeRequest.make(apiKey: apiKey, hostname: host, machineGUID: guid, version: StreamRelay.version)
         let group = MultiThreadedEventLoopGroup.singleton
         var streamInfo: [(destination: String, answer: ParentSelection.Answer)] = []
         for d in destinations {
@@ -151,11 +145,6 @@ struct Doctor: AsyncParsableCommand {
         return steps
     }
 
-    private func configuredTimeout(_ stream: Section?, target: NetdataTarget) -> Int {
-        if target == .v1_37 { return Int(StrToLL(stream?.value("timeout seconds") ?? "600").value) }
-        return Int(NetdataDuration.parseSeconds(stream?.value("timeout") ?? stream?.value("timeout seconds") ?? "5m") ?? 300)
-    }
-
     private func print(_ steps: [Step], masker: SecretMasker) {
         switch format {
         case .json:
@@ -175,17 +164,5 @@ struct Doctor: AsyncParsableCommand {
                 if let fix = d.fix { Terminal.stdout("     fix: \(masker.mask(fix))") }
             }
         }
-    }
-}
-
-/// The request a Netdata 1.37.1 child sends (protocol spec 1.2), with this node's identity.
-enum ProbeRequest {
-    static func make(apiKey: String, hostname: String, machineGUID: String) -> [UInt8] {
-        let query = [
-            "key=\(apiKey)", "hostname=\(hostname)", "registry_hostname=\(hostname)", "machine_guid=\(machineGUID)",
-            "update_every=1", "os=linux", "timezone=UTC", "abbrev_timezone=UTC", "utc_offset=0", "hops=1",
-            "ml_capable=0", "ml_enabled=0", "mc_version=1", "tags=", "ver=16376", "NETDATA_PROTOCOL_VERSION=1.1",
-        ].joined(separator: "&")
-        return Array("STREAM \(query) HTTP/1.1\r\nUser-Agent: stream-config-doctor/\(StreamRelay.version)\r\nAccept: */*\r\n\r\n".utf8)
     }
 }
