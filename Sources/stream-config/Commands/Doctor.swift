@@ -40,7 +40,7 @@ struct Doctor: AsyncParsableCommand {
         do {
             let ok = try await diagnose()
             if !ok { throw ExitCode(ExitStatus.findings) }
-        } catch let error as UserError {
+        } catch let error as StreamConfigError {
             throw error.exit()
         }
     }
@@ -48,7 +48,7 @@ struct Doctor: AsyncParsableCommand {
     private func diagnose() async throws -> Bool {
         let path: String
         if let config { path = config } else if let found = ConfigDirectories.fromEnvironment().effectiveFile() { path = found.path } else {
-            throw UserError.noInput("no stream.conf found", hint: "pass --config")
+            throw StreamConfigError.noInput("no stream.conf found", hint: "pass --config")
         }
         let document = Document(bytes: try FileAccess.read(path).bytes)
         let report = Linter.lint(document: document, file: path, options: LintOptions(target: target.target))

@@ -63,7 +63,7 @@ struct Lint: ParsableCommand {
 
     static func printExplanation(_ code: String) throws {
         guard let rule = Rules.rule(code) else {
-            throw UserError.usage("unknown diagnostic code `\(code)`", hint: "`stream-config lint --list-rules` lists them")
+            throw StreamConfigError.usage("unknown diagnostic code `\(code)`", hint: "`stream-config lint --list-rules` lists them")
         }
         Terminal.stdout("\(rule.code) (\(rule.severity.rawValue)): \(rule.title)\n\n\(rule.explanation)")
     }
@@ -76,7 +76,7 @@ struct Lint: ParsableCommand {
         if !files.isEmpty { return files }
         let directories = ConfigDirectories.fromEnvironment()
         guard let (path, why) = directories.effectiveFile() else {
-            throw UserError.noInput("no stream.conf in \(directories.user) or \(directories.stock)",
+            throw StreamConfigError.noInput("no stream.conf in \(directories.user) or \(directories.stock)",
                                     hint: "name a file, or set NETDATA_USER_CONFIG_DIR / NETDATA_STOCK_CONFIG_DIR")
         }
         Terminal.stderr("stream-config: checking \(path) (\(why))")
@@ -99,7 +99,7 @@ struct Lint: ParsableCommand {
                     bytes = contents.bytes
                     mode = contents.mode
                 }
-            } catch let error as UserError {
+            } catch let error as StreamConfigError {
                 _ = error.exit()
                 status = error.exitCode
                 continue

@@ -12,15 +12,15 @@ struct Parent: ParsableCommand {
     static func validateUUID(_ text: String, what: String) throws {
         switch UUIDSyntax.classify(text) {
         case .canonical: return
-        case .notLowercase: throw UserError.usage("\(what) must be lowercase (children and parents compare keys byte for byte)")
-        case .invalid: throw UserError.usage("\(what) `\(SecretMasker.mask(text))` is not a UUID; `stream-config keygen` makes one")
+        case .notLowercase: throw StreamConfigError.usage("\(what) must be lowercase (children and parents compare keys byte for byte)")
+        case .invalid: throw StreamConfigError.usage("\(what) `\(SecretMasker.mask(text))` is not a UUID; `stream-config keygen` makes one")
         }
     }
 
     /// The KEY argument of `disable-key` and `remove-key`, read as `KeyInput` reads keys.
     static func keyArgument(_ argument: String?) throws -> String {
         guard let key = try KeyInput.read(argument, orEnvironmentFor: "KEY") else {
-            throw UserError.usage("give the key: KEY, - (from standard input), @FILE, or $\(KeyInput.environmentVariable)")
+            throw StreamConfigError.usage("give the key: KEY, - (from standard input), @FILE, or $\(KeyInput.environmentVariable)")
         }
         return key
     }
@@ -136,7 +136,7 @@ struct Parent: ParsableCommand {
         func run() throws {
             try withUserErrors {
                 let path = try file ?? ConfigDirectories.fromEnvironment().effectiveFile()?.path
-                    ?? { throw UserError.noInput("no stream.conf found", hint: "pass --file") }()
+                    ?? { throw StreamConfigError.noInput("no stream.conf found", hint: "pass --file") }()
                 let keys = ConfigEditor(Document(bytes: try FileAccess.read(path).bytes)).listKeys()
                 func shown(_ name: String) -> String { showSecrets || SecretMasker.isNonSecretSectionName(name) ? name : SecretMasker.mask(name) }
                 switch format {

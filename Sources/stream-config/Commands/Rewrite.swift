@@ -40,7 +40,7 @@ enum Rewrite {
         do {
             try change(&editor, before.target)
         } catch let error as EditError {
-            throw UserError.refused(SecretMasker.forOutput(showSecrets: options.showSecrets, secrets: before.secrets).mask(error.message))
+            throw StreamConfigError.refused(SecretMasker.forOutput(showSecrets: options.showSecrets, secrets: before.secrets).mask(error.message))
         }
         let after = editor.document
         if after == source.document && source.existed {
@@ -74,7 +74,7 @@ enum Rewrite {
         if !outcome.introduced.isEmpty && !options.force {
             report.diagnostics = outcome.introduced
             Terminal.write(2, printer.render(report, document: after))
-            throw UserError.refused("refused: the result would have \(Wording.plural(outcome.introduced.count, "new lint error")); \(path) is unchanged",
+            throw StreamConfigError.refused("refused: the result would have \(Wording.plural(outcome.introduced.count, "new lint error")); \(path) is unchanged",
                                     hint: "fix the values, or add --force to write anyway")
         }
         if !outcome.remaining.isEmpty {

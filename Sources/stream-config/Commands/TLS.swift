@@ -96,10 +96,10 @@ struct TLS: ParsableCommand {
                 do {
                     shown = try TLSReport.show(file, try FileAccess.read(file).bytes, key: try key.map { ($0, try FileAccess.read($0).bytes) })
                 } catch let problem as TLSInspect.Problem {
-                    throw UserError.noInput(problem.message)
+                    throw StreamConfigError.noInput(problem.message)
                 }
                 Terminal.write(1, shown.text)
-                if let failure = shown.failure { throw UserError.refused(failure) }
+                if let failure = shown.failure { throw StreamConfigError.refused(failure) }
             }
         }
     }

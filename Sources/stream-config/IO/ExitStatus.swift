@@ -28,7 +28,8 @@ enum ExitStatus {
     }
 }
 
-/// The commands' name for the library's error (Relay.swift uses it too).
+/// The name Relay.swift still uses for the library's error (that file is being rewritten
+/// separately); every other command names `StreamConfigError`.
 typealias UserError = StreamConfigError
 
 extension StreamConfigError {
