@@ -57,8 +57,7 @@ let package = Package(
                 "StreamConfigSystem",
                 "StreamRelay",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                .product(name: "X509", package: "swift-certificates"),
-                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "X509", package: "swift-certificates"),  // RelayCertificate.swift
             ]
         ),
         .executableTarget(name: "lint-bench", dependencies: ["StreamConfig"], path: "bench/LintBench"),
