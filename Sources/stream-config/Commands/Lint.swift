@@ -1,8 +1,6 @@
 import ArgumentParser
 import StreamConfig
-#if canImport(Glibc)
-import Glibc
-#endif
+import StreamConfigSystem
 
 enum KindChoice: String, ExpressibleByArgument, CaseIterable {
     case auto, stream, netdata
@@ -65,20 +63,20 @@ struct Lint: ParsableCommand {
 
     static func printExplanation(_ code: String) throws {
         guard let rule = Rules.rule(code) else {
-            throw UserError.usage("unknown diagnostic code `\(code)`", hint: "`stream-config lint --list-rules` lists them")
+            throw StreamConfigError.usage("unknown diagnostic code `\(code)`", hint: "`stream-config lint --list-rules` lists them")
         }
         Terminal.stdout("\(rule.code) (\(rule.severity.rawValue)): \(rule.title)\n\n\(rule.explanation)")
     }
 
     static func printRules() {
-        for rule in Rules.all { Terminal.stdout("\(rule.code)  \(rule.severity.rawValue.padding(7))  \(rule.title)") }
+        for rule in Rules.all { Terminal.stdout("\(rule.code)  \(rule.severity.rawValue.padded(7))  \(rule.title)") }
     }
 
     private func inputs() throws -> [String] {
         if !files.isEmpty { return files }
         let directories = ConfigDirectories.fromEnvironment()
         guard let (path, why) = directories.effectiveFile() else {
-            throw UserError.noInput("no stream.conf in \(directories.user) or \(directories.stock)",
+            throw StreamConfigError.noInput("no stream.conf in \(directories.user) or \(directories.stock)",
                                     hint: "name a file, or set NETDATA_USER_CONFIG_DIR / NETDATA_STOCK_CONFIG_DIR")
         }
         Terminal.stderr("stream-config: checking \(path) (\(why))")
@@ -101,7 +99,7 @@ struct Lint: ParsableCommand {
                     bytes = contents.bytes
                     mode = contents.mode
                 }
-            } catch let error as UserError {
+            } catch let error as StreamConfigError {
                 _ = error.exit()
                 status = error.exitCode
                 continue
@@ -109,7 +107,7 @@ struct Lint: ParsableCommand {
             let name = path == "-" ? stdinName : path
             let document = Document(bytes: bytes)
             let fileKind = kind.kind ?? ConfigKind.detect(fileName: path == "-" ? stdinName : path, ini: Ini(document)).0
-            let unreadable = fileKind == .netdata ? Self.unreadableFiles(NetdataConfChecks.tlsFilePaths(Ini(document))) : [:]
+            let unreadable = fileKind == .netdata ? FileAccess.unreadableFiles(NetdataConfChecks.tlsFilePaths(Ini(document))) : [:]
             let report = Linter.lint(document: document, file: name,
                                      options: LintOptions(target: target.target, fileMode: mode, kind: fileKind, unreadableFiles: unreadable))
             reports.append(report)
@@ -125,20 +123,4 @@ struct Lint: ParsableCommand {
         if format == .sarif { Terminal.stdout(printer.sarif(reports)) }
         return status
     }
-}
-
-extension Lint {
-    /// The files netdata.conf names that this user cannot read (lint runs as a user, Netdata as
-    /// netdata: a readable file here may still be unreadable for Netdata).
-    static func unreadableFiles(_ paths: [String]) -> [String: String] {
-        var result: [String: String] = [:]
-        for path in paths where access(path, R_OK) != 0 {
-            result[path] = "cannot be read (\(FileAccess.describe(errno: errno)))"
-        }
-        return result
-    }
-}
-
-extension String {
-    func padding(_ width: Int) -> String { count >= width ? self : self + String(repeating: " ", count: width - count) }
 }

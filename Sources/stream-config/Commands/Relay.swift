@@ -9,6 +9,7 @@ import NIOCore
 import NIOPosix
 import ServiceLifecycle
 import StreamConfig
+import StreamConfigSystem
 import StreamRelay
 
 struct Relay: AsyncParsableCommand {

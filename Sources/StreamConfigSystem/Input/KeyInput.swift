@@ -6,19 +6,19 @@ import Glibc
 /// (where `ps` and shell history show it): `-` reads one line from standard input, `@FILE` the
 /// first line of FILE, and an absent option falls back to STREAM_CONFIG_API_KEY. Anything else
 /// is the key itself. Every option that takes a key reads it here.
-enum KeyInput {
-    static let environmentVariable = "STREAM_CONFIG_API_KEY"
+public enum KeyInput {
+    public static let environmentVariable = "STREAM_CONFIG_API_KEY"
 
     /// Help text shared by the options that take a key.
-    static let help = "`-` reads it from standard input, `@FILE` from a file (first line); default: $\(environmentVariable)"
+    public static let help = "`-` reads it from standard input, `@FILE` from a file (first line); default: $\(environmentVariable)"
 
     nonisolated(unsafe) private static var standardInputUsed = false
 
     /// The key `argument` stands for; `what` names the option in messages.
-    static func read(_ argument: String, what: String) throws -> String {
+    public static func read(_ argument: String, what: String) throws -> String {
         let key: String
         if argument == "-" {
-            guard !standardInputUsed else { throw UserError.usage("\(what): standard input was already read for another key") }
+            guard !standardInputUsed else { throw StreamConfigError.usage("\(what): standard input was already read for another key") }
             standardInputUsed = true
             key = try firstLine(of: readLineFromStandardInput(), source: "standard input", what: what)
         } else if argument.hasPrefix("@"), argument.count > 1 {
@@ -31,28 +31,28 @@ enum KeyInput {
     }
 
     /// `argument` read as above, else STREAM_CONFIG_API_KEY, else nil.
-    static func read(_ argument: String?, orEnvironmentFor what: String) throws -> String? {
+    public static func read(_ argument: String?, orEnvironmentFor what: String) throws -> String? {
         if let argument { return try read(argument, what: what) }
-        guard let value = Terminal.environment(environmentVariable), !value.isEmpty else { return nil }
+        guard let value = Environment.value(environmentVariable), !value.isEmpty else { return nil }
         return try firstLine(of: Array(value.utf8), source: "$\(environmentVariable)", what: what)
     }
 
-    static let sectionHelp = "`-` or `@FILE` read a key section's name as --api-key does"
+    public static let sectionHelp = "`-` or `@FILE` read a key section's name as --api-key does"
 
     /// A SECTION argument: `-` and `@FILE` read a key as above; an empty name is refused (an
     /// unset shell variable would otherwise name a section Netdata cannot tell from none).
-    static func section(_ argument: String) throws -> String {
+    public static func section(_ argument: String) throws -> String {
         let name = argument == "-" || (argument.hasPrefix("@") && argument.count > 1) ? try read(argument, what: "SECTION") : argument
         guard name.contains(where: { !$0.isWhitespace }) else {
-            throw UserError.usage("the section name is empty (an unset shell variable?)", hint: "name a section: stream, or an API key or machine GUID")
+            throw StreamConfigError.usage("the section name is empty (an unset shell variable?)", hint: "name a section: stream, or an API key or machine GUID")
         }
         return name
     }
 
     private static func firstLine(of bytes: [UInt8], source: String, what: String) throws -> String {
         let line = bytes.prefix { $0 != UInt8(ascii: "\n") }
-        let key = String(decoding: line, as: UTF8.self).trimmingWhitespace.filter { $0 != "\r" }
-        guard !key.isEmpty else { throw UserError.usage("\(what): no key in \(source) (its first line is empty)") }
+        let key = String(decoding: line, as: UTF8.self).trimmingBlanks.filter { $0 != "\r" }
+        guard !key.isEmpty else { throw StreamConfigError.usage("\(what): no key in \(source) (its first line is empty)") }
         return key
     }
 
@@ -64,7 +64,7 @@ enum KeyInput {
             let count = Glibc.read(0, &byte, 1)
             if count < 0 {
                 if errno == EINTR { continue }
-                throw UserError.noInput("standard input: \(FileAccess.describe(errno: errno))")
+                throw StreamConfigError.noInput("standard input: \(FileAccess.describe(errno: errno))")
             }
             if count == 0 || byte == UInt8(ascii: "\n") { break }
             line.append(byte)

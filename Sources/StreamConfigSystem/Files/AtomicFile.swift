@@ -6,46 +6,52 @@ import Glibc
 /// original, fsync of the directory. The result keeps the original's owner, mode and ACL; a new file
 /// is created 0640, group `netdata` when that group exists (stream.conf holds API keys but must
 /// stay readable by Netdata).
-enum AtomicFile {
-    static let newFileMode: mode_t = 0o640
+public enum AtomicFile {
+    public static let newFileMode: mode_t = 0o640
 
-    static func directory(of path: String) -> String {
+    public static func directory(of path: String) -> String {
         guard let slash = path.lastIndex(of: "/") else { return "." }
         let dir = String(path[..<slash])
         return dir.isEmpty ? "/" : dir
     }
 
-    static func fileName(of path: String) -> String {
+    public static func fileName(of path: String) -> String {
         guard let slash = path.lastIndex(of: "/") else { return path }
         return String(path[path.index(after: slash)...])
     }
 
     /// Owner, group and mode to give the replacement.
-    struct Ownership {
-        var uid: uid_t
-        var gid: gid_t
-        var mode: mode_t
+    public struct Ownership: Equatable, Sendable {
+        public var uid: uid_t
+        public var gid: gid_t
+        public var mode: mode_t
+
+        public init(uid: uid_t, gid: gid_t, mode: mode_t) {
+            self.uid = uid
+            self.gid = gid
+            self.mode = mode
+        }
     }
 
-    static func existingOwnership(_ path: String) -> Ownership? {
+    public static func existingOwnership(_ path: String) -> Ownership? {
         var info = stat()
         guard stat(path, &info) == 0 else { return nil }
         return Ownership(uid: info.st_uid, gid: info.st_gid, mode: info.st_mode & 0o7777)
     }
 
-    static func ownerName(_ ownership: Ownership) -> String {
+    public static func ownerName(_ ownership: Ownership) -> String {
         let user = getpwuid(ownership.uid).map { String(cString: $0.pointee.pw_name) } ?? String(ownership.uid)
         let group = getgrgid(ownership.gid).map { String(cString: $0.pointee.gr_name) } ?? String(ownership.gid)
         return "\(user):\(group)"
     }
 
     /// The owner and group a replacement must have could not be given to it.
-    static func ownerError(_ path: String, _ ownership: Ownership, _ code: Int32) -> UserError {
-        UserError.cannotWrite("\(path): cannot keep its owner and group \(ownerName(ownership)) (\(FileAccess.describe(errno: code))); the file is unchanged",
+    public static func ownerError(_ path: String, _ ownership: Ownership, _ code: Int32) -> StreamConfigError {
+        StreamConfigError.cannotWrite("\(path): cannot keep its owner and group \(ownerName(ownership)) (\(FileAccess.describe(errno: code))); the file is unchanged",
                               hint: "run as root (sudo), or as the file's owner and a member of its group")
     }
 
-    static func newFileOwnership() -> Ownership {
+    public static func newFileOwnership() -> Ownership {
         var gid = getegid()
         if let group = getgrnam("netdata") { gid = group.pointee.gr_gid }
         return Ownership(uid: geteuid(), gid: gid, mode: newFileMode)
@@ -53,7 +59,7 @@ enum AtomicFile {
 
     /// Temporary files of writers that were killed (SIGKILL, power loss). Only call this while
     /// holding the `FileLock`: then no live writer can own one.
-    static func removeStaleTemporaryFiles(for path: String) {
+    public static func removeStaleTemporaryFiles(for path: String) {
         let prefix = ".\(fileName(of: path)).stream-config-"
         let directory = directory(of: path)
         guard let dir = opendir(directory) else { return }
@@ -66,28 +72,28 @@ enum AtomicFile {
 
     /// Writes `bytes` to `path` atomically (a `StagedFile`, committed). Returns whether the file existed before.
     @discardableResult
-    static func write(_ bytes: [UInt8], to path: String, ownership explicit: Ownership? = nil) throws -> Bool {
+    public static func write(_ bytes: [UInt8], to path: String, ownership explicit: Ownership? = nil) throws -> Bool {
         let staged = try StagedFile(bytes, for: path, ownership: explicit)
         try staged.commit()
         return staged.replacesExisting
     }
 
     /// Writes every byte, retrying after EINTR.
-    static func writeAll(_ fd: Int32, _ bytes: [UInt8], path: String) throws {
+    public static func writeAll(_ fd: Int32, _ bytes: [UInt8], path: String) throws {
         try bytes.withUnsafeBytes { buffer in
             var offset = 0
             while offset < buffer.count {
                 let written = Glibc.write(fd, buffer.baseAddress! + offset, buffer.count - offset)
                 if written < 0 {
                     if errno == EINTR { continue }
-                    throw UserError.cannotWrite("\(path): write failed: \(FileAccess.describe(errno: errno))")
+                    throw StreamConfigError.cannotWrite("\(path): write failed: \(FileAccess.describe(errno: errno))")
                 }
                 offset += written
             }
         }
     }
 
-    static func writeError(_ code: Int32, path: String, directory: String) -> UserError {
+    public static func writeError(_ code: Int32, path: String, directory: String) -> StreamConfigError {
         switch code {
         case EACCES, EPERM: return .cannotWrite("\(path): cannot write to \(directory): permission denied", hint: "run with sudo, as for edit-config")
         case EROFS: return .cannotWrite("\(path): the file system is read-only")
@@ -104,13 +110,13 @@ enum AtomicFile {
 /// The owner is kept or the write refused: when the file exists and its owner and group cannot
 /// be given to the replacement (a user other than root replacing another user's file), nothing
 /// is written. A new file may fall back to the caller's own group.
-final class StagedFile {
-    let path: String
-    let temporary: String
-    let replacesExisting: Bool
+public final class StagedFile {
+    public let path: String
+    public let temporary: String
+    public let replacesExisting: Bool
     private var committed = false
 
-    init(_ bytes: [UInt8], for path: String, ownership explicit: AtomicFile.Ownership? = nil) throws {
+    public init(_ bytes: [UInt8], for path: String, ownership explicit: AtomicFile.Ownership? = nil) throws {
         self.path = path
         let directory = AtomicFile.directory(of: path)
         let existing = AtomicFile.existingOwnership(path)
@@ -130,8 +136,8 @@ final class StagedFile {
                 if geteuid() == 0 || existing != nil { throw AtomicFile.ownerError(path, ownership, code) }
             }
             if existing != nil { try ExtendedACL.copy(from: path, to: fd, temporary: temporary) }
-            guard fchmod(fd, ownership.mode) == 0 else { throw UserError.cannotWrite("\(temporary): cannot set mode: \(FileAccess.describe(errno: errno))") }
-            guard fsync(fd) == 0 else { throw UserError.cannotWrite("\(temporary): fsync failed: \(FileAccess.describe(errno: errno))") }
+            guard fchmod(fd, ownership.mode) == 0 else { throw StreamConfigError.cannotWrite("\(temporary): cannot set mode: \(FileAccess.describe(errno: errno))") }
+            guard fsync(fd) == 0 else { throw StreamConfigError.cannotWrite("\(temporary): fsync failed: \(FileAccess.describe(errno: errno))") }
         } catch {
             unlink(temporary)
             throw error
@@ -139,7 +145,7 @@ final class StagedFile {
     }
 
     /// Renames the replacement over `path` and syncs the directory.
-    func commit() throws {
+    public func commit() throws {
         let directory = AtomicFile.directory(of: path)
         guard rename(temporary, path) == 0 else { throw AtomicFile.writeError(errno, path: path, directory: directory) }
         committed = true
@@ -157,8 +163,8 @@ final class StagedFile {
 
 /// POSIX ACLs (`setfacl`) live in the `system.posix_acl_access` extended attribute: a
 /// replacement gets the original's, so users and groups granted access keep it.
-enum ExtendedACL {
-    static let attribute = "system.posix_acl_access"
+public enum ExtendedACL {
+    public static let attribute = "system.posix_acl_access"
 
     // <sys/xattr.h> is not part of the Glibc module: the two calls are looked up in libc.
     private typealias GetFunction = @convention(c) (UnsafePointer<CChar>, UnsafePointer<CChar>, UnsafeMutableRawPointer?, Int) -> Int
@@ -174,103 +180,20 @@ enum ExtendedACL {
         return unsafeBitCast(symbol, to: FSetFunction.self)(fd, name, value, size, flags)
     }
 
-    static func copy(from path: String, to fd: Int32, temporary: String) throws {
+    public static func copy(from path: String, to fd: Int32, temporary: String) throws {
         var size = getxattr(path, attribute, nil, 0)
         guard size > 0 else {
             if size < 0, errno != ENODATA, errno != ENOTSUP {
-                throw UserError.cannotWrite("\(path): cannot read its ACL: \(FileAccess.describe(errno: errno)); the file is unchanged")
+                throw StreamConfigError.cannotWrite("\(path): cannot read its ACL: \(FileAccess.describe(errno: errno)); the file is unchanged")
             }
             return
         }
         var value = [UInt8](repeating: 0, count: size)
         size = value.withUnsafeMutableBytes { getxattr(path, attribute, $0.baseAddress, $0.count) }
-        guard size >= 0 else { throw UserError.cannotWrite("\(path): cannot read its ACL: \(FileAccess.describe(errno: errno)); the file is unchanged") }
+        guard size >= 0 else { throw StreamConfigError.cannotWrite("\(path): cannot read its ACL: \(FileAccess.describe(errno: errno)); the file is unchanged") }
         let result = value.withUnsafeBytes { fsetxattr(fd, attribute, $0.baseAddress, size, 0) }
         guard result == 0 else {
-            throw UserError.cannotWrite("\(path): cannot keep its ACL on the replacement \(temporary): \(FileAccess.describe(errno: errno)); the file is unchanged")
-        }
-    }
-}
-
-/// The writers' lock: an exclusive `flock` on `.NAME.lock` next to the file (mode 0600, empty,
-/// left in place), so two writers (stream-config commands, `edit` sessions) cannot interleave a
-/// read-modify-write and lose an update. Only its owner can open it, so another user cannot
-/// hold the lock and make every writer wait (a lock on the directory itself would need only
-/// read access).
-final class FileLock {
-    private let fd: Int32
-
-    static func lockPath(for path: String) -> String {
-        "\(AtomicFile.directory(of: path))/.\(AtomicFile.fileName(of: path)).lock"
-    }
-
-    init(for path: String, timeoutSeconds: Double = 10) throws {
-        let directory = AtomicFile.directory(of: path)
-        let lockPath = Self.lockPath(for: path)
-        fd = open(lockPath, O_RDWR | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC, 0o600)
-        guard fd >= 0 else {
-            let code = errno
-            switch code {
-            case ENOENT: throw UserError.cannotWrite("\(path): the directory \(directory) does not exist")
-            case EACCES, EPERM: throw UserError.cannotWrite("\(path): cannot write to \(directory): permission denied (for the lock file \(lockPath))",
-                                                       hint: "run with sudo, as for edit-config")
-            case ELOOP: throw UserError.cannotWrite("\(lockPath): the lock file is a symbolic link; remove it")
-            default: throw UserError.cannotWrite("\(lockPath): cannot open the lock file: \(FileAccess.describe(errno: code))")
-            }
-        }
-        do {
-            try Self.checkPrivate(fd, lockPath)
-        } catch {
-            close(fd)
-            throw error
-        }
-        var waited = 0.0
-        while flock(fd, LOCK_EX | LOCK_NB) != 0 {
-            guard errno == EWOULDBLOCK || errno == EINTR else {
-                close(fd)
-                throw UserError.cannotWrite("\(lockPath): cannot lock: \(FileAccess.describe(errno: errno))")
-            }
-            if waited >= timeoutSeconds {
-                close(fd)
-                throw UserError(message: "\(path) is being changed by another stream-config (waited \(Int(timeoutSeconds)) s)",
-                                hint: "try again when the other command or editor session has finished", exitCode: ExitStatus.busy)
-            }
-            usleep(50_000)
-            waited += 0.05
-        }
-    }
-
-    /// A lock file someone else could open would let them hold the lock: it must be a regular
-    /// file owned by us (or root), open to nobody else.
-    private static func checkPrivate(_ fd: Int32, _ lockPath: String) throws {
-        var info = stat()
-        guard fstat(fd, &info) == 0 else { throw UserError.cannotWrite("\(lockPath): \(FileAccess.describe(errno: errno))") }
-        if let kind = FileAccess.kind(of: info.st_mode) {
-            throw UserError.cannotWrite("\(lockPath): the lock file is \(kind); remove it")
-        }
-        guard info.st_uid == geteuid() || info.st_uid == 0 else {
-            throw UserError.cannotWrite("\(lockPath): the lock file belongs to user \(info.st_uid), who could hold it and block every writer; remove it",
-                                        hint: "only the owner of the configuration should be able to write to its directory")
-        }
-        if info.st_mode & 0o077 != 0 {
-            guard info.st_uid == geteuid(), fchmod(fd, 0o600) == 0 else {
-                throw UserError.cannotWrite("\(lockPath): the lock file is open to other users (mode \(String(info.st_mode & 0o777, radix: 8))); make it 0600")
-            }
-        }
-    }
-
-    deinit {
-        flock(fd, LOCK_UN)
-        close(fd)
-    }
-
-    /// Removes the lock files in a directory this run created and is about to remove again.
-    static func removeLockFiles(inNewDirectory directory: String) {
-        guard let dir = opendir(directory) else { return }
-        defer { closedir(dir) }
-        while let entry = readdir(dir) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
-            if name.hasPrefix("."), name.hasSuffix(".lock"), name.count > 6 { unlink("\(directory)/\(name)") }
+            throw StreamConfigError.cannotWrite("\(path): cannot keep its ACL on the replacement \(temporary): \(FileAccess.describe(errno: errno)); the file is unchanged")
         }
     }
 }

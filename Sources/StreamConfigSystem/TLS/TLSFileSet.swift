@@ -12,30 +12,32 @@ import Glibc
 /// temporary files and the directories made for them: no target changes. A failure while
 /// renaming (practically only a vanished directory) puts back what was already renamed: the
 /// old file from a hard-link backup, or no file where there was none.
-final class TLSFileSet {
-    struct Staged {
-        let path: String
-        let temporary: String
-        let existed: Bool
-        var backup: String?
+public final class TLSFileSet {
+    public struct Staged: Sendable {
+        public let path: String
+        public let temporary: String
+        public let existed: Bool
+        public var backup: String?
     }
 
     /// Whether the requested owner could be given (non-root users cannot `chown`).
-    struct StageResult {
-        var ownerApplied: Bool
+    public struct StageResult: Sendable {
+        public var ownerApplied: Bool
     }
 
-    private(set) var staged: [Staged] = []
+    public private(set) var staged: [Staged] = []
+
+    public init() {}
     private var createdDirectories: [String] = []
     private var committed = false
 
     /// Creates `path` and any missing parents (mode 0755), remembering which ones are new so a
     /// failed change can remove them again.
-    func makeDirectory(_ path: String) throws {
+    public func makeDirectory(_ path: String) throws {
         var info = stat()
         if stat(path, &info) == 0 {
             guard (info.st_mode & S_IFMT) == S_IFDIR else {
-                throw UserError.cannotWrite("\(path): exists and is not a directory", hint: "choose another --dir")
+                throw StreamConfigError.cannotWrite("\(path): exists and is not a directory", hint: "choose another --dir")
             }
             return
         }
@@ -51,7 +53,7 @@ final class TLSFileSet {
 
     /// Writes `bytes` next to `path`, with `ownership`; `path` itself is not touched yet.
     @discardableResult
-    func stage(_ bytes: [UInt8], to path: String, ownership: AtomicFile.Ownership) throws -> StageResult {
+    public func stage(_ bytes: [UInt8], to path: String, ownership: AtomicFile.Ownership) throws -> StageResult {
         let directory = AtomicFile.directory(of: path)
         var template = Array("\(directory)/.\(AtomicFile.fileName(of: path)).stream-config-XXXXXX".utf8CString)
         let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
@@ -64,12 +66,12 @@ final class TLSFileSet {
             defer { close(fd) }
             // The mode first (mkstemp made it 0600), so no moment exists where a key is readable.
             guard fchmod(fd, ownership.mode & 0o600) == 0 else {
-                throw UserError.cannotWrite("\(temporary): cannot set mode: \(FileAccess.describe(errno: errno))")
+                throw StreamConfigError.cannotWrite("\(temporary): cannot set mode: \(FileAccess.describe(errno: errno))")
             }
             try AtomicFile.writeAll(fd, bytes, path: temporary)
             if fchown(fd, ownership.uid, ownership.gid) != 0 {
                 let code = errno
-                if geteuid() == 0 { throw UserError.cannotWrite("\(temporary): cannot set owner: \(FileAccess.describe(errno: code))") }
+                if geteuid() == 0 { throw StreamConfigError.cannotWrite("\(temporary): cannot set owner: \(FileAccess.describe(errno: code))") }
                 // An existing file keeps its owner, or is not replaced.
                 if let existing = AtomicFile.existingOwnership(path), existing.uid == ownership.uid, existing.gid == ownership.gid {
                     throw AtomicFile.ownerError(path, ownership, code)
@@ -78,9 +80,9 @@ final class TLSFileSet {
             }
             if FileAccess.exists(path) { try ExtendedACL.copy(from: path, to: fd, temporary: temporary) }
             guard fchmod(fd, ownership.mode) == 0 else {
-                throw UserError.cannotWrite("\(temporary): cannot set mode: \(FileAccess.describe(errno: errno))")
+                throw StreamConfigError.cannotWrite("\(temporary): cannot set mode: \(FileAccess.describe(errno: errno))")
             }
-            guard fsync(fd) == 0 else { throw UserError.cannotWrite("\(temporary): fsync failed: \(FileAccess.describe(errno: errno))") }
+            guard fsync(fd) == 0 else { throw StreamConfigError.cannotWrite("\(temporary): fsync failed: \(FileAccess.describe(errno: errno))") }
         }
         keep = true
         staged.append(Staged(path: path, temporary: temporary, existed: FileAccess.exists(path)))
@@ -88,7 +90,7 @@ final class TLSFileSet {
     }
 
     /// Renames every staged file into place; on a failure, undoes the renames already done.
-    func commit() throws {
+    public func commit() throws {
         // Hard-link backups of the files about to be replaced, for the undo.
         for index in staged.indices where staged[index].existed {
             staged[index].backup = Self.backupLink(for: staged[index].path)
@@ -98,7 +100,7 @@ final class TLSFileSet {
             if rename(file.temporary, file.path) != 0 {
                 let code = errno
                 let restored = undo(staged[..<index])
-                throw UserError.cannotWrite(
+                throw StreamConfigError.cannotWrite(
                     "\(file.path): cannot replace it: \(FileAccess.describe(errno: code))"
                         + (restored ? "; every file was put back as it was" : "; some files could not be put back, check \(staged[..<index].map(\.path).joined(separator: ", "))"))
             }
@@ -118,7 +120,7 @@ final class TLSFileSet {
     }
 
     /// Removes the temporary files (and backups) and the directories this set created.
-    func discard() {
+    public func discard() {
         guard !committed else { return }
         for file in staged {
             unlink(file.temporary)
@@ -161,7 +163,7 @@ final class TLSFileSet {
         return nil
     }
 
-    static func error(_ code: Int32, writing path: String, in directory: String) -> UserError {
+    public static func error(_ code: Int32, writing path: String, in directory: String) -> StreamConfigError {
         switch code {
         case EACCES, EPERM: return .cannotWrite("\(path): cannot write to \(directory): permission denied", hint: "run with sudo, or choose a directory you can write")
         case EROFS: return .cannotWrite("\(path): \(directory) is on a read-only file system")
@@ -170,7 +172,7 @@ final class TLSFileSet {
         }
     }
 
-    static func error(_ code: Int32, creating directory: String) -> UserError {
+    public static func error(_ code: Int32, creating directory: String) -> StreamConfigError {
         switch code {
         case EACCES, EPERM: return .cannotWrite("\(directory): cannot create the directory: permission denied", hint: "run with sudo, or choose a --dir you can write")
         case EROFS: return .cannotWrite("\(directory): cannot create the directory: read-only file system")

@@ -1,32 +1,39 @@
-import StreamConfig
-
 /// `[web] ssl key` / `ssl certificate` in netdata.conf, set with the same lossless editor as
 /// stream.conf (netdata.conf is read by the same INI loader): every other byte stays.
-enum TLSNetdataConf {
-    static let section = "web"
-    static let keyOption = "ssl key"
-    static let certificateOption = "ssl certificate"
+public enum TLSNetdataConf {
+    public static let section = "web"
+    public static let keyOption = "ssl key"
+    public static let certificateOption = "ssl certificate"
 
     /// A line Netdata would not read as its author meant.
-    struct Problem {
-        let line: Int
-        let text: String
-        let why: String
+    public struct Problem: Equatable, Sendable {
+        /// 1-based.
+        public let line: Int
+        public let text: String
+        public let why: String
     }
 
-    struct Edit {
-        var document: Document
+    public struct Edit: Sendable {
+        public var document: Document
         /// `ssl key` / `ssl certificate` before the change (nil: not set).
-        var previousKey: String?
-        var previousCertificate: String?
-        var changed: Bool
+        public var previousKey: String?
+        public var previousCertificate: String?
+        public var changed: Bool
+    }
+
+    /// Why the edit was not made: the lines Netdata would misread (each one an error to show),
+    /// or an edit that cannot be made safely. Nothing was changed.
+    public struct Refusal: Error, Sendable {
+        public var problems: [Problem]
+        public var message: String
+        public var hint: String?
     }
 
     /// Lines Netdata ignores: section headers it does not recognise (`[web`, `[web] # note`),
     /// lines without `=`, options without a name or outside any section; and lines longer than
     /// Netdata reads in one piece (it splits them). Any of them means the
     /// file is not read the way it looks, so `tls init` refuses to edit it.
-    static func problems(in document: Document) -> [Problem] {
+    public static func problems(in document: Document) -> [Problem] {
         let ini = Ini(document)
         var sectionNames: [Int: String] = [:]
         for (index, section) in ini.sections.enumerated() { sectionNames[index] = section.name }
@@ -67,20 +74,17 @@ enum TLSNetdataConf {
         return result
     }
 
-    static func looksLikeHeader(_ text: String) -> Bool {
+    public static func looksLikeHeader(_ text: String) -> Bool {
         text.hasPrefix("[") || (text.hasSuffix("]") && !text.contains("="))
     }
 
-    /// Sets both options (all or nothing). Throws `UserError` (refused) when a problem line is
-    /// present or the editor cannot make the change safely.
-    static func edit(_ document: Document, path: String, keyPath: String, certificatePath: String) throws -> Edit {
+    /// Sets both options (all or nothing). Throws a `Refusal` when a problem line is present or
+    /// the editor cannot make the change safely; `path` only names the file in its message.
+    public static func edit(_ document: Document, path: String, keyPath: String, certificatePath: String) throws(Refusal) -> Edit {
         let found = problems(in: document)
         if !found.isEmpty {
-            for problem in found {
-                Terminal.stderr("\(path):\(problem.line): error: \(problem.why)")
-            }
-            throw UserError.refused(
-                "\(path): \(found.count) line\(found.count == 1 ? "" : "s") that Netdata does not read as written; nothing was changed (no key, no certificate, no edit)",
+            throw Refusal(problems: found,
+                message: "\(path): \(Wording.plural(found.count, "line")) that Netdata does not read as written; nothing was changed (no key, no certificate, no edit)",
                 hint: "fix or comment out (#) the line\(found.count == 1 ? "" : "s") above, then run tls init again")
         }
         var editor = ConfigEditor(document)
@@ -89,21 +93,22 @@ enum TLSNetdataConf {
         do {
             try editor.set(section: section, key: keyOption, value: keyPath)
             try editor.set(section: section, key: certificateOption, value: certificatePath)
-        } catch let error as EditError {
-            throw UserError.refused("\(path): cannot set [\(section)] \(keyOption) / \(certificateOption) safely: \(error.message) Nothing was changed (no key, no certificate, no edit).",
-                                    hint: "set the two options by hand, or fix the line and run tls init again")
+        } catch {
+            throw Refusal(problems: [],
+                message: "\(path): cannot set [\(section)] \(keyOption) / \(certificateOption) safely: \((error as? EditError)?.message ?? "\(error)") Nothing was changed (no key, no certificate, no edit).",
+                hint: "set the two options by hand, or fix the line and run tls init again")
         }
         // What Netdata will read back.
         let ini = Ini(editor.document)
         guard ini.section(section)?.value(keyOption) == keyPath, ini.section(section)?.value(certificateOption) == certificatePath else {
-            throw UserError.refused("\(path): the edit would not be read back as written; nothing was changed")
+            throw Refusal(problems: [], message: "\(path): the edit would not be read back as written; nothing was changed", hint: nil)
         }
         return Edit(document: editor.document, previousKey: previousKey, previousCertificate: previousCertificate,
                     changed: editor.document != document)
     }
 
     /// Without leading and trailing blanks (C `isspace`, as Netdata trims).
-    static func trimmed(_ text: String) -> String {
+    public static func trimmed(_ text: String) -> String {
         let bytes = Array(text.utf8)
         var lower = 0
         var upper = bytes.count

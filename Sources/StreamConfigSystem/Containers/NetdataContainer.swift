@@ -1,49 +1,53 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import StreamConfigSystem
 
 /// A Netdata container (Docker or Podman) whose stock files `edit` starts from, as
 /// `edit-config --container` does: the user config directory is a host mount of the container's
 /// /etc/netdata, and the stock files exist only inside the image.
-struct NetdataContainer {
+public struct NetdataContainer: Sendable {
     /// The container runtime's path (docker or podman).
-    var runtime: String
-    var name: String
+    public var runtime: String
+    public var name: String
+
+    public init(runtime: String, name: String) {
+        self.runtime = runtime
+        self.name = name
+    }
 
     /// Where the official image keeps the stock files (fixed, as in edit-config).
-    static let stockDirectory = "/usr/lib/netdata/conf.d"
+    public static let stockDirectory = "/usr/lib/netdata/conf.d"
     /// Time limit for one runtime call.
-    static let callSeconds = 30.0
+    public static let callSeconds = 30.0
 
-    var runtimeName: String { AtomicFile.fileName(of: runtime) }
-    func stockLabel(_ file: String) -> String { "\(name):\(Self.stockDirectory)/\(file)" }
-    var restartCommand: String { "\(runtimeName) restart \(name)" }
+    public var runtimeName: String { AtomicFile.fileName(of: runtime) }
+    public func stockLabel(_ file: String) -> String { "\(name):\(Self.stockDirectory)/\(file)" }
+    public var restartCommand: String { "\(runtimeName) restart \(name)" }
 
     /// A stock file copied out of the container, with the owner and mode it has there.
-    struct StockCopy {
-        var bytes: [UInt8]
-        var ownership: AtomicFile.Ownership
+    public struct StockCopy: Sendable {
+        public var bytes: [UInt8]
+        public var ownership: AtomicFile.Ownership
     }
 
     /// `docker`, then `podman`, from PATH (both when both are installed: a docker CLI whose
     /// daemon is down must not hide a podman container).
-    static func runtimes() -> [String] {
+    public static func runtimes() -> [String] {
         ["docker", "podman"].compactMap { EditorCommand.findInPath($0) }
     }
 
-    static func checkName(_ name: String) throws {
+    public static func checkName(_ name: String) throws {
         guard !name.isEmpty, !name.hasPrefix("-"), !name.contains(":"), !name.contains("/") else {
-            throw UserError.usage("--container needs a container name or ID, got '\(name)'", hint: "stream-config edit --container netdata stream.conf")
+            throw StreamConfigError.usage("--container needs a container name or ID, got '\(name)'", hint: "stream-config edit --container netdata stream.conf")
         }
     }
 
     /// The container named on the command line, asked for by each runtime in turn.
-    static func named(_ name: String) throws -> NetdataContainer {
+    public static func named(_ name: String) throws -> NetdataContainer {
         try checkName(name)
         let runtimes = runtimes()
         guard !runtimes.isEmpty else {
-            throw UserError.noInput("--container \(name): neither docker nor podman is in PATH",
+            throw StreamConfigError.noInput("--container \(name): neither docker nor podman is in PATH",
                                     hint: "run stream-config where the container runtime is installed")
         }
         var failures: [(runtime: String, missing: Bool, reason: String)] = []
@@ -57,16 +61,16 @@ struct NetdataContainer {
         }
         let reasons = failures.map { "\($0.runtime): \($0.reason)" }.joined(separator: "; ")
         if failures.allSatisfy(\.missing) {
-            throw UserError.noInput("no container '\(name)' (\(reasons))",
+            throw StreamConfigError.noInput("no container '\(name)' (\(reasons))",
                                     hint: "`\(failures[0].runtime) ps -a` lists the containers")
         }
-        throw UserError.noInput("cannot ask about container '\(name)' (\(reasons))",
+        throw StreamConfigError.noInput("cannot ask about container '\(name)' (\(reasons))",
                                 hint: "is the container service running, and may this user use it (sudo, or the docker group)?")
     }
 
     /// For a user file that exists: nothing is copied, so the container is not asked; it only
     /// names the restart command.
-    static func unverified(_ name: String) throws -> NetdataContainer? {
+    public static func unverified(_ name: String) throws -> NetdataContainer? {
         try checkName(name)
         return runtimes().first.map { NetdataContainer(runtime: $0, name: name) }
     }
@@ -75,7 +79,7 @@ struct NetdataContainer {
     /// container (the official image writes `.container-hostname` there). Tries the recorded
     /// hostname, then `netdata`, with each runtime. Returns why it found none, for the error the
     /// caller gives when there is no stock copy on the host either.
-    static func detect(userDirectory: String) -> (container: NetdataContainer?, notes: [String]) {
+    public static func detect(userDirectory: String) -> (container: NetdataContainer?, notes: [String]) {
         guard let recorded = readMarker("\(userDirectory)/.container-hostname") else { return (nil, []) }
         let runtimes = runtimes()
         guard !runtimes.isEmpty else { return (nil, [".container-hostname is there, but neither docker nor podman is in PATH"]) }
@@ -93,14 +97,14 @@ struct NetdataContainer {
         return (nil, notes)
     }
 
-    enum Inspection {
+    public enum Inspection: Equatable, Sendable {
         case found
         case missing(String)
         case unreachable(String)
     }
 
     /// `RUNTIME container inspect NAME`: whether this runtime knows the container, and if not why.
-    func inspect(seconds: Double) -> Inspection {
+    public func inspect(seconds: Double) -> Inspection {
         do {
             let result = try Subprocess.run([runtime, "container", "inspect", name], seconds: seconds)
             if result.succeeded { return .found }
@@ -128,31 +132,31 @@ struct NetdataContainer {
     /// The stock copy of `file`, or nil when the image has none. `cp NAME:PATH -` writes a tar
     /// stream, read in memory: nothing of the container lands on the host's file system, and
     /// only a regular file is taken (never a link, which would point into the host's files).
-    func stockFile(_ file: String) throws -> StockCopy? {
+    public func stockFile(_ file: String) throws -> StockCopy? {
         let result = try call(["cp", "\(name):\(Self.stockDirectory)/\(file)", "-"])
         guard result.succeeded else {
             if RuntimeMessage.saysNoSuchPath(result) { return nil }
             if RuntimeMessage.saysNoSuchContainer(result) {
-                throw UserError.noInput("no container '\(name)' (\(runtimeName): \(RuntimeMessage.reason(result)))")
+                throw StreamConfigError.noInput("no container '\(name)' (\(runtimeName): \(RuntimeMessage.reason(result)))")
             }
-            throw UserError.noInput("cannot copy \(stockLabel(file)) out of the container (\(runtimeName) cp: \(RuntimeMessage.reason(result)))")
+            throw StreamConfigError.noInput("cannot copy \(stockLabel(file)) out of the container (\(runtimeName) cp: \(RuntimeMessage.reason(result)))")
         }
-        guard !result.truncated else { throw UserError.noInput("\(stockLabel(file)) is larger than 16 MiB; not a stock file") }
+        guard !result.truncated else { throw StreamConfigError.noInput("\(stockLabel(file)) is larger than 16 MiB; not a stock file") }
         let entry: TarReader.Entry
         do {
             entry = try TarReader.single(result.stdout)
         } catch let problem as TarReader.Problem {
-            throw UserError.noInput("\(stockLabel(file)): \(runtimeName) cp gave \(problem.description)")
+            throw StreamConfigError.noInput("\(stockLabel(file)): \(runtimeName) cp gave \(problem.description)")
         }
         guard entry.isRegularFile else {
-            throw UserError.noInput("\(stockLabel(file)) is \(entry.kindDescription) in the container; only a regular file is copied",
+            throw StreamConfigError.noInput("\(stockLabel(file)) is \(entry.kindDescription) in the container; only a regular file is copied",
                                     hint: "edit the file it stands for, by its own name")
         }
         return StockCopy(bytes: entry.data, ownership: AtomicFile.Ownership(uid: entry.uid, gid: entry.gid, mode: entry.mode & 0o777))
     }
 
     /// The numeric group of `netdata` inside the container (it must be running), or why not.
-    func netdataGroup() -> (gid: gid_t?, problem: String?) {
+    public func netdataGroup() -> (gid: gid_t?, problem: String?) {
         do {
             let result = try Subprocess.run([runtime, "exec", name, "id", "-g", "netdata"], seconds: Self.callSeconds)
             let text = String(decoding: result.stdout, as: UTF8.self).split(whereSeparator: { $0 == "\n" || $0 == " " }).first
@@ -166,10 +170,10 @@ struct NetdataContainer {
     }
 
     /// Every file under the stock directory, relative to it.
-    func stockFiles() throws -> [String] {
+    public func stockFiles() throws -> [String] {
         let result = try call(["exec", name, "find", Self.stockDirectory, "-type", "f"])
         guard result.succeeded else {
-            throw UserError.noInput("cannot list \(Self.stockDirectory) in container '\(name)' (\(runtimeName) exec: \(RuntimeMessage.reason(result)))",
+            throw StreamConfigError.noInput("cannot list \(Self.stockDirectory) in container '\(name)' (\(runtimeName) exec: \(RuntimeMessage.reason(result)))",
                                     hint: "the container must be running: \(runtimeName) start \(name)")
         }
         let prefix = Self.stockDirectory + "/"
@@ -181,44 +185,7 @@ struct NetdataContainer {
         do {
             return try Subprocess.run([runtime] + arguments, seconds: Self.callSeconds)
         } catch let failure as Subprocess.Failure {
-            throw UserError.noInput("container '\(name)': \(failure.description)")
+            throw StreamConfigError.noInput("container '\(name)': \(failure.description)")
         }
-    }
-}
-
-/// What docker and podman say on stderr, read as a whole: banners ("Emulate Docker CLI using
-/// podman") and `WARN[…]` lines come before the error.
-enum RuntimeMessage {
-    /// The line that explains the failure: the last `Error…` line, else the last other line.
-    static func reason(_ result: Subprocess.Result) -> String {
-        let lines = result.stderrText.split(separator: "\n").map { $0.trimmingSpaces() }.filter {
-            !$0.isEmpty && !$0.hasPrefix("WARN[") && !$0.hasPrefix("Emulate Docker CLI")
-        }
-        let line = lines.last { $0.lowercased().hasPrefix("error") } ?? lines.last
-        return line.map(String.init) ?? "exit status \(result.status)"
-    }
-
-    /// docker: "No such container: X" / "No such object: X"; podman: "no container with name or
-    /// ID "X" found: no such container". Not docker cp's "No such container:path".
-    static func saysNoSuchContainer(_ result: Subprocess.Result) -> Bool {
-        let text = result.stderrText.lowercased()
-        return (text.contains("no such container") && !text.contains("no such container:path")) || text.contains("no such object")
-    }
-
-    /// docker cp: "No such container:path: X:/…" (older: "Could not find the file … in container");
-    /// podman cp: ""/…" could not be found on container X: no such file or directory".
-    static func saysNoSuchPath(_ result: Subprocess.Result) -> Bool {
-        let text = result.stderrText.lowercased()
-        return text.contains("no such container:path") || text.contains("could not find the file")
-            || text.contains("could not be found on container")
-    }
-}
-
-private extension Substring {
-    func trimmingSpaces() -> Substring {
-        var text = self
-        while let first = text.first, first == " " || first == "\t" || first == "\r" { text = text.dropFirst() }
-        while let last = text.last, last == " " || last == "\t" || last == "\r" { text = text.dropLast() }
-        return text
     }
 }

@@ -5,11 +5,13 @@ import Glibc
 /// The user's editor: `--editor`, VISUAL, EDITOR, `editor`, `vi`. Unlike edit-config, the command
 /// may have arguments: it runs as `/bin/sh -c 'COMMAND "$@"' sh [+LINE] FILE`, so the file name
 /// is never parsed by the shell.
-struct EditorCommand {
-    var command: String
+public struct EditorCommand: Sendable {
+    public var command: String
 
-    static func choose(option: String?) -> EditorCommand {
-        for candidate in [option, Terminal.environment("VISUAL"), Terminal.environment("EDITOR")] {
+    public init(command: String) { self.command = command }
+
+    public static func choose(option: String?) -> EditorCommand {
+        for candidate in [option, Environment.value("VISUAL"), Environment.value("EDITOR")] {
             if let candidate, candidate.contains(where: { !$0.isWhitespace }) { return EditorCommand(command: candidate) }
         }
         return EditorCommand(command: findInPath("editor") != nil ? "editor" : "vi")
@@ -22,7 +24,7 @@ struct EditorCommand {
     ]
 
     /// Whether `+LINE` can be passed: the program's real name (`editor` -> /usr/bin/vim.basic -> vim).
-    var takesLineNumber: Bool {
+    public var takesLineNumber: Bool {
         guard let word = command.split(whereSeparator: { $0 == " " || $0 == "\t" }).first else { return false }
         let program = word.filter { $0 != "'" && $0 != "\"" }
         let resolved = (program.contains("/") ? program : Self.findInPath(program)).flatMap(WriteTarget.realPath) ?? program
@@ -30,8 +32,8 @@ struct EditorCommand {
         return Self.lineNumberEditors.contains(base) || Self.lineNumberEditors.contains(AtomicFile.fileName(of: program))
     }
 
-    static func findInPath(_ program: String) -> String? {
-        for directory in (Terminal.environment("PATH") ?? "/usr/bin:/bin").split(separator: ":") {
+    public static func findInPath(_ program: String) -> String? {
+        for directory in (Environment.value("PATH") ?? "/usr/bin:/bin").split(separator: ":") {
             let candidate = "\(directory)/\(program)"
             if access(candidate, X_OK) == 0 { return candidate }
         }
@@ -39,104 +41,42 @@ struct EditorCommand {
     }
 
     /// Runs the editor on `file` and waits; throws when it fails (nothing must be installed then).
-    func edit(_ file: String, line: Int?) throws {
+    public func edit(_ file: String, line: Int?) throws {
         var arguments = ["/bin/sh", "-c", "\(command) \"$@\"", "sh"]
         if let line, takesLineNumber { arguments.append("+\(line)") }
         arguments.append(file)
-        let status = try EditSignals.whileEditorRuns { try Self.spawnAndWait(arguments) }
+        let status = try EditSignals.whileEditorRuns {
+            let status = try Subprocess.runInForeground(arguments, defaultSignals: EditSignals.handled,
+                                                         started: { EditSignals.editorPID = $0 }, ended: { EditSignals.editorPID = 0 })
+            while EditSignals.caught != 0 { pause() }  // the handler is ending the process
+            return status
+        }
         let signal = status & 0x7f
         let code = (status >> 8) & 0xff
         if signal != 0 {
-            throw UserError.refused("the editor (\(command)) was killed by signal \(signal); nothing installed")
+            throw StreamConfigError.refused("the editor (\(command)) was killed by signal \(signal); nothing installed")
         }
         if code == 127 {
-            throw UserError.refused("the editor (\(command)) could not be run (exit status 127: not found?); nothing installed",
+            throw StreamConfigError.refused("the editor (\(command)) could not be run (exit status 127: not found?); nothing installed",
                                     hint: "set VISUAL or EDITOR, or pass --editor")
         }
         if code != 0 {
-            throw UserError.refused("the editor (\(command)) exited with status \(code); nothing installed")
+            throw StreamConfigError.refused("the editor (\(command)) exited with status \(code); nothing installed")
         }
-    }
-
-    private static func spawnAndWait(_ arguments: [String]) throws -> Int32 {
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        // The editor gets default signal handling back (we ignore SIGINT while it runs).
-        var defaults = sigset_t()
-        sigemptyset(&defaults)
-        for signal in EditSignals.handled { sigaddset(&defaults, signal) }
-        var unblocked = sigset_t()
-        sigemptyset(&unblocked)
-        posix_spawnattr_setsigdefault(&attributes, &defaults)
-        posix_spawnattr_setsigmask(&attributes, &unblocked)
-        // A process group of its own, so that SIGTERM to us can end the editor and everything it
-        // started (`kill(-pgid)`); on a terminal that group is made the foreground one.
-        posix_spawnattr_setpgroup(&attributes, 0)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETPGROUP))
-
-        let argv = arguments.map { strdup($0) } + [nil]
-        defer { argv.forEach { free($0) } }
-        var pid = pid_t()
-        let result = posix_spawn(&pid, "/bin/sh", nil, &attributes, argv, environ)
-        guard result == 0 else { throw UserError.refused("cannot run /bin/sh for the editor: \(FileAccess.describe(errno: result))") }
-        EditSignals.editorPID = pid
-        defer { EditSignals.editorPID = 0 }
-        let terminal = ForegroundTerminal()
-        terminal?.give(to: pid)
-        defer { terminal?.takeBack() }
-        var status: Int32 = 0
-        while true {
-            while waitpid(pid, &status, WUNTRACED) < 0 {
-                guard errno == EINTR else { throw UserError.refused("lost the editor process: \(FileAccess.describe(errno: errno))") }
-            }
-            guard status & 0x7f == 0x7f else { break }  // stopped, not ended
-            let signal = (status >> 8) & 0xff
-            if let terminal, signal != SIGTTIN, signal != SIGTTOU {
-                // Suspended (Ctrl-Z): suspend ourselves too, so the shell sees the job stop.
-                terminal.takeBack()
-                kill(getpid(), SIGSTOP)
-            }
-            terminal?.give(to: pid)
-            kill(-pid, SIGCONT)
-        }
-        while EditSignals.caught != 0 { pause() }  // the handler is ending the process
-        return status
-    }
-}
-
-/// The controlling terminal, when we are its foreground process group: the editor's group is
-/// given the foreground while it runs (it reads the keyboard and gets Ctrl-C), then taken back.
-struct ForegroundTerminal {
-    let ours: pid_t
-
-    init?() {
-        guard Terminal.isTTY(0), tcgetpgrp(0) == getpgrp() else { return nil }
-        ours = getpgrp()
-    }
-
-    func give(to group: pid_t) { Self.setForeground(group) }
-    func takeBack() { Self.setForeground(ours) }
-
-    /// tcsetpgrp from a background group raises SIGTTOU: ignored for the call.
-    private static func setForeground(_ group: pid_t) {
-        let previous = signal(SIGTTOU, SIG_IGN)
-        tcsetpgrp(0, group)
-        signal(SIGTTOU, previous)
     }
 }
 
 /// The copy the editor works on: next to the file (so nothing crosses a file system), mode 0600,
 /// named `.NAME.stream-config-edit-XXXXXX` (the prefix `AtomicFile.removeStaleTemporaryFiles`
 /// clears), and removed on every way out, SIGINT/SIGTERM/SIGHUP included.
-final class EditCopy {
-    let path: String
+public final class EditCopy {
+    public let path: String
 
-    init(for target: String, bytes: [UInt8]) throws {
+    public init(for target: String, bytes: [UInt8]) throws {
         let directory = AtomicFile.directory(of: target)
         var template = Array("\(directory)/.\(AtomicFile.fileName(of: target)).stream-config-edit-XXXXXX".utf8CString)
         let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
-        guard fd >= 0 else { throw UserError.cannotWrite("cannot create a temporary copy in \(directory): \(FileAccess.describe(errno: errno))") }
+        guard fd >= 0 else { throw StreamConfigError.cannotWrite("cannot create a temporary copy in \(directory): \(FileAccess.describe(errno: errno))") }
         path = String(decoding: template.dropLast().map { UInt8(bitPattern: $0) }, as: UTF8.self)
         EditSignals.install(removing: path)
         defer { close(fd) }
@@ -147,7 +87,7 @@ final class EditCopy {
             if written < 0 && errno == EINTR { continue }
             guard written > 0 else {
                 remove()
-                throw UserError.cannotWrite("\(path): write failed: \(FileAccess.describe(errno: errno))")
+                throw StreamConfigError.cannotWrite("\(path): write failed: \(FileAccess.describe(errno: errno))")
             }
             offset += written
         }
@@ -155,24 +95,24 @@ final class EditCopy {
 
     /// The edited bytes. The copy must still be a regular file: an editor (or anyone) that
     /// replaced it with a link or a directory gets it refused, never the link's target installed.
-    func read() throws -> [UInt8] {
+    public func read() throws -> [UInt8] {
         var info = stat()
         guard lstat(path, &info) == 0 else {
-            throw UserError.refused("the edited copy \(path) is gone (did the editor delete it?); nothing installed")
+            throw StreamConfigError.refused("the edited copy \(path) is gone (did the editor delete it?); nothing installed")
         }
         if let kind = FileAccess.kind(of: info.st_mode) {
-            throw UserError.refused("the edited copy \(path) was replaced by \(kind); nothing installed",
+            throw StreamConfigError.refused("the edited copy \(path) was replaced by \(kind); nothing installed",
                                     hint: "edit the file in place, or use an editor that writes a regular file")
         }
         do {
             return try FileAccess.read(path, followLinks: false).bytes
-        } catch let error as UserError {
-            throw UserError.refused("the edited copy cannot be read: \(error.message); nothing installed")
+        } catch let error as StreamConfigError {
+            throw StreamConfigError.refused("the edited copy cannot be read: \(error.message); nothing installed")
         }
     }
 
     /// Moves the copy to `FILE.rejected-YYYYmmdd-HHMMSS` (0600) and returns that path.
-    func keepRejected(next target: String) throws -> String {
+    public func keepRejected(next target: String) throws -> String {
         let stamp = Self.timestamp()
         for attempt in 1...100 {
             let candidate = "\(target).rejected-\(stamp)" + (attempt == 1 ? "" : "-\(attempt)")
@@ -191,10 +131,10 @@ final class EditCopy {
             }
             guard errno == EEXIST else { break }
         }
-        throw UserError.cannotWrite("cannot keep the rejected copy next to \(target): \(FileAccess.describe(errno: errno))")
+        throw StreamConfigError.cannotWrite("cannot keep the rejected copy next to \(target): \(FileAccess.describe(errno: errno))")
     }
 
-    func remove() {
+    public func remove() {
         if unlink(path) != 0, errno == EISDIR || errno == EPERM { rmdir(path) }
         EditSignals.uninstall()
     }
@@ -220,7 +160,7 @@ enum EditSignals {
 
     static func install(removing path: String) {
         copyPath = strdup(path)
-        if Terminal.isTTY(0) {
+        if isatty(0) == 1 {
             let saved = UnsafeMutablePointer<termios>.allocate(capacity: 1)
             if tcgetattr(0, saved) == 0 { terminal = saved } else { saved.deallocate() }
         }

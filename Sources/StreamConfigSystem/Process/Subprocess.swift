@@ -2,26 +2,45 @@
 import Glibc
 #endif
 
-/// A helper program run to completion without a shell (`docker cp …`): stdin from /dev/null,
-/// stdout and stderr captured up to a bound, killed when it outlives its time limit. It is done
-/// when the program exits, not when its pipes close: a background process it leaves behind
-/// holding them does not keep us waiting.
-struct Subprocess {
-    struct Result {
-        var status: Int32
-        var stdout: [UInt8]
-        var stderr: [UInt8]
+/// The project's one process runner, on posix_spawn. Two ways to run a program:
+///
+/// - `run`: a helper program run to completion without a shell (`docker cp …`): stdin from
+///   /dev/null, stdout and stderr captured up to a bound, killed when it outlives its time limit.
+///   It is done when the program exits, not when its pipes close: a background process it leaves
+///   behind holding them does not keep us waiting.
+/// - `runInForeground`: the user's editor, on our terminal, in a process group of its own that
+///   gets the terminal's foreground, with job control (Ctrl-Z suspends us with it).
+///
+/// Why not swift-subprocess (swiftlang/swift-subprocess 1.0.2, which would otherwise be the
+/// well-kept choice): its API is async only, and every caller here is a synchronous command
+/// that must not block the cooperative pool; it has no time limit with a kill (we would
+/// write the timer and the kill ourselves anyway); its output limit throws, losing the exit
+/// status and stderr that say why a `docker cp` failed; and it offers no job control
+/// for the editor (a stopped child must be seen with `WUNTRACED`, the terminal handed back and
+/// forth with `tcsetpgrp`, and signals reset to default with `POSIX_SPAWN_SETSIGDEF`).
+public enum Subprocess {
+    public struct Result: Sendable {
+        public var status: Int32
+        public var stdout: [UInt8]
+        public var stderr: [UInt8]
         /// More than the output limit was written; the rest was dropped.
-        var truncated: Bool
-        var succeeded: Bool { status == 0 }
-        var stderrText: String { String(decoding: stderr, as: UTF8.self) }
+        public var truncated: Bool
+        public var succeeded: Bool { status == 0 }
+        public var stderrText: String { String(decoding: stderr, as: UTF8.self) }
+
+        public init(status: Int32, stdout: [UInt8], stderr: [UInt8], truncated: Bool = false) {
+            self.status = status
+            self.stdout = stdout
+            self.stderr = stderr
+            self.truncated = truncated
+        }
     }
 
-    struct Failure: Error { var description: String }
+    public struct Failure: Error, Sendable, CustomStringConvertible { public var description: String }
 
     /// Runs `arguments[0]` (a path) with `arguments`. Throws when it cannot be started or when it
     /// runs longer than `seconds` (it is killed then); otherwise returns how it ended.
-    static func run(_ arguments: [String], seconds: Double = 60, outputLimit: Int = 16 << 20) throws -> Result {
+    public static func run(_ arguments: [String], seconds: Double = 60, outputLimit: Int = 16 << 20) throws -> Result {
         var outPipe: [Int32] = [-1, -1], errPipe: [Int32] = [-1, -1]
         guard pipe(&outPipe) == 0 else { throw Failure(description: "pipe: \(FileAccess.describe(errno: errno))") }
         guard pipe(&errPipe) == 0 else {

@@ -6,9 +6,9 @@ import Darwin
 
 /// The process's open-file limit. A relay holds two descriptors per child; Linux starts
 /// services with a soft limit of 1024 but a much higher hard one, which a process may adopt.
-enum DescriptorLimit {
+public enum DescriptorLimit {
     /// Raises the soft limit to the hard one; returns the soft limit in force afterwards.
-    static func raiseToHardLimit() -> Int {
+    public static func raiseToHardLimit() -> Int {
         var limit = rlimit()
         guard getrlimit(RLIMIT_NOFILE_VALUE, &limit) == 0 else { return Int.max }
         if limit.rlim_cur < limit.rlim_max {
@@ -20,7 +20,7 @@ enum DescriptorLimit {
     }
 
     /// Children that fit in `limit` descriptors (two each, a few kept for listeners and logs).
-    static func children(fitting limit: Int) -> Int { max(0, (limit - 64) / 2) }
+    public static func children(fitting limit: Int) -> Int { max(0, (limit - 64) / 2) }
 
     #if canImport(Glibc)
     private static let RLIMIT_NOFILE_VALUE = __rlimit_resource_t(RLIMIT_NOFILE.rawValue)

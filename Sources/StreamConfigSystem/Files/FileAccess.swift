@@ -6,28 +6,33 @@ import Glibc
 /// through `read`: only regular files (a FIFO, device or socket is refused before it is read,
 /// so nothing hangs), and at most `sizeLimit` bytes (so a huge file is refused, never an
 /// allocation abort).
-enum FileAccess {
-    struct Contents {
-        var bytes: [UInt8]
-        var mode: UInt32
+public enum FileAccess {
+    public struct Contents: Sendable {
+        public var bytes: [UInt8]
+        public var mode: UInt32
+
+        public init(bytes: [UInt8], mode: UInt32) {
+            self.bytes = bytes
+            self.mode = mode
+        }
     }
 
-    static func describe(errno code: Int32) -> String { String(cString: strerror(code)) }
+    public static func describe(errno code: Int32) -> String { String(cString: strerror(code)) }
 
     /// The size cap: 64 MiB, or STREAM_CONFIG_MAX_FILE_SIZE (bytes, or with a K, M or G suffix).
-    static let sizeLimitVariable = "STREAM_CONFIG_MAX_FILE_SIZE"
-    static let defaultSizeLimit = 64 << 20
+    public static let sizeLimitVariable = "STREAM_CONFIG_MAX_FILE_SIZE"
+    public static let defaultSizeLimit = 64 << 20
 
-    static func sizeLimit() throws -> Int {
-        guard let text = Terminal.environment(sizeLimitVariable), !text.isEmpty else { return defaultSizeLimit }
+    public static func sizeLimit() throws -> Int {
+        guard let text = Environment.value(sizeLimitVariable), !text.isEmpty else { return defaultSizeLimit }
         guard let limit = parseSize(text) else {
-            throw UserError.usage("\(sizeLimitVariable)=\(text) is not a size", hint: "give bytes, or a number with K, M or G (e.g. 64M)")
+            throw StreamConfigError.usage("\(sizeLimitVariable)=\(text) is not a size", hint: "give bytes, or a number with K, M or G (e.g. 64M)")
         }
         return limit
     }
 
     /// `1024`, `64K`, `64M`, `1G` (powers of 1024); nil when not a positive size.
-    static func parseSize(_ text: String) -> Int? {
+    public static func parseSize(_ text: String) -> Int? {
         var digits = Substring(text)
         var unit = 1
         switch digits.last.map({ Character($0.uppercased()) }) {
@@ -41,12 +46,12 @@ enum FileAccess {
         return value * unit
     }
 
-    static func sizeDescription(_ bytes: Int) -> String {
+    public static func sizeDescription(_ bytes: Int) -> String {
         bytes % (1 << 20) == 0 ? "\(bytes >> 20) MiB" : bytes % (1 << 10) == 0 ? "\(bytes >> 10) KiB" : "\(bytes) bytes"
     }
 
     /// What a non-regular file is, for messages.
-    static func kind(of mode: mode_t) -> String? {
+    public static func kind(of mode: mode_t) -> String? {
         switch mode & S_IFMT {
         case S_IFREG: return nil
         case S_IFDIR: return "a directory"
@@ -60,7 +65,7 @@ enum FileAccess {
     }
 
     /// Reads a regular file. With `followLinks: false` a symbolic link is refused too.
-    static func read(_ path: String, followLinks: Bool = true) throws -> Contents {
+    public static func read(_ path: String, followLinks: Bool = true) throws -> Contents {
         let limit = try sizeLimit()
         var info = stat()
         // Look before opening: opening a FIFO or a device can block or have side effects.
@@ -72,35 +77,35 @@ enum FileAccess {
         guard fd >= 0 else {
             let code = errno
             switch code {
-            case ENOENT: throw UserError.noInput("\(path): no such file")
-            case EACCES: throw UserError.noInput("\(path): permission denied",
+            case ENOENT: throw StreamConfigError.noInput("\(path): no such file")
+            case EACCES: throw StreamConfigError.noInput("\(path): permission denied",
                                                  hint: "run as a user that can read it (Netdata itself would fall back to the stock file)")
-            case ELOOP where !followLinks: throw UserError.noInput("\(path): is a symbolic link, not a regular file")
-            default: throw UserError.noInput("\(path): \(describe(errno: code))")
+            case ELOOP where !followLinks: throw StreamConfigError.noInput("\(path): is a symbolic link, not a regular file")
+            default: throw StreamConfigError.noInput("\(path): \(describe(errno: code))")
             }
         }
         defer { close(fd) }
-        guard fstat(fd, &info) == 0 else { throw UserError.noInput("\(path): \(describe(errno: errno))") }
+        guard fstat(fd, &info) == 0 else { throw StreamConfigError.noInput("\(path): \(describe(errno: errno))") }
         try checkRegular(path, info, limit: limit)  // again: it may have been swapped since the look
         return Contents(bytes: try readAll(fd, path: path, sizeHint: Int(info.st_size), limit: limit), mode: UInt32(info.st_mode & 0o7777))
     }
 
     private static func checkRegular(_ path: String, _ info: stat, limit: Int) throws {
         if let kind = kind(of: info.st_mode) {
-            throw UserError.noInput("\(path): is \(kind), not a regular file; stream-config reads and replaces only regular files")
+            throw StreamConfigError.noInput("\(path): is \(kind), not a regular file; stream-config reads and replaces only regular files")
         }
         if Int(info.st_size) > limit { throw tooLarge(path, limit: limit) }
     }
 
-    private static func tooLarge(_ path: String, limit: Int) -> UserError {
-        UserError.noInput("\(path): larger than \(sizeDescription(limit)), the most stream-config reads",
+    private static func tooLarge(_ path: String, limit: Int) -> StreamConfigError {
+        StreamConfigError.noInput("\(path): larger than \(sizeDescription(limit)), the most stream-config reads",
                           hint: "a stream.conf is a few KiB; set \(sizeLimitVariable) (e.g. 256M) to read a larger file anyway")
     }
 
-    static func readStandardInput() throws -> [UInt8] { try readAll(0, path: "<stdin>", sizeHint: 0, limit: try sizeLimit()) }
+    public static func readStandardInput() throws -> [UInt8] { try readAll(0, path: "<stdin>", sizeHint: 0, limit: try sizeLimit()) }
 
     /// Reads to the end, retrying after EINTR; more than `limit` bytes is an error.
-    static func readAll(_ fd: Int32, path: String, sizeHint: Int, limit: Int) throws -> [UInt8] {
+    public static func readAll(_ fd: Int32, path: String, sizeHint: Int, limit: Int) throws -> [UInt8] {
         var result = [UInt8]()
         result.reserveCapacity(min(max(sizeHint, 0), limit) + 1)
         var chunk = [UInt8](repeating: 0, count: 1 << 16)
@@ -109,7 +114,7 @@ enum FileAccess {
             if count < 0 {
                 if errno == EINTR { continue }
                 if errno == EAGAIN { try waitReadable(fd, path: path); continue }
-                throw UserError.noInput("\(path): \(describe(errno: errno))")
+                throw StreamConfigError.noInput("\(path): \(describe(errno: errno))")
             }
             if count == 0 { break }
             if result.count + count > limit { throw tooLarge(path, limit: limit) }
@@ -122,9 +127,19 @@ enum FileAccess {
     private static func waitReadable(_ fd: Int32, path: String) throws {
         var poller = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
         while poll(&poller, 1, -1) < 0 {
-            guard errno == EINTR else { throw UserError.noInput("\(path): \(describe(errno: errno))") }
+            guard errno == EINTR else { throw StreamConfigError.noInput("\(path): \(describe(errno: errno))") }
         }
     }
 
-    static func exists(_ path: String) -> Bool { access(path, F_OK) == 0 }
+    public static func exists(_ path: String) -> Bool { access(path, F_OK) == 0 }
+
+    /// The files of `paths` this user cannot read, each with why (lint runs as a user, Netdata
+    /// as netdata: a readable file here may still be unreadable for Netdata).
+    public static func unreadableFiles(_ paths: [String]) -> [String: String] {
+        var result: [String: String] = [:]
+        for path in paths where access(path, R_OK) != 0 {
+            result[path] = "cannot be read (\(describe(errno: errno)))"
+        }
+        return result
+    }
 }
