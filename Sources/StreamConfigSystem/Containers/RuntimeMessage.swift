@@ -27,7 +27,7 @@ public enum RuntimeMessage {
 }
 
 private extension Substring {
-    public func trimmingSpaces() -> Substring {
+    func trimmingSpaces() -> Substring {
         var text = self
         while let first = text.first, first == " " || first == "\t" || first == "\r" { text = text.dropFirst() }
         while let last = text.last, last == " " || last == "\t" || last == "\r" { text = text.dropLast() }
