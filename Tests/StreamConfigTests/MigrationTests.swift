@@ -38,7 +38,7 @@ import Testing
             .replacingOccurrences(of: "seconds to replicate", with: "replication period")
             .replacingOccurrences(of: "default proxy enabled", with: "proxy enabled")
         #expect(report.document.renderedString == expected)
-        #expect(report.decisions.isEmpty)
+        #expect(report.decisions.diagnostics.isEmpty)
         // Again: nothing left to migrate.
         #expect(!Migration.toV2(report.document, file: "stream.conf").changed)
     }
@@ -61,7 +61,7 @@ import Testing
     @Test func testValuesReadDifferentlyOn2xAreDecisionsNotChanges() {
         let text = "[\(Self.key)]\n    type = api\n    enabled = yes\n    memory mode = save\n    health enabled by default = true\n"
         let report = Migration.toV2(Document(text), file: "f")
-        #expect(report.decisions.map(\.code).sorted() == ["SC409", "SC419"], "\(report.decisions.map(\.message))")
+        #expect(report.decisions.diagnostics.map(\.code).sorted() == ["SC409", "SC419"], "\(report.decisions.diagnostics.map(\.message))")
         // Renamed, values kept as written: the user decides.
         #expect(report.document.renderedString == text.replacingOccurrences(of: "memory mode", with: "db")
             .replacingOccurrences(of: "health enabled by default", with: "health enabled"))

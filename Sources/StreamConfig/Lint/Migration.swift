@@ -18,8 +18,9 @@ public enum Migration {
         public var original: Document
         public var document: Document
         public var renames: [Rename]
-        /// What the user must decide (2.x reads these values differently from 1.37).
-        public var decisions: [Diagnostic]
+        /// What the user must decide (2.x reads these values differently from 1.37): the 2.x lint
+        /// report of the file as it was, keeping only these findings (its secrets for masking).
+        public var decisions: LintReport
         public var changed: Bool { document != original }
     }
 
@@ -29,7 +30,8 @@ public enum Migration {
 
     public static func toV2(_ document: Document, file: String) -> Report {
         let lint = { (d: Document) in Linter.lint(bytes: d.render(), file: file, options: LintOptions(target: .v2, findingLimit: .max)).diagnostics }
-        let findings = lint(document)
+        var report = Linter.lint(document: document, file: file, options: LintOptions(target: .v2, findingLimit: .max))
+        let findings = report.diagnostics
         let ini = Ini(document)
         let schema = Schema.forTarget(.v2)
         var renames: [Rename] = []
@@ -42,11 +44,11 @@ public enum Migration {
         }
         let outcome = Fixer.run(document) { lint($0).filter { $0.code == "SC206" } }
         let droppedModes = ini.sections.flatMap(\.options).filter { ["save", "map"].contains($0.value) }.map { $0.line + 1 }
-        let decisions = findings.filter { finding in
+        report.diagnostics = findings.filter { finding in
             // SC409 only for the 1.37 modes 2.x dropped; another unknown word was wrong on 1.37 too.
             decisionCodes.contains(finding.code) && (finding.code != "SC409" || droppedModes.contains(finding.line))
         }
         return Report(file: file, original: document, document: outcome.document, renames: renames.sorted { $0.line < $1.line },
-                      decisions: decisions)
+                      decisions: report)
     }
 }

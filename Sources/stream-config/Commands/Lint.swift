@@ -43,6 +43,12 @@ struct Lint: ParsableCommand {
     @Flag(help: "Print API keys in full instead of their first 8 characters.")
     var showSecrets = false
 
+    @Flag(help: "Apply every safe fix (see --explain: \"Fix:\"), write the file atomically, then report what is left.")
+    var fix = false
+
+    @Flag(help: "With --fix: print the fixes as a unified diff and write nothing.")
+    var dryRun = false
+
     @Option(help: ArgumentHelp("Explain a diagnostic code and exit.", valueName: "code"))
     var explain: String?
 
@@ -51,6 +57,11 @@ struct Lint: ParsableCommand {
 
     @Option(name: .customLong("stdin-filename"), help: ArgumentHelp("Name to show for standard input.", valueName: "name"))
     var stdinName = "<stdin>"
+
+    func validate() throws {
+        if dryRun && !fix { throw ValidationError("--dry-run goes with --fix") }
+        if fix && files.contains("-") { throw ValidationError("--fix changes files: it cannot fix standard input") }
+    }
 
     func run() throws {
         try withUserErrors {
@@ -66,6 +77,7 @@ struct Lint: ParsableCommand {
             throw StreamConfigError.usage("unknown diagnostic code `\(code)`", hint: "`stream-config lint --list-rules` lists them")
         }
         Terminal.stdout("\(rule.code) (\(rule.severity.rawValue)): \(rule.title)\n\n\(rule.explanation)")
+        Terminal.stdout("\nFix: " + (Rules.fixes[rule.code].map { "lint --fix: \($0)" } ?? "none (the finding needs a decision)"))
     }
 
     static func printRules() {
@@ -105,8 +117,9 @@ struct Lint: ParsableCommand {
                 continue
             }
             let name = path == "-" ? stdinName : path
-            let document = Document(bytes: bytes)
+            var document = Document(bytes: bytes)
             let fileKind = kind.kind ?? ConfigKind.detect(fileName: path == "-" ? stdinName : path, ini: Ini(document)).0
+            if fix { document = try FileFix.lintFix(path, target: target.target, kind: fileKind, dryRun: dryRun, showSecrets: showSecrets) }
             let unreadable = fileKind == .netdata ? FileAccess.unreadableFiles(NetdataConfChecks.tlsFilePaths(Ini(document))) : [:]
             let report = Linter.lint(document: document, file: name,
                                      options: LintOptions(target: target.target, fileMode: mode, kind: fileKind, unreadableFiles: unreadable))
