@@ -58,6 +58,33 @@ import Testing
         #expect(fromTheFile >= 10)  // the comparison covered the options the file sets
     }
 
+    /// Netdata 1.37.1's stock file with options set in their 1.37 names (as the Helm chart and
+    /// the Ansible roles write them): every option Netdata 2.x reads, in [stream] and in the key
+    /// section, has the same effective value and source line before and after.
+    @Test func testTheStockFileWithOldNamesKeepsEveryEffectiveValue() throws {
+        let stock = String(decoding: try Paths.bytes(Paths.stockV1), as: UTF8.self)
+        let text = stock.replacingOccurrences(of: "\n[stream]\n", with: "\n[stream]\n    timeout seconds = 120\n    reconnect delay seconds = 15\n")
+            + "\n[\(Self.key)]\n    type = api\n    enabled = yes\n    default memory mode = dbengine\n    default history = 7200\n"
+            + "    health enabled by default = auto\n    seconds to replicate = 43200\n    seconds per replication step = 600\n"
+            + "    default postpone alarms on connect seconds = 90\n    default proxy enabled = no\n"
+        #expect(text.contains("timeout seconds = 120"))
+        let before = Document(text), report = Migration.toV2(before, file: "stream.conf")
+        // The ten set here, and the stock file's own active 1.37 names in [API_KEY] and [MACHINE_GUID].
+        #expect(report.renames.filter { $0.section == Self.key || $0.section == "stream" }.count >= 10, "\(report.renames.map(\.old))")
+        let schema = Schema.forTarget(.v2)
+        for (section, role) in [("stream", SectionRole.stream), (Self.key, .apiKey)] {
+            for option in schema.options where option.roles.contains(role) {
+                let a = try? Resolver.effective(section: section, key: option.name, in: Ini(before), target: .v2)
+                let b = try? Resolver.effective(section: section, key: option.name, in: Ini(report.document), target: .v2)
+                #expect(a?.value == b?.value, "[\(section)] \(option.name)")
+                if case .file(let line, _, _)? = a?.source, case .file(let after, _, _)? = b?.source { #expect(line == after) }
+            }
+        }
+        // Every other line is byte for byte the stock file's.
+        let changed = zip(before.lines, report.document.lines).filter { $0 != $1 }.count
+        #expect(changed == report.renames.count && before.lines.count == report.document.lines.count)
+    }
+
     @Test func testValuesReadDifferentlyOn2xAreDecisionsNotChanges() {
         let text = "[\(Self.key)]\n    type = api\n    enabled = yes\n    memory mode = save\n    health enabled by default = true\n"
         let report = Migration.toV2(Document(text), file: "f")
