@@ -48,12 +48,11 @@ struct Parent: ParsableCommand {
                 let key = try KeyInput.read(self.key, orEnvironmentFor: "--key") ?? KeyGenerator.randomKey()
                 try Parent.validateUUID(key, what: "--key")
                 let changed = try Rewrite.run(rewrite, describe: "added API key \(key)") { editor, _ in
-                    if editor.ini.section(key) != nil { throw EditError(.sectionExists, "[\(key)] already exists in the file; choose another key or use `parent disable-key`/`remove-key`") }
                     try editor.addAPIKey(key: key, allowFrom: allowFrom)
                 }
-                guard changed != nil else { return }
+                // The key is the answer either way (a repeated run finds it there, unchanged).
                 Terminal.stdout(key)
-                Terminal.stderr("stream-config: on each child: \(Parent.childCommand)")
+                if changed != nil { Terminal.stderr("stream-config: on each child: \(Parent.childCommand)") }
             }
         }
     }

@@ -44,7 +44,7 @@ enum Rewrite {
         }
         let after = editor.document
         if after == source.document && source.existed {
-            Terminal.stderr("stream-config: \(source.path) already has this; nothing to change")
+            Terminal.stderr("stream-config: \(source.path): unchanged (it already has this)")
             return nil
         }
         let report = try check(before: before, original: source.document, after: after, path: source.path, options: options)
