@@ -32,6 +32,14 @@ for dependency in $(sed 's/([^)]*)//g; s/,/ /g' <<<"$depends"); do
     case "$dependency" in libc6|libgcc-s1|libstdc++6|libuuid1) ;; *) fail "unexpected dependency $dependency: $depends" ;; esac
 done
 
+# The binary's size (BENCHMARKS.md): no ICU data (full Foundation) linked, stripped size guarded.
+built=${STREAM_CONFIG_RELEASE_BIN:-$(scripts/release-build.sh --show-bin-path)/stream-config}
+if nm "$built" 2>/dev/null | grep -q icudt; then fail "the binary links ICU's data (full Foundation): import FoundationEssentials instead"; fi
+dpkg-deb -x "$deb" "$out/root"
+size=$(stat -c %s "$out/root/usr/bin/stream-config")
+[ "$size" -le $((35 * 1000 * 1000)) ] || fail "the installed binary is $size bytes (guard: 35 MB; BENCHMARKS.md)"
+step "installed binary: $((size / 1000)) kB stripped, no ICU data"
+
 files=$(dpkg-deb -c "$deb" | awk '{print $6}' | sed 's|^\./|/|' | grep -v '/$')
 export DEBIAN_FRONTEND=noninteractive
 $sudo apt-get install -y -qq "$deb" >/dev/null || fail "apt-get install $deb"
