@@ -102,3 +102,39 @@ import Testing
         #expect(result.status == 64 && result.stderr.contains("--to takes 2"))
     }
 }
+
+/// `--format json` on the changing commands: one object that says whether anything changed, so
+/// scripts and Ansible's `changed_when` need no text parsing; a repeat says `changed: false`.
+@Suite struct RewriteJSONTests {
+    func object(_ result: CLI.Result) throws -> [String: Any] {
+        try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any], "\(result.stdout)\(result.stderr)")
+    }
+
+    @Test func testEveryChangingCommandSaysWhetherItChangedAndARepeatDoesNot() throws {
+        let dir = try TempDir()
+        let file = dir.path("stream.conf")
+        let key = FixMigrateCommandTests.key
+        let commands: [[String]] = [
+            ["parent", "add-key", "--create", "--key", key, "--allow-from", "10.*"],
+            ["parent", "add-machine", "aaaaaaaa-2222-3333-4444-555555555555", "--allow-from", "10.1.2.3"],
+            ["child", "set", "--destination", "10.0.0.1:19999", "--api-key", key],
+            ["set", "stream", "enable compression", "no"],
+            ["unset", "stream", "enable compression"],
+            ["parent", "disable-key", key],
+            ["parent", "remove-key", key],
+        ]
+        for command in commands {
+            let arguments = command + ["--file", file, "--format", "json"]
+            let first = try CLI.run(arguments)
+            #expect(first.status == 0, "\(command): \(first.stderr)")
+            let one = try object(first)
+            #expect(one["changed"] as? Bool == true && one["written"] as? Bool == true, "\(command): \(one)")
+            #expect((one["diff"] as? String)?.hasPrefix("--- a/") == true)
+            #expect(!first.stdout.contains(key) || command[1] == "add-key", "keys masked outside add-key's own key: \(first.stdout)")
+            let second = try object(try CLI.run(arguments))
+            #expect(second["changed"] as? Bool == false && second["written"] as? Bool == false, "\(command) again: \(second)")
+        }
+        let added = try object(try CLI.run(["parent", "add-key", "--file", file, "--format", "json", "--key", key]))
+        #expect(added["key"] as? String == key, "add-key gives the key it was asked for, in full")
+    }
+}

@@ -47,11 +47,12 @@ struct Parent: ParsableCommand {
             try withUserErrors {
                 let key = try KeyInput.read(self.key, orEnvironmentFor: "--key") ?? KeyGenerator.randomKey()
                 try Parent.validateUUID(key, what: "--key")
-                let changed = try Rewrite.run(rewrite, describe: "added API key \(key)") { editor, _ in
+                let json = rewrite.format == .json
+                let changed = try Rewrite.run(rewrite, describe: "added API key \(key)", key: json ? key : nil) { editor, _ in
                     try editor.addAPIKey(key: key, allowFrom: allowFrom)
                 }
                 // The key is the answer either way (a repeated run finds it there, unchanged).
-                Terminal.stdout(key)
+                if !json { Terminal.stdout(key) }
                 if changed != nil { Terminal.stderr("stream-config: on each child: \(Parent.childCommand)") }
             }
         }

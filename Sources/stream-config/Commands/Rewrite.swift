@@ -21,6 +21,28 @@ struct RewriteOptions: ParsableArguments {
 
     @Flag(help: "Print API keys in full.")
     var showSecrets = false
+
+    @Option(help: "Output: human, or json (one object on standard output: changed, written, file, diff, findings; for scripts and Ansible's changed_when).")
+    var format: RewriteFormat = .human
+}
+
+enum RewriteFormat: String, ExpressibleByArgument, CaseIterable {
+    case human, json
+}
+
+/// What a changing command prints with `--format json`.
+struct RewriteJSON: Encodable {
+    var file: String
+    var changed: Bool
+    var written: Bool
+    /// The change as a unified diff (nil when nothing changes); keys shortened unless
+    /// --show-secrets, and then it is no patch to apply (`diffHasMaskedKeys`).
+    var diff: String?
+    var diffHasMaskedKeys: Bool
+    /// Lint's findings on the result, as `lint --format json` prints them.
+    var findings: [DiagnosticPrinter.JSONFinding]
+    /// `parent add-key`: the key (asked for: in full).
+    var key: String?
 }
 
 /// Read, change, lint, then write atomically: the pipeline every rewrite goes through.
@@ -28,7 +50,8 @@ struct RewriteOptions: ParsableArguments {
 enum Rewrite {
     /// Applies `change` and writes the result; returns the new document (nil when nothing changed).
     @discardableResult
-    static func run(_ options: RewriteOptions, describe: String, change: (inout ConfigEditor, NetdataTarget) throws -> Void) throws -> Document? {
+    static func run(_ options: RewriteOptions, describe: String, key: String? = nil,
+                    change: (inout ConfigEditor, NetdataTarget) throws -> Void) throws -> Document? {
         let directories = ConfigDirectories.fromEnvironment()
         let path = try RewriteSource.target(file: options.file, directories: directories, note: Terminal.note)
         let lock = options.dryRun ? nil : try FileLock(for: path)
@@ -43,24 +66,35 @@ enum Rewrite {
             throw StreamConfigError.refused(SecretMasker.forOutput(showSecrets: options.showSecrets, secrets: before.secrets).mask(error.message))
         }
         let after = editor.document
+        let json = options.format == .json
+        func printJSON(_ report: LintReport, changed: Bool, written: Bool, diff: String?) {
+            guard json else { return }
+            let printer = DiagnosticPrinter(format: .json, color: false, showSecrets: options.showSecrets)
+            Terminal.stdout(JSONOutput.string(RewriteJSON(file: source.path, changed: changed, written: written, diff: diff,
+                                                          diffHasMaskedKeys: diff != nil && !options.showSecrets && !report.secrets.isEmpty,
+                                                          findings: printer.findings(report), key: key)))
+        }
         if after == source.document && source.existed {
             Terminal.stderr("stream-config: \(source.path): unchanged (it already has this)")
+            printJSON(before, changed: false, written: false, diff: nil)
             return nil
         }
         let report = try check(before: before, original: source.document, after: after, path: source.path, options: options)
         let masker = SecretMasker.forOutput(showSecrets: options.showSecrets, secrets: before.secrets.union(report.secrets))
+        let name = AtomicFile.fileName(of: source.path)
+        let diff = masker.mask(UnifiedDiff.make(old: source.document, new: after, oldLabel: "a/\(name)", newLabel: "b/\(name)"))
         if options.dryRun {
-            let diff = UnifiedDiff.make(old: source.document, new: after, oldLabel: "a/\(AtomicFile.fileName(of: source.path))",
-                                        newLabel: "b/\(AtomicFile.fileName(of: source.path))")
             // On a terminal, control characters from the file are escaped; piped, the diff stays a patch.
-            Terminal.write(1, Terminal.isTTY(1) ? PrintableText.escaped(masker.mask(diff), keepingNewlines: true) : masker.mask(diff))
+            if !json { Terminal.write(1, Terminal.isTTY(1) ? PrintableText.escaped(diff, keepingNewlines: true) : diff) }
             Terminal.stderr("stream-config: dry run, \(source.path) not written")
+            printJSON(report, changed: true, written: false, diff: diff)
             return after
         }
         AtomicFile.removeStaleTemporaryFiles(for: source.path)
         try AtomicFile.write(after.render(), to: source.path)
         Terminal.stderr("stream-config: \(masker.mask(describe)) in \(source.path)")
         Terminal.stderr("stream-config: restart Netdata to apply it (stream.conf is read at start-up): sudo systemctl restart netdata")
+        printJSON(report, changed: true, written: true, diff: diff)
         return after
     }
 
