@@ -11,6 +11,16 @@ import Synchronization
 /// values, later new values are counted under `"other"`. Reasons come from the relay's own code,
 /// but destinations come from configuration and error paths, and an unbounded label set would
 /// grow memory and the scrape without limit.
+///
+/// Why not swift-metrics + swift-prometheus (2.13.0 / 2.4.1, measured in issue 15 with 50 million
+/// increments in release builds): the hot byte counter costs the same either way (both are one
+/// relaxed atomic add; 39-66 ns against 61-62 ns per increment on a loaded two-core machine, i.e.
+/// noise), so cost does not decide it; the exposition does. Through swift-metrics the registry
+/// writes no `# HELP` lines and no family before its first sample (dashboards discover ours
+/// from the first scrape), orders label sets by creation, not sorted, and a labelled counter
+/// looked up per event (`Counter(label:dimensions:)` for a refusal) took about 8 µs against a
+/// dictionary increment under our mutex. The label cap (`maxLabelValues`, "other") would stay
+/// ours anyway. Same names, lower cost, fewer moving parts: these counters stay.
 public final class RelayMetrics: Sendable {
     public static let prefix = "stream_config_relay"
     /// Upper bounds (seconds) of the handshake histogram: loopback handshakes take about a
