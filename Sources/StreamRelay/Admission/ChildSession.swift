@@ -30,7 +30,7 @@ struct ChildSession {
 
     /// A request the configuration admits, before it holds a slot.
     enum Admitted {
-        case stream(request: StreamRequest, plan: UpstreamPlan, upstreamKey: String, machineGUID: String?, file: String)
+        case stream(request: StreamRequest, plan: UpstreamPlan, upstreamKey: String, file: String)
         case streamInfo(head: HTTPRequestHead, plan: UpstreamPlan, machineGUID: String?)
     }
 
@@ -199,8 +199,7 @@ struct ChildSession {
                 return [.log(.child(.error, "the configuration admits the child but names no API key for the parent", code: 500, reason: "INTERNAL ERROR")),
                         .countRefusal("noUpstreamKey"), .closeAll]
             }
-            state = .reservingSlot(.stream(request: request, plan: plan, upstreamKey: upstreamKey, machineGUID: machineGUID,
-                                           file: configuration.file))
+            state = .reservingSlot(.stream(request: request, plan: plan, upstreamKey: upstreamKey, file: configuration.file))
             return [.reserveSlot(machineGUID: machineGUID)]
         }
     }
@@ -223,7 +222,7 @@ struct ChildSession {
             }
         }
         switch admitted {
-        case .stream(let request, var plan, let upstreamKey, _, let file):
+        case .stream(let request, var plan, let upstreamKey, let file):
             var pairing = ""
             if let answeredBefore, let reordered = StreamInfoPairings.ordered(plan.destinations, preferring: answeredBefore) {
                 plan.destinations = reordered

@@ -64,7 +64,7 @@ enum MetricsHTTP {
         let sync = channel.pipeline.syncOperations
         try sync.configureHTTPServerPipeline(withPipeliningAssistance: false, withErrorHandling: false)
         try sync.addHandler(MetricsHTTPHandler(metrics: metrics, requestTimeout: requestTimeout))
-        try sync.addHandler(RequestHeadLimit(maxBytes: maxRequestBytes), position: .first)
+        try sync.addHandler(RequestHeadGuard(maxBytes: maxRequestBytes), position: .first)
     }
 }
 
@@ -73,7 +73,7 @@ enum MetricsHTTP {
 /// is buffered; a bare LF becomes CRLF (RFC 9112 §2.2 lets a server take a lone LF as a line
 /// end, and `printf 'GET /metrics HTTP/1.0\n\n' | nc` sends just that), since NIOHTTP1's parser
 /// wants CRLF. Once the response starts it passes everything through untouched.
-final class RequestHeadLimit: ChannelDuplexHandler, RemovableChannelHandler {
+final class RequestHeadGuard: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = ByteBuffer
     typealias InboundOut = ByteBuffer
     typealias OutboundIn = IOData
