@@ -78,7 +78,7 @@ struct Relay: AsyncParsableCommand {
             do {
                 try await RelayLaunch.run(settings, configurationPath: path, target: target.target, host: host)
             } catch let failure as RelayLaunch.Failure {
-                throw UserError.refused(failure.message, hint: failure.hint)
+                throw StreamConfigError.refused(failure.message, hint: failure.hint)
             }
         }
     }

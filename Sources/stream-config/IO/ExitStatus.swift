@@ -28,10 +28,6 @@ enum ExitStatus {
     }
 }
 
-/// The name Relay.swift still uses for the library's error (that file is being rewritten
-/// separately); every other command names `StreamConfigError`.
-typealias UserError = StreamConfigError
-
 extension StreamConfigError {
     var exitCode: Int32 { ExitStatus.of(code) }
 
