@@ -17,10 +17,12 @@ public struct RewriteSource: Sendable {
 
     /// Reads `path` (only a regular file this user can replace). A missing file starts from the
     /// stock file when it is the default one (`named` false), empty with `create`, else is an error.
-    public static func load(_ path: String, named: Bool, create: Bool, directories: ConfigDirectories) throws -> RewriteSource {
+    /// `forWriting` false (dry runs, checks): a file this user cannot replace is still read.
+    public static func load(_ path: String, named: Bool, create: Bool, directories: ConfigDirectories,
+                            forWriting: Bool = true) throws -> RewriteSource {
         if FileAccess.exists(path) {
             let contents = try FileAccess.read(path)  // only a regular file, before anything else
-            if let problem = FileSystem.writeProblem(path) {
+            if forWriting, let problem = FileSystem.writeProblem(path) {
                 throw StreamConfigError.cannotWrite("\(path): the file is read-only for you (\(problem))", hint: "run with sudo, or check the file's permissions")
             }
             return RewriteSource(path: path, document: Document(bytes: contents.bytes), existed: true)

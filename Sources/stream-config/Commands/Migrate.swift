@@ -64,7 +64,7 @@ struct Migrate: ParsableCommand {
                                                  renames: renames, decisions: printer.findings(report.decisions)))
                     continue
                 }
-                if dryRun { outcome.printDiff(showSecrets: showSecrets) }
+                if dryRun { FileFix.printDiff(outcome, showSecrets: showSecrets) }
                 for rename in renames { Terminal.stderr("\(path):\(rename.line): [\(rename.section)] `\(rename.old)` -> `\(rename.new)`") }
                 if !report.decisions.diagnostics.isEmpty {
                     Terminal.write(2, printer.render(report.decisions, document: report.original))

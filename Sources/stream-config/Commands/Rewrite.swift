@@ -52,50 +52,44 @@ enum Rewrite {
     @discardableResult
     static func run(_ options: RewriteOptions, describe: String, key: String? = nil,
                     change: (inout ConfigEditor, NetdataTarget) throws -> Void) throws -> Document? {
-        let directories = ConfigDirectories.fromEnvironment()
-        let path = try RewriteSource.target(file: options.file, directories: directories, note: Terminal.note)
-        let lock = options.dryRun ? nil : try FileLock(for: path)
-        defer { withExtendedLifetime(lock) {} }
-        let source = try RewriteSource.load(path, named: options.file != nil, create: options.create, directories: directories)
-        if let note = source.note { Terminal.stderr("stream-config: \(note)") }
-        let before = Linter.lint(document: source.document, file: source.path, options: LintOptions(target: options.target.target, findingLimit: .max))
-        var editor = ConfigEditor(source.document)
-        do {
-            try change(&editor, before.target)
-        } catch let error as EditError {
-            throw StreamConfigError.refused(SecretMasker.forOutput(showSecrets: options.showSecrets, secrets: before.secrets).mask(error.message))
-        }
-        let after = editor.document
-        let json = options.format == .json
-        func printJSON(_ report: LintReport, changed: Bool, written: Bool, diff: String?) {
-            guard json else { return }
+        var before: LintReport? = nil, after: LintReport? = nil
+        let outcome = try FileRewrite.apply(
+            file: options.file, directories: .fromEnvironment(), create: options.create, write: !options.dryRun,
+            showSecrets: options.showSecrets, note: Terminal.note,
+            change: { source in
+                let report = Linter.lint(document: source.document, file: source.path, options: LintOptions(target: options.target.target, findingLimit: .max))
+                before = report
+                var editor = ConfigEditor(source.document)
+                do {
+                    try change(&editor, report.target)
+                } catch let error as EditError {
+                    throw StreamConfigError.refused(SecretMasker.forOutput(showSecrets: options.showSecrets, secrets: report.secrets).mask(error.message))
+                }
+                return (editor.document, ())
+            },
+            approve: { source, changed in
+                guard let report = before else { return }
+                after = try check(before: report, original: source.document, after: changed, path: source.path, options: options)
+            })
+        if options.format == .json, let report = after ?? before {
             let printer = DiagnosticPrinter(format: .json, color: false, showSecrets: options.showSecrets)
-            Terminal.stdout(JSONOutput.string(RewriteJSON(file: source.path, changed: changed, written: written, diff: diff,
-                                                          diffHasMaskedKeys: diff != nil && !options.showSecrets && !report.secrets.isEmpty,
+            Terminal.stdout(JSONOutput.string(RewriteJSON(file: outcome.path, changed: outcome.isChange, written: outcome.written, diff: outcome.diff,
+                                                          diffHasMaskedKeys: outcome.isChange && !options.showSecrets && !outcome.secrets.isEmpty,
                                                           findings: printer.findings(report), key: key)))
         }
-        if after == source.document && source.existed {
-            Terminal.stderr("stream-config: \(source.path): unchanged (it already has this)")
-            printJSON(before, changed: false, written: false, diff: nil)
+        guard let diff = outcome.diff else {
+            Terminal.note("\(outcome.path): unchanged (it already has this)")
             return nil
         }
-        let report = try check(before: before, original: source.document, after: after, path: source.path, options: options)
-        let masker = SecretMasker.forOutput(showSecrets: options.showSecrets, secrets: before.secrets.union(report.secrets))
-        let name = AtomicFile.fileName(of: source.path)
-        let diff = masker.mask(UnifiedDiff.make(old: source.document, new: after, oldLabel: "a/\(name)", newLabel: "b/\(name)"))
-        if options.dryRun {
+        if !outcome.written {
             // On a terminal, control characters from the file are escaped; piped, the diff stays a patch.
-            if !json { Terminal.write(1, Terminal.isTTY(1) ? PrintableText.escaped(diff, keepingNewlines: true) : diff) }
-            Terminal.stderr("stream-config: dry run, \(source.path) not written")
-            printJSON(report, changed: true, written: false, diff: diff)
-            return after
+            if options.format != .json { Terminal.write(1, Terminal.isTTY(1) ? PrintableText.escaped(diff, keepingNewlines: true) : diff) }
+            Terminal.note("dry run, \(outcome.path) not written")
+            return outcome.changed
         }
-        AtomicFile.removeStaleTemporaryFiles(for: source.path)
-        try AtomicFile.write(after.render(), to: source.path)
-        Terminal.stderr("stream-config: \(masker.mask(describe)) in \(source.path)")
-        Terminal.stderr("stream-config: restart Netdata to apply it (stream.conf is read at start-up): sudo systemctl restart netdata")
-        printJSON(report, changed: true, written: true, diff: diff)
-        return after
+        Terminal.note("\(outcome.masker.mask(describe)) in \(outcome.path)")
+        Terminal.note("restart Netdata to apply it (stream.conf is read at start-up): sudo systemctl restart netdata")
+        return outcome.changed
     }
 
     /// Refuses a result with errors the change introduced (`RewritePolicy`); shows the errors
