@@ -1,5 +1,4 @@
 import ArgumentParser
-import NIOCore
 import NIOPosix
 import StreamConfig
 import StreamConfigSystem
@@ -31,10 +30,7 @@ struct Doctor: AsyncParsableCommand {
     @Option(help: "Output format: human or json.") var format: Format = .human
     @Option(help: "Netdata line: 1.37, 2 or auto.") var target: TargetChoice = .auto
 
-    struct Step {
-        var destination: String
-        var diagnosis: Diagnosis
-    }
+    typealias Step = ChildDoctor.Step
 
     func run() async throws {
         do {
@@ -79,70 +75,12 @@ struct Doctor: AsyncParsableCommand {
     }
 
     private func probeChild(ini: Ini, netdata: Ini?, target: NetdataTarget, secrets: Set<String>) async throws -> [Step] {
-        let stream = ini.section("stream")
-        let apiKey = stream?.value("api key") ?? ""
-        let destinationText = destination.isEmpty ? stream?.value("destination") ?? "" : destination.joined(separator: " ")
-        var steps: [Step] = []
-        if !(stream.map { NetdataBool.read($0.value("enabled") ?? "no") } ?? false) {
-            steps.append(Step(destination: "[stream]", diagnosis: Diagnosis(verdict: .misconfigured, code: "streaming-disabled",
-                summary: "streaming is off: [stream] enabled is not yes", fix: "`stream-config child set --destination PARENT:19999 --api-key KEY`")))
-        }
-        let destinations = DestinationList.parse(destinationText, target: target)
-        if destinations.isEmpty || apiKey.isEmpty {
-            steps.append(Step(destination: "[stream]", diagnosis: Diagnosis(verdict: .misconfigured, code: "nothing-to-probe",
-                summary: "no \(destinations.isEmpty ? "destination" : "api key") in [stream]", fix: "`stream-config child set --destination PARENT:19999 --api-key KEY`")))
-            return steps
-        }
-        let defaultPort = Int(StrToLL(stream?.value("default port") ?? "19999").value)
-        let seconds = timeout ?? min(10, ProbeRequest.configuredTimeout(stream, target: target))
-        let tls = StreamProbe.TLSSettings(verify: !NetdataBool.read(stream?.value("ssl skip certificate verification") ?? "no"),
-                                          caFile: stream?.value("CAfile"), caPath: stream?.value("CApath"))
         let identity = NodeIdentity.find(hostname: hostname, machineGUID: machineGUID, netdata: netdata)
-        let (host, guid) = (identity.hostname, identity.machineGUID)
-        if let guidNote = identity.note { steps.append(Step(destination: "identity", diagnosis: Diagnosis(verdict: .accepted, code: "identity", summary: guidNote, fix: nil))) }
-        let request = ProbeRequest.make(apiKey: apiKey, hostname: host, machineGUID: guid, version: StreamRelay.version)
-        let group = MultiThreadedEventLoopGroup.singleton
-        var streamInfo: [(destination: String, answer: ParentSelection.Answer)] = []
-        for d in destinations {
-            let result = await StreamProbe.run(destination: d, defaultPort: defaultPort, request: request, tls: tls, timeout: .seconds(Int64(seconds)), group: group)
-            // What the child does next depends on its line: only when --target says which.
-            let diagnosis = AnswerDiagnosis.diagnose(result.outcome, destination: d.raw, usedTLS: d.tls, peerAddress: result.localAddress ?? "this node's address",
-                                                     child: self.target.target)
-            steps.append(Step(destination: d.raw, diagnosis: diagnosis))
-            if let der = result.peerCertificate {
-                steps.append(Step(destination: "\(d.raw) certificate", diagnosis: CertificateDiagnosis.presented(der)))
-            } else if case .tlsFailed = result.outcome, d.tls, tls.verify {
-                // Which certificate was not trusted: look again without verifying, with a GET
-                // (stream_info), so that nothing streams on the unverified connection.
-                let look = await StreamProbe.run(destination: d, defaultPort: defaultPort,
-                                                 request: StreamInfoDiagnosis.request(machineGUID: guid, destination: d.raw),
-                                                 tls: StreamProbe.TLSSettings(verify: false, caFile: nil, caPath: nil),
-                                                 timeout: .seconds(Int64(min(seconds, 5))), group: group)
-                if let der = look.peerCertificate {
-                    steps.append(Step(destination: "\(d.raw) certificate", diagnosis: CertificateDiagnosis.untrusted(der, caFile: tls.caFile, caPath: tls.caPath)))
-                }
-            }
-            // 2.1+ children ask each parent for stream_info first, on a separate connection.
-            if case .answered = result.outcome {
-                let info = await StreamProbe.run(destination: d, defaultPort: defaultPort,
-                                                 request: StreamInfoDiagnosis.request(machineGUID: guid, destination: d.raw),
-                                                 tls: tls, timeout: .seconds(Int64(min(seconds, 5))), group: group)
-                steps.append(Step(destination: "\(d.raw) stream_info",
-                                  diagnosis: StreamInfoDiagnosis.diagnose(info.outcome, destination: d.raw, childIsV2: target == .v2)))
-                if case .answered(let bytes) = info.outcome {
-                    streamInfo.append((d.raw, ParentSelection.Info.parse(bytes).map { .info($0) } ?? .noInfo))
-                } else {
-                    streamInfo.append((d.raw, .failed))
-                }
-            } else {
-                streamInfo.append((d.raw, .failed))
-            }
-        }
-        // A 2.x child with several parents picks one from their stream_info answers.
-        if target == .v2, destinations.count > 1 {
-            steps.append(Step(destination: "[stream] destination", diagnosis: ParentSelection.diagnosis(ParentSelection.order(streamInfo))))
-        }
-        return steps
+        let inputs = ChildDoctor.Inputs(destinations: destination, hostname: identity.hostname, machineGUID: identity.machineGUID,
+                                        identityNote: identity.note, timeoutSeconds: timeout, childTarget: self.target.target,
+                                        presented: { CertificateDiagnosis.presented($0) },
+                                        untrusted: { CertificateDiagnosis.untrusted($0, caFile: $1, caPath: $2) })
+        return await ChildDoctor.run(ini: ini, target: target, inputs: inputs, group: MultiThreadedEventLoopGroup.singleton)
     }
 
     private func print(_ steps: [Step], masker: SecretMasker) {
