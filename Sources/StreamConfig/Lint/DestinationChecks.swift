@@ -76,6 +76,11 @@ enum DestinationChecks {
                  hint: "write `HOST:PORT`, e.g. `10.0.0.1:19999`")
             return
         }
+        if isPlaceholderHost(d.host) {
+            emit("SC513", "`\(d.host)` is a placeholder from an example, not a host: the lookup fails and this parent is never reached",
+                 hint: "write the parent's address, e.g. `10.0.0.1:19999`")
+            return
+        }
         if !d.bracketed, let port = d.port, port.contains(":"), looksLikeIPv6("\(d.host):\(port)") {
             let address = "\(d.host):\(port)"
             // Certain when the last group is five digits (a port: groups have four hex digits), holds
@@ -122,6 +127,14 @@ enum DestinationChecks {
         let groups = text.split(separator: ":")
         guard groups.allSatisfy({ $0.count <= 4 && $0.allSatisfy(\.isHexDigit) }) else { return false }
         return compressed == 1 ? groups.count <= 7 : groups.count == 8
+    }
+
+    /// An example's placeholder (`PARENT_IP_ADDRESS` in the stock file, `PARENT_ADDRESS` in our
+    /// own hints): capitals with an underscore (never a host name), or one of the bare words.
+    static func isPlaceholderHost(_ host: String) -> Bool {
+        let words: Set<String> = ["PARENT", "HOST", "HOSTNAME", "ADDRESS", "IP", "PARENT_IP", "YOUR_PARENT"]
+        let capitals = !host.isEmpty && host.allSatisfy { ($0.isASCII && $0.isUppercase) || $0 == "_" || $0.isNumber }
+        return capitals && (host.contains("_") || words.contains(host))
     }
 
     static func looksLikeIPv6(_ text: String) -> Bool {

@@ -134,6 +134,8 @@ public enum Rules {
              explanation: "A bracketed host needs its closing `]`; without it the rest of the entry becomes the host."),
         Rule(code: "SC512", severity: .info, title: "port given as a service name",
              explanation: "A non-numeric port is looked up in /etc/services on the child; make sure it exists there."),
+        Rule(code: "SC513", severity: .error, title: "placeholder instead of a parent's address",
+             explanation: "`PARENT_IP_ADDRESS` (the stock file's example), `PARENT_ADDRESS` (the example in this tool's hints) and similar capitalised words with underscores are placeholders: host names have no underscores, so the lookup fails and the child never reaches that parent. Write the parent's address."),
 
         // 6xx: simple patterns.
         Rule(code: "SC601", severity: .error, title: "pattern with only negative words",
