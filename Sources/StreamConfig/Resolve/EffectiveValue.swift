@@ -74,12 +74,25 @@ public enum Resolver {
         let roles = roles(ofSection: section, in: ini)
         if let spec = spec(key, roles: roles, schema: schema) { return spec }
         let candidates = schema.options.filter { !$0.roles.isDisjoint(with: roles) }.map(\.name)
-        let suggestion = Suggestions.closest(to: key, among: candidates)
+        // A 2.x name on 1.37: the old name this line reads (`timeout` -> `timeout seconds`).
+        let olderName = target == .v1_37
+            ? Schema.v2.renames.filter { $0.new == key }.map(\.old).first { spec($0, roles: roles, schema: schema) != nil } : nil
+        let suggestion = olderName ?? Suggestions.closest(to: key, among: candidates)
         let place = roles == [.stream] ? "[stream]" : "[\(section)]"
         var message = "\(target.displayName) does not read `\(key)` in \(place)"
         if let suggestion { message += " (did you mean `\(suggestion)`?)" }
         else if !schema.specs(named: key).isEmpty { message += "; it belongs in \(roles == [.stream] ? "API key or machine sections" : "[stream]")" }
         throw ResolveError(message: message, suggestion: suggestion)
+    }
+
+    /// Every option Netdata reads in `[section]`, in the schema's order, with the value in force
+    /// and where it comes from (`get SECTION`). A section that is not in the file has only
+    /// defaults; `[stream]` is the sender's, any other name a key or machine section.
+    public static func effectiveSection(_ section: String, in ini: Ini, target: NetdataTarget) throws -> [(String, EffectiveValue)] {
+        let roles = roles(ofSection: section, in: ini)
+        let names = Schema.forTarget(target).options.filter { !$0.roles.isDisjoint(with: roles) }.map(\.name)
+        var seen = Set<String>()
+        return try names.filter { seen.insert($0).inserted }.map { ($0, try effective(section: section, key: $0, in: ini, target: target)) }
     }
 
     public static func effective(section: String, key: String, in ini: Ini, target: NetdataTarget) throws -> EffectiveValue {

@@ -9,7 +9,7 @@ struct Get: ParsableCommand {
     )
 
     @Argument(help: ArgumentHelp("The section: stream, or a key or machine GUID (\(KeyInput.sectionHelp)).", valueName: "section")) var section: String
-    @Argument(help: ArgumentHelp("The option name, e.g. \"enabled\" or \"allow from\".", valueName: "option")) var option: String
+    @Argument(help: ArgumentHelp("The option name, e.g. \"enabled\" or \"allow from\"; without it, every option of the section Netdata reads.", valueName: "option")) var option: String?
     @Option(help: ArgumentHelp("The stream.conf to read (default: the file Netdata reads).", valueName: "file")) var file: String?
     @Option(help: "Netdata line: 1.37, 2 or auto.") var target: TargetChoice = .auto
     @Flag(help: "Print API keys in full.") var showSecrets = false
@@ -23,19 +23,27 @@ struct Get: ParsableCommand {
             }
             let document = Document(bytes: try FileAccess.read(path).bytes)
             let report = Linter.lint(document: document, file: path, options: LintOptions(target: target.target))
-            let effective: EffectiveValue
+            let masker = SecretMasker.forOutput(showSecrets: showSecrets, secrets: report.secrets)
+            func source(_ value: EffectiveValue) -> String {
+                switch value.source {
+                case .file(let line, let section, let key): return "from \(path):\(line) ([\(masker.mask(section))] \(key))"
+                case .builtInDefault(let target): return "built-in default for \(target.displayName) (not set in \(path))"
+                }
+            }
             do {
-                effective = try Resolver.effective(section: section, key: option, in: Ini(document), target: report.target)
+                guard let option else {
+                    // The whole section: `name = value` on stdout, each with its source on stderr.
+                    for (name, value) in try Resolver.effectiveSection(section, in: Ini(document), target: report.target) {
+                        Terminal.stdout("\(name) = \(masker.mask(value.value))")
+                        Terminal.stderr("  \(name): \(source(value))")
+                    }
+                    return
+                }
+                let effective = try Resolver.effective(section: section, key: option, in: Ini(document), target: report.target)
+                Terminal.stdout(masker.mask(effective.value))
+                Terminal.stderr(source(effective))
             } catch let error as ResolveError {
                 throw StreamConfigError.usage(error.message)
-            }
-            let masker = SecretMasker.forOutput(showSecrets: showSecrets, secrets: report.secrets)
-            Terminal.stdout(masker.mask(effective.value))
-            switch effective.source {
-            case .file(let line, let section, let key):
-                Terminal.stderr("from \(path):\(line) ([\(masker.mask(section))] \(key))")
-            case .builtInDefault(let target):
-                Terminal.stderr("built-in default for \(target.displayName) (not set in \(path))")
             }
         }
     }
@@ -81,7 +89,12 @@ struct Unset: ParsableCommand {
     func run() throws {
         try withUserErrors {
             let section = try KeyInput.section(section)
-            try Rewrite.run(rewrite, describe: "removed \(option) from [\(section)]") { editor, _ in
+            try Rewrite.run(rewrite, describe: "removed \(option) from [\(section)]") { editor, target in
+                // A name written in the file is removed whatever it is (typos too); one that is not
+                // there is either already unset or a name Netdata does not read here.
+                if editor.ini.section(section)?.option(option) == nil {
+                    try checkKnown(section: section, option: option, editor: editor, target: target, force: rewrite.force)
+                }
                 try editor.unset(section: section, key: option)
             }
         }
