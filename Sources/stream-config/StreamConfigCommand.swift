@@ -23,6 +23,11 @@ struct StreamConfigCommand: AsyncParsableCommand {
     /// die with 141.
     static func main() async {
         signal(SIGPIPE, SIG_IGN)
+        // `-V`, as most system tools spell --version.
+        if CommandLine.arguments.dropFirst() == ["-V"] {
+            print(StreamRelay.version)
+            return
+        }
         do {
             var command = try parseAsRoot()
             if var command = command as? AsyncParsableCommand {

@@ -42,3 +42,25 @@ import Testing
         #expect(result.stderr.contains("built-in default for Netdata 1.37.1"))
     }
 }
+
+/// Command-line conventions: misspelt options are named as such, -V prints the version, a
+/// negative count is refused with its rule.
+@Suite struct CLIConventionTests {
+    @Test func testAMisspeltOptionIsReportedAsUnknownWithTheRightName() throws {
+        let result = try CLI.run(["child", "set", "--destnation", "10.0.0.1:19999", "--file", "/nonexistent/stream.conf"])
+        #expect(result.status == 64 && result.stderr.contains("Unknown option '--destnation'") && result.stderr.contains("'--destination'"),
+                "\(result.stderr)")
+        let missing = try CLI.run(["child", "set", "--api-key", "x", "--file", "/nonexistent/stream.conf"])
+        #expect(missing.status == 64 && missing.stderr.contains("give at least one --destination"), "\(missing.stderr)")
+    }
+
+    @Test func testVersionFlags() throws {
+        let long = try CLI.run(["--version"]), short = try CLI.run(["-V"])
+        #expect(long.status == 0 && short.status == 0 && long.stdout == short.stdout && !short.stdout.isEmpty)
+    }
+
+    @Test func testANegativeCountIsRefusedWithTheRule() throws {
+        let result = try CLI.run(["keygen", "--count", "-1"])
+        #expect(result.status == 64 && result.stderr.contains("--count must be positive"), "\(result.stderr)")
+    }
+}

@@ -36,13 +36,15 @@ struct Child: ParsableCommand {
         @OptionGroup var rewrite: RewriteOptions
 
         func validate() throws {
-            guard !destinations.isEmpty else { throw ValidationError("give at least one --destination HOST[:PORT]") }
             if (skipCertificateVerification || caFile != nil || caPath != nil) && !ssl && !destinations.contains(where: { $0.contains(":SSL") }) {
                 throw ValidationError("TLS options need --ssl (or :SSL on a destination)")
             }
         }
 
         func run() throws {
+            // Here, not in validate(): the parser reports a misspelt option (`--destnation`)
+            // only after validate() has run.
+            guard !destinations.isEmpty else { throw ValidationError("give at least one --destination HOST[:PORT]") }
             try withUserErrors {
                 guard let apiKey = try KeyInput.read(apiKey, orEnvironmentFor: "--api-key") else {
                     throw StreamConfigError.usage("give the parent's API key: --api-key KEY, --api-key - (from standard input), --api-key @FILE, or $\(KeyInput.environmentVariable)")

@@ -9,14 +9,15 @@ struct Keygen: ParsableCommand {
 
     enum Format: String, ExpressibleByArgument, CaseIterable { case plain, json }
 
-    @Option(help: "How many keys to print.")
+    // `.unconditional`: `--count -1` is a count to refuse, not a missing value.
+    @Option(parsing: .unconditional, help: "How many keys to print (1 to 100000).")
     var count = 1
 
     @Option(help: "Output format: plain (one key a line) or json (an array).")
     var format: Format = .plain
 
     func validate() throws {
-        guard (1...100_000).contains(count) else { throw ValidationError("--count must be between 1 and 100000") }
+        guard (1...100_000).contains(count) else { throw ValidationError("--count must be positive and at most 100000") }
     }
 
     func run() {
