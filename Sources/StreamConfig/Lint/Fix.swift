@@ -113,6 +113,23 @@ extension Fix {
         return Fix(summary: summary, edits: [LineEdit(line: line, lines: [Array(indent) + Array(bytes[column...]), kept])])
     }
 
+    /// Moves `option`'s line to the end of `[section]` (after its last option, indented as that
+    /// one), when the section is in the file once and does not set the option already.
+    static func moving(_ option: Option, to section: String, in ini: Ini, document: Document) -> Fix? {
+        guard let target = ini.section(section), target.headerEntries.count == 1, target.option(option.key) == nil,
+              document.lines.indices.contains(option.line), Ini.chunks(of: document.lines[option.line]).count == 1 else { return nil }
+        let anchor = target.options.last?.line ?? ini.entries[target.headerEntries[0]].line
+        guard anchor != option.line, document.lines.indices.contains(anchor) else { return nil }
+        let moved = lineText(document.lines[option.line])
+        let body = Array(moved.drop { $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") })
+        let indent = target.options.last.map { Array(lineText(document.lines[$0.line]).prefix { $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") }) }
+            ?? Array("    ".utf8)
+        return Fix(summary: "move it to [\(section)]", edits: [
+            LineEdit(line: option.line, lines: []),
+            LineEdit(line: anchor, lines: [lineText(document.lines[anchor]), indent + body]),
+        ])
+    }
+
     /// A line's bytes without the `\r` of a CRLF ending (`Fixer.apply` adds it back).
     static func lineText(_ line: Line) -> [UInt8] {
         line.text.last == UInt8(ascii: "\r") ? Array(line.text.dropLast()) : line.text

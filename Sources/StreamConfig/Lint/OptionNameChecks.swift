@@ -41,8 +41,11 @@ enum OptionNameChecks {
             var hint = "move it to \(where_(belongs))"
             if name == "send charts matching" { hint = "in key and machine sections the option is `\(context.target == .v1_37 && roles == [.apiKey] ? "default proxy send charts matching" : "proxy send charts matching")`" }
             if let counterpart = v1Counterpart(name, roles: roles, target: context.target) { hint = "in \(where_(roles)) Netdata 1.37 reads `\(counterpart)`" }
+            // A [stream] option in a key or machine section has one place to go, when [stream] is
+            // in the file and does not set it already; the other way round needs a decision.
+            let fix = belongs == [.stream] ? Fix.moving(option, to: "stream", in: context.ini, document: context.document) : nil
             context.emit("SC202", at: option, onValue: false,
-                         "Netdata does not read `\(name)` in \(here); it is read only in \(where_(belongs))", hint: hint)
+                         "Netdata does not read `\(name)` in \(here); it is read only in \(where_(belongs))", hint: hint, fix: fix)
             return
         }
         let otherTarget: NetdataTarget = context.target == .v1_37 ? .v2 : .v1_37

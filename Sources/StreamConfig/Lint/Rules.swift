@@ -227,6 +227,7 @@ public enum Rules {
         "SC102": "the byte order mark is removed.",
         "SC108": "`name = value # comment`: the comment moves to its own line above (not when the value is only a comment).",
         "SC109": "the name is written with single spaces.",
+        "SC202": "a [stream] option in a key or machine section moves to the end of [stream], when [stream] is in the file once and does not set it already (the other way round needs a decision).",
         "SC206": "the option gets its new name, keeping its value (only when the new name is not set in that section).",
         "SC304": "`type = API` (a letter-case slip of api or machine) is written in lowercase.",
         "SC501": "`tcp://HOST:PORT/` becomes `HOST:PORT` (other schemes need a decision).",
