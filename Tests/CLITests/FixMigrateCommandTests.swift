@@ -97,6 +97,17 @@ import Testing
         #expect(again.status == 0 && again.stderr.contains("unchanged"), "\(again.stderr)")
     }
 
+    @Test func testMigrateMovesNetdataConfReplicationNamesToo() throws {
+        let dir = try TempDir()
+        let stream = try dir.file("stream.conf", "[stream]\n    enabled = no\n")
+        let netdata = try dir.file("netdata.conf", "[db]\n    mode = dbengine\n    seconds to replicate = 86400\n    seconds per replication step = 600\n")
+        let result = try CLI.run(["migrate", "--to", "2", stream, "--netdata-conf", netdata])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(try read(netdata) == "[db]\n    mode = dbengine\n    replication period = 86400\n    replication step = 600\n")
+        #expect(try CLI.run(["lint", "--target", "2", "--format", "gcc", netdata]).stdout.contains("NC402") == false)
+        #expect(try CLI.run(["migrate", "--to", "2", "--check", stream, "--netdata-conf", netdata]).status == 0)
+    }
+
     @Test func testMigrateRefusesAnotherTarget() throws {
         let result = try CLI.run(["migrate", "--to", "3", "/dev/null"])
         #expect(result.status == 64 && result.stderr.contains("--to takes 2"))

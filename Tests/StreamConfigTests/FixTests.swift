@@ -9,8 +9,8 @@ import Testing
     static let names: [String] = ((try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? [])
         .filter { $0.hasSuffix(".conf") }.map { String($0.dropLast(5)) }.sorted()
 
-    static func lint(_ target: NetdataTarget) -> (Document) -> [Diagnostic] {
-        { Linter.lint(bytes: $0.render(), file: "f", options: LintOptions(target: target)).diagnostics }
+    static func lint(_ target: NetdataTarget, kind: ConfigKind = .stream) -> (Document) -> [Diagnostic] {
+        { Linter.lint(bytes: $0.render(), file: "f", options: LintOptions(target: target, kind: kind)).diagnostics }
     }
 
     @Test func testEveryRuleWithAFixHasAFixturePairAndNoOtherRuleClaimsOne() {
@@ -23,17 +23,19 @@ import Testing
     func testFixtureIsFixedIntoItsTwinAndFixingAgainChangesNothing(_ name: String) throws {
         let before = Document(bytes: try Paths.bytes(Self.directory.appendingPathComponent(name + ".conf")))
         let expected = try Paths.bytes(Self.directory.appendingPathComponent(name + ".fixed"))
-        let outcome = Fixer.run(before, lint: Self.lint(.v2))
+        // NCxxx fixtures are netdata.conf files.
+        let lint = Self.lint(.v2, kind: name.hasPrefix("NC") ? .netdata : .stream)
+        let outcome = Fixer.run(before, lint: lint)
         #expect(outcome.document.render() == expected,
                 "\(name):\n\(String(decoding: outcome.document.render(), as: UTF8.self))")
         let owner = String(name.prefix(5))
         if Rules.fixes[owner] != nil {
             #expect(outcome.fixed.contains { $0.code == owner }, "\(name) must be fixed by \(owner)")
-            #expect(!Self.lint(.v2)(outcome.document).contains { $0.code == owner }, "\(owner) still reported after the fix")
+            #expect(!lint(outcome.document).contains { $0.code == owner }, "\(owner) still reported after the fix")
         }
-        let again = Fixer.run(outcome.document, lint: Self.lint(.v2))
+        let again = Fixer.run(outcome.document, lint: lint)
         #expect(!again.changed && again.document == outcome.document)
-        #expect(Self.lint(.v2)(outcome.document).allSatisfy { $0.fix == nil })
+        #expect(lint(outcome.document).allSatisfy { $0.fix == nil })
     }
 
     @Test func testThreeFixesOnOneLineTakeThreePassesNeverOverlapping() throws {

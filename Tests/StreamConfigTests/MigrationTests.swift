@@ -100,3 +100,15 @@ import Testing
         #expect(!report.changed)  // SC204: which one was meant is a decision
     }
 }
+
+@Suite struct NetdataConfMigrationTests {
+    @Test func testReplicationNamesGetTheir2xNamesAndNothingElseChanges() {
+        let text = "[global]\n    hostname = p1\n[db]\n    mode = dbengine\n    seconds to replicate = 86400\n    seconds per replication step = 600\n"
+        let (migrated, renames) = Migration.netdataConfToV2(Document(text), file: "netdata.conf")
+        #expect(migrated.renderedString == text.replacingOccurrences(of: "seconds to replicate", with: "replication period")
+            .replacingOccurrences(of: "seconds per replication step", with: "replication step"))
+        #expect(renames.map(\.new) == ["replication period", "replication step"] && renames.map(\.line) == [5, 6])
+        let again = Migration.netdataConfToV2(migrated, file: "netdata.conf")
+        #expect(again.0 == migrated && again.1.isEmpty)
+    }
+}

@@ -28,6 +28,20 @@ public enum Migration {
     /// (`save`, `map`: silently RAM) and a yes/no/auto value read differently (SC419).
     static let decisionCodes: Set<String> = ["SC409", "SC419"]
 
+    /// netdata.conf's streaming lines: `[db] seconds to replicate` and `seconds per replication
+    /// step` become `replication period` and `replication step` (NC402; 2.x reads a bare number
+    /// as seconds, so the meaning is kept). Returns the migrated document and the renames.
+    public static func netdataConfToV2(_ document: Document, file: String) -> (Document, [Rename]) {
+        let options = LintOptions(target: .v2, kind: .netdata, findingLimit: .max)
+        let renames = Linter.lint(document: document, file: file, options: options).diagnostics.filter { $0.code == "NC402" }.compactMap { finding -> Rename? in
+            guard let option = Ini(document).section("db")?.options.first(where: { $0.line + 1 == finding.line }),
+                  let new = ["seconds to replicate": "replication period", "seconds per replication step": "replication step"][option.key] else { return nil }
+            return Rename(line: finding.line, section: "db", old: option.key, new: new)
+        }
+        let outcome = Fixer.run(document) { Linter.lint(document: $0, file: file, options: options).diagnostics.filter { $0.code == "NC402" } }
+        return (outcome.document, renames)
+    }
+
     public static func toV2(_ document: Document, file: String) -> Report {
         let lint = { (d: Document) in Linter.lint(bytes: d.render(), file: file, options: LintOptions(target: .v2, findingLimit: .max)).diagnostics }
         var report = Linter.lint(document: document, file: file, options: LintOptions(target: .v2, findingLimit: .max))

@@ -214,7 +214,9 @@ public enum NetdataConfChecks {
                 } else {
                     context.emit("NC402", at: option, onValue: false,
                                  "Netdata 2.x reads `[db] \(old)` as `\(new)` (a duration such as 1d; a bare number is seconds)",
-                                 hint: "rename it to `\(new)`")
+                                 hint: "rename it to `\(new)`",
+                                 fix: Fix.replacing(line: option.line, column: option.keyRange.lowerBound, length: option.keyRange.count,
+                                                    with: new.utf8, in: context.document, summary: "rename it `\(new)`"))
                 }
             case .v1_37:
                 let parsed = StrToLL(option.value)

@@ -229,6 +229,7 @@ public enum Rules {
         "SC109": "the name is written with single spaces.",
         "SC202": "a [stream] option in a key or machine section moves to the end of [stream], when [stream] is in the file once and does not set it already (the other way round needs a decision).",
         "SC206": "the option gets its new name, keeping its value (only when the new name is not set in that section).",
+        "NC402": "`[db] seconds to replicate` and `seconds per replication step` get their 2.x names (a bare number is seconds on both lines).",
         "SC304": "`type = API` (a letter-case slip of api or machine) is written in lowercase.",
         "SC501": "`tcp://HOST:PORT/` becomes `HOST:PORT` (other schemes need a decision).",
         "SC502": "the IPv6 address gets its brackets when where it ends is certain: `fe80::1` becomes `[fe80::1]`, `fd00::5:19999` `[fd00::5]:19999`; `fd00::5:1999` is left.",

@@ -23,6 +23,9 @@ struct Migrate: ParsableCommand {
     @Option(help: "The Netdata line to move to (only 2).")
     var to: String
 
+    @Option(help: ArgumentHelp("netdata.conf to migrate too ([db] seconds to replicate and seconds per replication step).", valueName: "file"))
+    var netdataConf: String?
+
     @Flag(help: "Change nothing; exit 1 when a file would change (for CI).")
     var check = false
 
@@ -43,38 +46,42 @@ struct Migrate: ParsableCommand {
     func run() throws {
         try withUserErrors {
             let paths = files.isEmpty ? [try RewriteSource.target(file: nil, directories: .fromEnvironment(), note: Terminal.note)] : files
-            var objects: [MigrationJSON] = []
-            var wouldChange = false
-            for path in paths {
-                let outcome = try FileFix.apply(to: path, write: !(check || dryRun), showSecrets: showSecrets) { document in
-                    let report = Migration.toV2(document, file: path)
-                    return (report.document, report)
-                }
-                let report = outcome.result
-                wouldChange = wouldChange || report.changed
-                let printer = DiagnosticPrinter(format: format, color: Terminal.wantsColor(2), showSecrets: showSecrets)
-                let renames = report.renames.map { rename in
-                    var masked = rename
-                    masked.section = outcome.masker.mask(rename.section)  // key sections are named by their key
-                    return masked
-                }
-                if format == .json {
-                    objects.append(MigrationJSON(file: path, changed: report.changed, written: outcome.written, diff: outcome.diff,
-                                                 diffHasMaskedKeys: outcome.diff != nil && !showSecrets && !outcome.secrets.isEmpty,
-                                                 renames: renames, decisions: printer.findings(report.decisions)))
-                    continue
-                }
-                if dryRun { FileFix.printDiff(outcome, showSecrets: showSecrets) }
-                for rename in renames { Terminal.stderr("\(path):\(rename.line): [\(rename.section)] `\(rename.old)` -> `\(rename.new)`") }
-                if !report.decisions.diagnostics.isEmpty {
-                    Terminal.write(2, printer.render(report.decisions, document: report.original))
-                    Terminal.note("\(path): \(Wording.plural(report.decisions.diagnostics.count, "value")) 2.x reads differently: decide and set them")
-                }
-                Terminal.note("\(path): \(report.changed ? (outcome.written ? "migrated" : "would be migrated") : "unchanged (nothing to migrate)")")
-            }
-            if format == .json { Terminal.stdout(JSONOutput.string(objects)) }
-            if check && wouldChange { throw ExitCode(ExitStatus.findings) }
+            let results = try paths.map { try migrate($0, netdataConf: false) } + (try netdataConf.map { [try migrate($0, netdataConf: true)] } ?? [])
+            if format == .json { Terminal.stdout(JSONOutput.string(results)) }
+            if check && results.contains(where: \.changed) { throw ExitCode(ExitStatus.findings) }
         }
+    }
+
+    /// One file: stream.conf (renames and decisions) or netdata.conf (its [db] replication names).
+    private func migrate(_ path: String, netdataConf: Bool) throws -> MigrationJSON {
+        let outcome = try FileFix.apply(to: path, write: !(check || dryRun), showSecrets: showSecrets) { document in
+            if netdataConf {
+                let (migrated, renames) = Migration.netdataConfToV2(document, file: path)
+                return (migrated, (renames, nil as Migration.Report?))
+            }
+            let report = Migration.toV2(document, file: path)
+            return (report.document, (report.renames, report))
+        }
+        let (renames, report) = outcome.result
+        let printer = DiagnosticPrinter(format: format, color: Terminal.wantsColor(2), showSecrets: showSecrets)
+        let masked = renames.map { rename in
+            var masked = rename
+            masked.section = outcome.masker.mask(rename.section)  // key sections are named by their key
+            return masked
+        }
+        let decisions = report?.decisions
+        if format == .human {
+            if dryRun { FileFix.printDiff(outcome, showSecrets: showSecrets) }
+            for rename in masked { Terminal.stderr("\(path):\(rename.line): [\(rename.section)] `\(rename.old)` -> `\(rename.new)`") }
+            if let decisions, let report, !decisions.diagnostics.isEmpty {
+                Terminal.write(2, printer.render(decisions, document: report.original))
+                Terminal.note("\(path): \(Wording.plural(decisions.diagnostics.count, "value")) 2.x reads differently: decide and set them")
+            }
+            Terminal.note("\(path): \(outcome.isChange ? (outcome.written ? "migrated" : "would be migrated") : "unchanged (nothing to migrate)")")
+        }
+        return MigrationJSON(file: path, changed: outcome.isChange, written: outcome.written, diff: outcome.diff,
+                             diffHasMaskedKeys: outcome.isChange && !showSecrets && !outcome.secrets.isEmpty,
+                             renames: masked, decisions: decisions.map(printer.findings) ?? [])
     }
 }
 
