@@ -101,28 +101,18 @@ struct Lint: ParsableCommand {
         var reports: [LintReport] = []
         var status = ExitStatus.ok
         for path in try inputs() {
-            let bytes: [UInt8]
-            var mode: UInt32? = nil
+            let name = path == "-" ? stdinName : path
+            let input: LintInput
             do {
-                if path == "-" {
-                    bytes = try FileAccess.readStandardInput()
-                } else {
-                    let contents = try FileAccess.read(path)
-                    bytes = contents.bytes
-                    mode = contents.mode
-                }
+                input = try LintInput.read(path, name: name, kind: kind.kind)
             } catch let error as StreamConfigError {
                 _ = error.exit()
                 status = error.exitCode
                 continue
             }
-            let name = path == "-" ? stdinName : path
-            var document = Document(bytes: bytes)
-            let fileKind = kind.kind ?? ConfigKind.detect(fileName: path == "-" ? stdinName : path, ini: Ini(document)).0
-            if fix { document = try FileFix.lintFix(path, target: target.target, kind: fileKind, dryRun: dryRun, showSecrets: showSecrets) }
-            let unreadable = fileKind == .netdata ? FileAccess.unreadableFiles(NetdataConfChecks.tlsFilePaths(Ini(document))) : [:]
-            let report = Linter.lint(document: document, file: name,
-                                     options: LintOptions(target: target.target, fileMode: mode, kind: fileKind, unreadableFiles: unreadable))
+            let document = fix ? try FileFix.lintFix(path, target: target.target, kind: input.kind, dryRun: dryRun, showSecrets: showSecrets)
+                               : input.document
+            let report = input.lint(document, name: name, target: target.target)
             reports.append(report)
             if format == .human || format == .gcc {
                 let text = printer.render(report, document: document)
