@@ -53,3 +53,51 @@ import Testing
         #expect(rules.stdout.contains("FL601") && !rules.stdout.contains("SC101"))
     }
 }
+
+/// `stream-config fleet render`: keys kept 0600 beside the fleet file, idempotent, `--check`.
+@Suite struct FleetRenderCommandTests {
+    @Test func testARenderedFleetPassesFleetCheckAndRenderingAgainChangesNothing() throws {
+        let dir = try TempDir()
+        let fleet = try dir.file("fleet.yaml", """
+        vars: {netdata: 2}
+        hosts:
+          grandparent: {address: 10.1.0.1}
+        groups:
+          parents:
+            cluster: true
+            vars: {streams_to: [grandparent]}
+            hosts: {parent-a: {address: 10.1.0.5}, parent-b: {address: 10.1.0.6}}
+          web:
+            vars: {streams_to: [parent-a, parent-b]}
+            hosts: {web1: {address: 10.1.0.11}, web2: {address: 10.1.0.12}}
+        """)
+        let out = dir.url.appendingPathComponent("out").path
+        let first = try CLI.run(["fleet", "render", fleet, "--out", out])
+        #expect(first.status == 0, "\(first.stderr)")
+        let keysPath = dir.url.appendingPathComponent("fleet.keys").path
+        let mode = try #require(try FileManager.default.attributesOfItem(atPath: keysPath)[.posixPermissions] as? Int)
+        #expect(mode == 0o600)
+        let keyText = try String(contentsOfFile: keysPath, encoding: .utf8)
+        #expect(keyText.contains("\nparents ") && keyText.contains("\nweb "))
+        // Keys are not printed.
+        for line in keyText.split(separator: "\n") where !line.hasPrefix("#") {
+            #expect(!first.stdout.contains(String(line.split(separator: " ")[1])) && !first.stderr.contains(String(line.split(separator: " ")[1])))
+        }
+        let check = try CLI.run(["fleet", "check", out + "/fleet.yaml"])
+        #expect(check.status == 0, "\(check.stdout)\(check.stderr)")
+        #expect(!check.stdout.contains("[FL"))
+
+        let again = try CLI.run(["fleet", "render", fleet, "--out", out, "--check", "--format", "json"])
+        let hosts = try #require(try JSONSerialization.jsonObject(with: Data(again.stdout.utf8)) as? [[String: Any]])
+        #expect(hosts.count == 5 && hosts.allSatisfy { $0["changed"] as? Bool == false })
+        #expect(try String(contentsOfFile: keysPath, encoding: .utf8) == keyText)
+
+        // A hand edit is seen by --check and undone by rendering.
+        let web1 = out + "/hosts/web1/stream.conf"
+        let rendered = try String(contentsOfFile: web1, encoding: .utf8)
+        try Data((rendered + "\n[stream]\n    destination = 10.9.9.9:19999\n").utf8).write(to: URL(fileURLWithPath: web1))
+        let drift = try CLI.run(["fleet", "render", fleet, "--out", out, "--check", "--format", "json"])
+        let changed = try #require(try JSONSerialization.jsonObject(with: Data(drift.stdout.utf8)) as? [[String: Any]])
+        #expect(changed.filter { $0["changed"] as? Bool == true }.compactMap { $0["host"] as? String } == ["web1"])
+    }
+}

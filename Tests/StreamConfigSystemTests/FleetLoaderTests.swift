@@ -95,6 +95,23 @@ struct Denied: Error, CustomStringConvertible {
         #expect(fleet.clusters.map(\.hosts) == [["p1"]])
     }
 
+    @Test func testRenderRolesAreRead() {
+        let yaml = """
+        hosts:
+          g: {address: 10.0.0.1}
+          solo: {address: 10.0.0.9, streams_to: g}
+        groups:
+          web:
+            vars: {streams_to: [p1, g]}
+            hosts: {w1: {address: 10.0.0.11}, w2: {address: 10.0.0.12, key_scope: host}}
+        """
+        let fleet = Self.load(yaml)
+        #expect(fleet.loadFindings.allSatisfy { $0.code == "FL003" }, "\(fleet.loadFindings)")
+        #expect(fleet.hosts.map(\.streamsTo) == [[], ["g"], ["p1", "g"], ["p1", "g"]])
+        #expect(fleet.hosts.map(\.keyOwner) == ["", "solo", "web", "w2"])
+        #expect(Self.codes(Self.load("hosts:\n  a: {address: 10.0.0.1, streams_to: {x: 1}}\n", files: ["hosts/a/stream.conf": Self.child])) == ["FL001 2:38"])
+    }
+
     @Test func testFleetFileProblemsAreFindingsAtTheirLine() {
         #expect(Self.codes(Self.load("hosts:\n  a: {address: [1, 2\n")) .first?.hasPrefix("FL001 ") == true)
         #expect(Self.codes(Self.load("hosts:\n  a: {config: x}\n", files: ["x/stream.conf": Self.child])) == ["FL001 2:3"])

@@ -77,6 +77,12 @@ public struct FleetHost: Sendable {
     /// The host's entry in the fleet file.
     public var location: FleetLocation?
     public var groups: [String]
+    /// `fleet render`: the hosts it streams to (`streams_to`), and who owns its key: the group
+    /// whose `vars` set `streams_to` (one key per group), else the host itself (`key_scope: host`
+    /// makes every host own its key).
+    public var streamsTo: [String] = []
+    public var keyOwner: String = ""
+    public var streamsToLocation: FleetLocation? = nil
 
     public init(name: String, address: String, target: NetdataTarget? = nil, tenant: String? = nil, hostnameOverride: String? = nil,
                 machineGUID: String? = nil, machineGUIDLocation: FleetLocation? = nil, streamConf: FleetFile? = nil,

@@ -88,19 +88,23 @@ struct FleetRun {
 
     // MARK: Per file
 
+    /// Every host's files, linted on every core (each host is independent).
     mutating func lintEveryFile() {
-        streamReports.reserveCapacity(hosts.count)
-        for host in hosts {
+        let hosts = self.hosts, limit = findingLimit
+        let linted = Parallel.map(hosts.count) { i -> (LintReport?, LintReport?, NetdataTarget) in
+            let host = hosts[i]
             let stream = host.streamConf.map {
-                Linter.lint(document: $0.document, file: $0.path, options: LintOptions(target: host.target, kind: .stream, findingLimit: findingLimit))
+                Linter.lint(document: $0.document, file: $0.path, options: LintOptions(target: host.target, kind: .stream, findingLimit: limit))
             }
             let target = host.target ?? stream?.target ?? .v2
-            targets.append(target)
-            streamReports.append(stream)
-            netdataReports.append(host.netdataConf.map {
-                Linter.lint(document: $0.document, file: $0.path, options: LintOptions(target: target, kind: .netdata, findingLimit: findingLimit))
-            })
+            let netdata = host.netdataConf.map {
+                Linter.lint(document: $0.document, file: $0.path, options: LintOptions(target: target, kind: .netdata, findingLimit: limit))
+            }
+            return (stream, netdata, target)
         }
+        streamReports = linted.map(\.0)
+        netdataReports = linted.map(\.1)
+        targets = linted.map(\.2)
     }
 
     // MARK: Names in messages

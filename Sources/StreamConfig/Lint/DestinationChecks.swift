@@ -40,14 +40,15 @@ enum DestinationChecks {
         func emit(_ code: String, _ message: String, hint: String? = nil) {
             context.emit(code, line: option.line, column: column, length: length, message, hint: hint)
         }
-        if let scheme = d.raw.firstRange(of: "://") {
+        // Byte tests first: `firstRange(of:)` and `contains(_:)` on strings are slow, and every entry passes here.
+        if d.raw.utf8.contains(UInt8(ascii: "/")), let scheme = d.raw.firstRange(of: "://") {
             let rest = d.raw[scheme.upperBound...]
             let hostPort = rest.split(separator: "/").first.map(String.init) ?? String(rest)
             emit("SC501", "`\(d.raw)` is a URL, not a destination: Netdata looks up the host `\(d.host)` and fails at connect time",
                  hint: "write `\(hostPort.isEmpty ? "HOST:19999" : hostPort)` (optionally with `tcp:` before it and `:SSL` after it)")
             return
         }
-        if !d.raw.contains(":SSL"), let wrong = caseVariantOfSSL(d.raw) {
+        if hasColonS(d.raw), DestinationList.firstTLSMarker(Substring(d.raw)) == nil, let wrong = caseVariantOfSSL(d.raw) {
             emit("SC503", "`\(wrong)` is not `:SSL` (case-sensitive): TLS stays off and `\(wrong.dropFirst())` becomes part of the port",
                  hint: "write `:SSL`")
             return
@@ -107,6 +108,16 @@ enum DestinationChecks {
             return "[\(groups.dropLast().joined(separator: ":"))]:\(last)"
         }
         return "[\(address)]:19999"
+    }
+
+    /// Whether `:s` or `:S` occurs (what any spelling of `:SSL` starts with).
+    static func hasColonS(_ raw: String) -> Bool {
+        var previous: UInt8 = 0
+        for byte in raw.utf8 {
+            if previous == UInt8(ascii: ":"), byte | 0x20 == UInt8(ascii: "s") { return true }
+            previous = byte
+        }
+        return false
     }
 
     static func caseVariantOfSSL(_ raw: String) -> String? {

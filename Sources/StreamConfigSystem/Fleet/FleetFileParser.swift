@@ -14,6 +14,10 @@ struct FleetFileParser {
     struct Value {
         var text: String
         var location: FleetLocation
+        /// For `streams_to`: the host names listed.
+        var list: [String] = []
+        /// The group whose `vars` gave it (nil: the host's own, or top-level `vars`).
+        var group: String? = nil
     }
 
     struct HostEntry {
@@ -24,7 +28,7 @@ struct FleetFileParser {
     }
 
     /// Variables a host may have (also in `vars`).
-    static let hostKeys: Set<String> = ["address", "config", "machine_guid", "netdata", "tenant", "hostname"]
+    static let hostKeys: Set<String> = ["address", "config", "machine_guid", "netdata", "tenant", "hostname", "streams_to", "key_scope"]
     static let groupKeys: Set<String> = ["hosts", "vars", "cluster", "groups", "children"]
     static let topKeys: Set<String> = ["hosts", "groups", "vars"]
 
@@ -39,7 +43,9 @@ struct FleetFileParser {
         self.path = path
         let root: Node?
         do {
-            root = try Yams.compose(yaml: text)
+            // No implicit typing (`.basic`): every scalar stays the text written (`netdata: 1.37` is
+            // "1.37", not a float), and no regular expression runs per scalar.
+            root = try Yams.compose(yaml: text, .basic)
         } catch let error as YamlError {
             problem(Self.location(of: error), "the fleet file is not valid YAML: \(Self.describe(error))")
             return
@@ -52,7 +58,7 @@ struct FleetFileParser {
                     hint: "start with `hosts:` and one entry per host with `address` and `config`")
             return
         }
-        if let all = top["all"] {
+        if let all = Self.value(top, "all") {
             ansible = true
             parseGroup(name: "all", all, inherited: [:])
         } else {
@@ -65,9 +71,9 @@ struct FleetFileParser {
                 default: unknown(key, "at the top of the fleet file (known: hosts, groups, vars)")
                 }
             }
-            if let hostsNode = top["hosts"] { parseHosts(hostsNode, group: nil, inherited: topVars) }
-            if let groups = top["groups"] { parseGroups(groups, inherited: topVars) }
-            if top["hosts"] == nil && top["groups"] == nil {
+            if let hostsNode = Self.value(top, "hosts") { parseHosts(hostsNode, group: nil, inherited: topVars) }
+            if let groups = Self.value(top, "groups") { parseGroups(groups, inherited: topVars) }
+            if Self.value(top, "hosts") == nil && Self.value(top, "groups") == nil {
                 problem(location(of: root), "the fleet file has no `hosts:`", hint: "list each host under `hosts:` with `address` and `config`")
             }
         }
@@ -81,19 +87,19 @@ struct FleetFileParser {
             return
         }
         var own = inherited
-        if let varsNode = group["vars"] { for (key, value) in vars(varsNode) { own[key] = value } }
+        if let varsNode = Self.value(group, "vars") { for (key, value) in vars(varsNode, group: name) { own[key] = value } }
         for (key, _) in group {
             guard let keyName = key.string, !Self.groupKeys.contains(keyName) else { continue }
             if !ansible { unknown(key, "in group `\(name)` (known: hosts, vars, cluster, groups)") }
         }
         let before = Set(hosts.indices)
-        if let hostsNode = group["hosts"] { parseHosts(hostsNode, group: name, inherited: own) }
-        for sub in ["groups", "children"] { if let node = group[sub] { parseGroups(node, inherited: own) } }
-        if let cluster = group["cluster"] {
-            if cluster.bool == true {
+        if let hostsNode = Self.value(group, "hosts") { parseHosts(hostsNode, group: name, inherited: own) }
+        for sub in ["groups", "children"] { if let node = Self.value(group, sub) { parseGroups(node, inherited: own) } }
+        if let cluster = Self.value(group, "cluster") {
+            if Self.bool(cluster) == true {
                 let members = hosts.indices.filter { !before.contains($0) || hosts[$0].groups.contains(name) }.map { hosts[$0].name }
                 clusters.append(FleetCluster(name: name, hosts: members))
-            } else if cluster.bool == nil {
+            } else if Self.bool(cluster) == nil {
                 problem(location(of: cluster), "`cluster` of group `\(name)` must be true or false")
             }
         }
@@ -162,7 +168,7 @@ struct FleetFileParser {
     private var ownVars: [[String: Value]] = []
 
     /// A mapping of variables with scalar values.
-    private mutating func vars(_ node: Node, context: String = "vars") -> [String: Value] {
+    private mutating func vars(_ node: Node, context: String = "vars", group: String? = nil) -> [String: Value] {
         guard case .mapping(let mapping) = node else {
             if node.null == nil { problem(location(of: node), "`\(context)` must be a mapping of variables") }
             return [:]
@@ -178,13 +184,44 @@ struct FleetFileParser {
                 if !ansible { unknown(key, "in \(context) (known: \(Self.hostKeys.sorted().joined(separator: ", ")))") }
                 continue
             }
+            if name == "streams_to" {
+                let items: [Node]
+                switch value {
+                case .sequence(let sequence): items = Array(sequence)
+                case .scalar: items = [value]
+                default: items = []
+                }
+                let names = items.compactMap { item -> String? in if case .scalar(let scalar) = item { return scalar.string } else { return nil } }
+                guard names.count == items.count, !names.isEmpty else {
+                    problem(location(of: value), "`streams_to` in \(context) must list host names")
+                    continue
+                }
+                result[name] = Value(text: names.joined(separator: " "), location: location(of: value), list: names, group: group)
+                continue
+            }
             guard case .scalar(let scalar) = value, value.null == nil else {
                 problem(location(of: value), "`\(name)` in \(context) must be a single value")
                 continue
             }
-            result[name] = Value(text: scalar.string, location: location(of: value, length: scalar.string.utf8.count))
+            result[name] = Value(text: scalar.string, location: location(of: value, length: scalar.string.utf8.count), group: group)
         }
         return result
+    }
+
+    /// The value of `key` in a mapping (keys compared as written).
+    static func value(_ mapping: Node.Mapping, _ key: String) -> Node? {
+        for (name, value) in mapping { if case .scalar(let scalar) = name, scalar.string == key { return value } }
+        return nil
+    }
+
+    /// YAML's booleans (`true`, `yes`, `on` and their opposites, any case).
+    static func bool(_ node: Node) -> Bool? {
+        guard case .scalar(let scalar) = node else { return nil }
+        switch scalar.string.lowercased() {
+        case "true", "yes", "on": return true
+        case "false", "no", "off": return false
+        default: return nil
+        }
     }
 
     // MARK: Findings

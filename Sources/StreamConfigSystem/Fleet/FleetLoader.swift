@@ -8,7 +8,7 @@ import StreamConfig
 /// (with a message to show) when one exists but cannot be read; the frontend passes its checked
 /// reader (regular files only, size cap), tests an in-memory one.
 public enum FleetLoader {
-    public typealias ReadFile = (_ path: String) throws -> [UInt8]?
+    public typealias ReadFile = @Sendable (_ path: String) throws -> [UInt8]?
 
     public static let streamConfName = "stream.conf"
     public static let netdataConfName = "netdata.conf"
@@ -22,15 +22,24 @@ public enum FleetLoader {
         var hosts: [FleetHost] = []
         var findings: [Diagnostic] = []
         hosts.reserveCapacity(parser.hosts.count)
-        for entry in parser.hosts {
-            guard let host = host(entry, base: base, parser: &parser, findings: &findings, readFile: readFile) else { continue }
+        // Read every host's files on every core first; then build the hosts in order.
+        let entries = parser.hosts
+        let directories = entries.map { join(base, $0.vars["config"]?.text ?? "hosts/\($0.name)") }
+        let names = [streamConfName, netdataConfName, machineGUIDName]
+        let contents = Parallel.map(entries.count * names.count) { i in
+            let path = join(directories[i / names.count], names[i % names.count])
+            return Result { try readFile(path) }.mapError { ReadFailure(description: "\($0)") }
+        }
+        for (i, entry) in entries.enumerated() {
+            let files = Array(contents[(i * names.count)..<((i + 1) * names.count)])
+            guard let host = host(entry, base: base, parser: &parser, findings: &findings, files: files) else { continue }
             hosts.append(host)
         }
         return Fleet(hosts: hosts, clusters: parser.clusters, file: fleetFile, loadFindings: parser.findings + findings)
     }
 
     private static func host(_ entry: FleetFileParser.HostEntry, base: String, parser: inout FleetFileParser, findings: inout [Diagnostic],
-                             readFile: ReadFile) -> FleetHost? {
+                             files: [Result<[UInt8]?, ReadFailure>]) -> FleetHost? {
         let vars = entry.vars
         guard let address = vars["address"] ?? vars["ansible_host"], !address.text.isEmpty else {
             parser.problem(at: entry.location, "host `\(entry.name)` has no `address` (the address its parents see it connect from): it is not checked",
@@ -61,11 +70,19 @@ public enum FleetLoader {
         var host = FleetHost(name: entry.name, address: address.text, target: target, tenant: vars["tenant"]?.text,
                              hostnameOverride: vars["hostname"]?.text, machineGUID: guid, machineGUIDLocation: guidLocation,
                              location: entry.location, groups: entry.groups)
+        if let streamsTo = vars["streams_to"] {
+            host.streamsTo = streamsTo.list
+            host.streamsToLocation = streamsTo.location
+            host.keyOwner = vars["key_scope"]?.text == "host" ? entry.name : streamsTo.group ?? entry.name
+        }
+        if let scope = vars["key_scope"], scope.text != "host", scope.text != "group" {
+            parser.problem(at: scope.location, "`key_scope: \(scope.text)` of host `\(entry.name)` must be `group` or `host`")
+        }
         let configLocation = vars["config"]?.location ?? entry.location
         func read(_ name: String, required: Bool) -> FleetFile? {
             let path = join(directory, name)
             do {
-                if let bytes = try readFile(path) { return FleetFile(path: path, bytes: bytes) }
+                if let bytes = try files[[streamConfName, netdataConfName, machineGUIDName].firstIndex(of: name)!].get() { return FleetFile(path: path, bytes: bytes) }
                 if required {
                     findings.append(Diagnostic(code: "FL003", severity: .error, file: parserPath(parser), line: configLocation.line,
                                                column: configLocation.column, length: configLocation.length,
@@ -86,6 +103,11 @@ public enum FleetLoader {
             if host.machineGUID == nil { host.machineGUID = FleetHost.machineGUID(fromRegistryFile: file.document.render()) }
         }
         return host
+    }
+
+    /// Why a host file could not be read, as the reader said it.
+    struct ReadFailure: Error, Sendable, CustomStringConvertible {
+        var description: String
     }
 
     private static func parserPath(_ parser: FleetFileParser) -> String { parser.path }
