@@ -156,7 +156,7 @@ struct FleetRun {
             let fix = ports.count == 1
                 ? StreamAdvice.line(edge.destinationOption.key, "\(hostText):\(ports[0])\(edge.destination.tls ? ":SSL" : "")") : nil
             findings.emit("FL201", file: edge.file, line: line, column: edge.entryColumn, length: edge.entryLength,
-                          "\(forwarding)`\(edge.destination.raw)` connects to \(who(r)) on port \(port), but it listens on \(ports.isEmpty ? "no port" : "port " + ports.map(String.init).joined(separator: ", ")) (\(web.listensText)\(parent.netdataConf.map { " in \($0.path)" } ?? "")): the connection is refused (\"Failed to connect\")",
+                          "\(forwarding)`\(edge.destination.raw)` connects to \(who(r)) on port \(port), but it listens on \(ports.isEmpty ? "no port" : (ports.count == 1 ? "port " : "ports ") + ports.map(String.init).joined(separator: ", ")) (\(web.listensText)\(parent.netdataConf.map { " in \($0.path)" } ?? "")): the connection is refused (\"Failed to connect\")",
                           hint: fix.map { "use the port the parent listens on: `\($0)`" } ?? "use a port the parent listens on for streaming")
             return false
         }
@@ -230,41 +230,41 @@ struct FleetRun {
         let guidSection = originGUID.flatMap { ini.section($0) }
         let peer = PeerName.forAllowFrom(hosts[edge.sender].address)
         let code: String
-        var where_: (option: Option?, section: Section?, inSender: Bool)
+        let place: (option: Option?, section: Section?, inSender: Bool)
         var what: String
         var hint: String
         switch refusal {
         case .keyNotEnabled where keySection == nil:
             code = "FL102"
-            where_ = (edge.apiKeyOption, nil, true)
+            place = (edge.apiKeyOption, nil, true)
             what = "\(parentFile.path) has no section [\(key)]: \(who(r)) refuses the key (\"API key is not enabled\"; the child logs \"remote server denied access\")"
             hint = "on \(who(r)), add `[\(key)]` with `\(StreamAdvice.keySection(allowFrom: peer).joined(separator: "`, `"))`, or use a key it has"
         case .keyNotEnabled:
             code = "FL103"
-            where_ = (keySection?.option("enabled"), keySection, false)
+            place = (keySection?.option("enabled"), keySection, false)
             what = "[\(key)] is not enabled on \(who(r)) (`enabled` \(keySection?.option("enabled").map { "= \($0.value)" } ?? "is missing, and keys default to no")): it refuses \(who(edge.sender))"
             hint = "write `\(StreamAdvice.enableKey)` in [\(key)]"
         case .keyIsNotAPIKey:
             code = "FL104"
-            where_ = (keySection?.option("type"), keySection, false)
+            place = (keySection?.option("type"), keySection, false)
             what = "[\(key)] on \(who(r)) says `type = \(keySection?.value("type") ?? "")`: Netdata refuses it as an API key (\"API key provided is a machine UUID\") for \(who(edge.sender))"
             hint = "write `\(StreamAdvice.typeAPI)` in [\(key)]"
         case .keyNotAllowedFromIP:
             code = "FL106"
             let allow = keySection?.option("allow from")
-            where_ = (allow, keySection, false)
+            place = (allow, keySection, false)
             what = "`allow from = \(allow?.value ?? "")` of [\(key)] on \(who(r)) does not match \(who(edge.sender))\(asPeer(edge.sender)): it is refused (\"KEY NOT ALLOWED FROM THIS IP\")"
             hint = "let it in: `\(StreamAdvice.allowFrom("\(allow?.value ?? "") \(peer)".trimmingSpaces))`"
         case .machineGUIDIsNotMachine, .machineGUIDNotEnabled:
             code = "FL105"
             let notMachine = refusal == .machineGUIDIsNotMachine
-            where_ = (notMachine ? guidSection?.option("type") : guidSection?.option("enabled"), guidSection, false)
+            place = (notMachine ? guidSection?.option("type") : guidSection?.option("enabled"), guidSection, false)
             what = "the machine section [\(originGUID ?? "")] on \(who(r)) refuses `\(hosts[edge.origin].name)` (\(notMachine ? "`type` is not machine" : "`enabled = \(guidSection?.value("enabled") ?? "")`"))"
             hint = notMachine ? "write `\(StreamAdvice.typeMachine)` in that section" : "write `\(StreamAdvice.enableKey)` in that section, or remove it"
         case .machineGUIDNotAllowedFromIP:
             code = "FL107"
             let allow = guidSection?.option("allow from")
-            where_ = (allow, guidSection, false)
+            place = (allow, guidSection, false)
             what = "`allow from = \(allow?.value ?? "")` of the machine section of `\(hosts[edge.origin].name)` on \(who(r)) does not match \(who(edge.sender))\(asPeer(edge.sender)): it is refused (\"MACHINE GUID NOT ALLOWED FROM THIS IP\")"
             hint = "let it in: `\(StreamAdvice.allowFrom("\(allow?.value ?? "") \(peer)".trimmingSpaces))`"
         default:
@@ -273,13 +273,13 @@ struct FleetRun {
         }
         if edge.proxied {
             what = "\(who(edge.sender)) forwards `\(hosts[edge.origin].name)` to \(who(r)), which refuses it: " + what
-            if where_.inSender { hint = "use a `proxy api key` that \(who(r)) accepts, or " + hint }
+            if place.inSender { hint = "use a `proxy api key` that \(who(r)) accepts, or " + hint }
         }
         let finalCode = edge.proxied ? "FL401" : code
         let secrets = [key]
-        if let option = where_.option {
-            findings.emit(finalCode, in: where_.inSender ? senderFile : parentFile, at: option, what, hint: hint, secrets: secrets)
-        } else if let section = where_.section {
+        if let option = place.option {
+            findings.emit(finalCode, in: place.inSender ? senderFile : parentFile, at: option, what, hint: hint, secrets: secrets)
+        } else if let section = place.section {
             findings.emit(finalCode, in: parentFile, header: section, what, hint: hint, secrets: secrets)
         }
         return false
