@@ -89,4 +89,20 @@ import Testing
         #expect(throws: FleetRenderError.self) { try FleetKeyStore(text: "web not-a-key\n") }
         #expect(throws: FleetRenderError.self) { try FleetKeyStore(text: "web 4B8E0C6A-1F2D-4E3B-9A5C-7D6E8F9A0B1C\n") }
     }
+
+    @Test func testADebianParentIsMadeToListenOnEveryAddress() throws {
+        var parent = Self.host("p", "10.1.0.5")
+        parent.netdataConf = FleetFile(path: "p/netdata.conf", document: Document("[global]\n    run as user = netdata\n    bind socket to IP = 127.0.0.1\n"))
+        let fleet = Fleet(hosts: [parent, Self.host("c", "10.1.0.11", streamsTo: ["p"], owner: "web")])
+        var store = FleetKeyStore()
+        let rendered = try FleetRenderer.render(fleet, keys: &store, generateKey: Keys().make)
+        let netdata = try #require(rendered[0].netdataConf).renderedString
+        #expect(netdata == "[global]\n    run as user = netdata\n\n[web]\n    bind to = *:19999\n")
+        #expect(FleetChecker.check(Self.asFleet(rendered, like: fleet)).files.flatMap { $0.report.diagnostics }.filter { $0.code.hasPrefix("FL") }.isEmpty)
+    }
+
+    @Test func testParallelMapKeepsOrder() {
+        #expect(Parallel.map(10_007) { $0 * 3 } == (0..<10_007).map { $0 * 3 })
+        #expect(Parallel.map(0) { $0 }.isEmpty && Parallel.map(1) { $0 + 1 } == [1])
+    }
 }
