@@ -256,4 +256,59 @@ import Testing
         let report = FleetChecker.check(Fleet(hosts: [p, Self.host("c", "10.1.0.11", stream: "[stream]\n    enabled = 1\n")]))
         #expect(report.files.flatMap { $0.report.diagnostics }.contains { $0.code == "SC401" && $0.file == "c/stream.conf" })
     }
+
+    // MARK: Hints are the fix
+
+    /// The first `NAME = VALUE` a hint quotes.
+    static func advisedLine(_ hint: String?) -> (key: String, value: String)? {
+        guard let hint else { return nil }
+        for quoted in hint.split(separator: "`", omittingEmptySubsequences: false).enumerated() where quoted.offset % 2 == 1 && quoted.element.contains(" = ") {
+            return StreamAdvice.option(String(quoted.element))
+        }
+        return nil
+    }
+
+    /// Applies the hint of the only FL finding to the file and section it points at, then checks again.
+    static func applyingTheHint(_ hosts: [FleetHost], section: String) throws -> [String] {
+        let report = FleetChecker.check(Fleet(hosts: hosts))
+        let finding = try #require(report.files.flatMap { $0.report.diagnostics }.first { $0.code.hasPrefix("FL") })
+        let line = try #require(advisedLine(finding.hint), "\(finding.code): \(finding.hint ?? "no hint")")
+        var fixed = hosts
+        for (i, host) in hosts.enumerated() {
+            for kind in ["stream", "netdata"] {
+                let file = kind == "stream" ? host.streamConf : host.netdataConf
+                guard let file, file.path == finding.file else { continue }
+                var editor = ConfigEditor(file.document)
+                try editor.set(section: section, key: line.key, value: line.value)
+                let edited = FleetFile(path: file.path, document: editor.document)
+                if kind == "stream" { fixed[i].streamConf = edited } else { fixed[i].netdataConf = edited }
+            }
+        }
+        return fl(fixed)
+    }
+
+    @Test func testApplyingEachHintFixesTheStream() throws {
+        let child = Self.host("c", "10.1.0.11", stream: Self.child("10.1.0.5:19999"))
+        // FL103: the key's `enabled` line.
+        let disabled = Self.host("p", "10.1.0.5", stream: "[\(Self.key)]\n    type = api\n    enabled = no\n")
+        #expect(try Self.applyingTheHint([disabled, child], section: Self.key).isEmpty)
+        // FL104: `type = api`.
+        let typed = Self.host("p", "10.1.0.5", stream: "[\(Self.key)]\n    type = machine\n    enabled = yes\n")
+        #expect(try Self.applyingTheHint([typed, child], section: Self.key).isEmpty)
+        // FL106: the child's address added to `allow from`.
+        let narrow = Self.host("p", "10.1.0.5", stream: Self.parent(allowFrom: "10.1.0.99"))
+        #expect(try Self.applyingTheHint([narrow, child], section: Self.key).isEmpty)
+        // FL201: the port the parent listens on.
+        let other = Self.host("p", "10.1.0.5", stream: Self.parent(), netdata: "[web]\n    bind to = *:20000\n")
+        #expect(try Self.applyingTheHint([other, child], section: "stream").isEmpty)
+        // FL202: listen on every address.
+        let loopback = Self.host("p", "10.1.0.5", stream: Self.parent(), netdata: "[web]\n    bind to = localhost:19999\n")
+        #expect(try Self.applyingTheHint([loopback, child], section: "web").isEmpty)
+        // FL204: `:SSL`.
+        let forced = Self.host("p", "10.1.0.5", stream: Self.parent(), netdata: Self.tlsWeb)
+        #expect(try Self.applyingTheHint([forced, child], section: "stream").isEmpty)
+        // FL601: dbengine on the child.
+        let ram = Self.host("c", "10.1.0.11", stream: Self.child("10.1.0.5:19999"), netdata: "[db]\n    mode = ram\n")
+        #expect(try Self.applyingTheHint([p, ram], section: "db").isEmpty)
+    }
 }
