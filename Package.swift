@@ -16,7 +16,6 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-certificates", from: "1.0.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.0.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),
-        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
     targets: [
         .systemLibrary(
@@ -26,10 +25,7 @@ let package = Package(
         ),
         .target(name: "StreamConfig", dependencies: ["CLibUUID"]),
         // The system side: what reads containers, files and processes (issue 15 moves the rest in).
-        .target(
-            name: "StreamConfigSystem",
-            dependencies: ["StreamConfig", .product(name: "Yams", package: "Yams")]
-        ),
+        .target(name: "StreamConfigSystem", dependencies: ["StreamConfig"]),
         .target(
             name: "StreamRelay",
             dependencies: [

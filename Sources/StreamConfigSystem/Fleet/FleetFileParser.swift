@@ -1,5 +1,4 @@
 import StreamConfig
-import Yams
 
 /// The fleet file as written: hosts with their variables merged (top `vars`, then each group's
 /// `vars` in file order, then the host's own), before any host file is read.
@@ -11,6 +10,8 @@ import Yams
 ///   the same way), so one file serves both `ansible-playbook -i` and `fleet check`. Unknown
 ///   variables are the playbook's there and are not reported.
 struct FleetFileParser {
+    typealias Node = YAML.Node
+
     struct Value {
         var text: String
         var location: FleetLocation
@@ -43,11 +44,10 @@ struct FleetFileParser {
         self.path = path
         let root: Node?
         do {
-            // No implicit typing (`.basic`): every scalar stays the text written (`netdata: 1.37` is
-            // "1.37", not a float), and no regular expression runs per scalar.
-            root = try Yams.compose(yaml: text, .basic)
-        } catch let error as YamlError {
-            problem(Self.location(of: error), "the fleet file is not valid YAML: \(Self.describe(error))")
+            // Every scalar stays the text written (`netdata: 1.37` is "1.37", not a float).
+            root = try YAML.parse(text)
+        } catch let error as YAML.Error {
+            problem(FleetLocation(line: error.mark.line, column: error.mark.column), "the fleet file is not YAML stream-config reads: \(error.description)")
             return
         } catch {
             problem(FleetLocation(line: 1, column: 1), "the fleet file is not valid YAML: \(error)")
@@ -83,7 +83,7 @@ struct FleetFileParser {
 
     private mutating func parseGroup(name: String, _ node: Node, inherited: [String: Value]) {
         guard case .mapping(let group) = node else {
-            if node.null == nil { problem(location(of: node), "group `\(name)` must be a mapping with `hosts:`") }
+            if node.isNull == false { problem(location(of: node), "group `\(name)` must be a mapping with `hosts:`") }
             return
         }
         var own = inherited
@@ -107,7 +107,7 @@ struct FleetFileParser {
 
     private mutating func parseGroups(_ node: Node, inherited: [String: Value]) {
         guard case .mapping(let groups) = node else {
-            if node.null == nil { problem(location(of: node), "`groups` must map group names to groups") }
+            if node.isNull == false { problem(location(of: node), "`groups` must map group names to groups") }
             return
         }
         for (key, value) in groups {
@@ -128,13 +128,13 @@ struct FleetFileParser {
                 var own: [String: Value] = [:]
                 if case .mapping = value {
                     own = vars(value, context: "host `\(name)`")
-                } else if value.null == nil {
+                } else if value.isNull == false {
                     problem(location(of: value), "host `\(name)` must map to its variables (`address`, `config`, ...)")
                     continue
                 }
                 addHost(name, location: location(of: key), own: own, group: group, inherited: inherited)
             }
-        case .sequence(let sequence) where group != nil:
+        case .sequence(let sequence, _) where group != nil:
             for item in sequence {
                 guard let name = item.string, case .scalar = item else {
                     problem(location(of: item), "the hosts of group `\(group!)` must be host names")
@@ -143,7 +143,7 @@ struct FleetFileParser {
                 addHost(name, location: location(of: item), own: [:], group: group, inherited: inherited)
             }
         default:
-            if node.null == nil { problem(location(of: node), group == nil ? "`hosts` must map host names to their variables" : "`hosts` of group `\(group!)` must be a list or a mapping of host names") }
+            if node.isNull == false { problem(location(of: node), group == nil ? "`hosts` must map host names to their variables" : "`hosts` of group `\(group!)` must be a list or a mapping of host names") }
         }
     }
 
@@ -170,7 +170,7 @@ struct FleetFileParser {
     /// A mapping of variables with scalar values.
     private mutating func vars(_ node: Node, context: String = "vars", group: String? = nil) -> [String: Value] {
         guard case .mapping(let mapping) = node else {
-            if node.null == nil { problem(location(of: node), "`\(context)` must be a mapping of variables") }
+            if node.isNull == false { problem(location(of: node), "`\(context)` must be a mapping of variables") }
             return [:]
         }
         var result: [String: Value] = [:]
@@ -187,7 +187,7 @@ struct FleetFileParser {
             if name == "streams_to" {
                 let items: [Node]
                 switch value {
-                case .sequence(let sequence): items = Array(sequence)
+                case .sequence(let sequence, _): items = sequence
                 case .scalar: items = [value]
                 default: items = []
                 }
@@ -199,7 +199,7 @@ struct FleetFileParser {
                 result[name] = Value(text: names.joined(separator: " "), location: location(of: value), list: names, group: group)
                 continue
             }
-            guard case .scalar(let scalar) = value, value.null == nil else {
+            guard case .scalar(let scalar) = value, value.isNull == false else {
                 problem(location(of: value), "`\(name)` in \(context) must be a single value")
                 continue
             }
@@ -209,7 +209,7 @@ struct FleetFileParser {
     }
 
     /// The value of `key` in a mapping (keys compared as written).
-    static func value(_ mapping: Node.Mapping, _ key: String) -> Node? {
+    static func value(_ mapping: YAML.Mapping, _ key: String) -> Node? {
         for (name, value) in mapping { if case .scalar(let scalar) = name, scalar.string == key { return value } }
         return nil
     }
@@ -261,23 +261,5 @@ struct FleetFileParser {
     private func location(of node: Node, length: Int = 1) -> FleetLocation {
         guard let mark = node.mark else { return FleetLocation(line: 1, column: 1) }
         return FleetLocation(line: mark.line, column: mark.column, length: length)
-    }
-
-    static func location(of error: YamlError) -> FleetLocation {
-        switch error {
-        case .scanner(_, _, let mark, _), .parser(_, _, let mark, _), .composer(_, _, let mark, _):
-            return FleetLocation(line: mark.line, column: mark.column)
-        default:
-            return FleetLocation(line: 1, column: 1)
-        }
-    }
-
-    static func describe(_ error: YamlError) -> String {
-        switch error {
-        case .scanner(let context, let problem, _, _), .parser(let context, let problem, _, _), .composer(let context, let problem, _, _):
-            return (context.map { "\($0.text) " } ?? "") + problem
-        default:
-            return String(describing: error).split(separator: "\n").first.map(String.init) ?? "unreadable"
-        }
     }
 }
