@@ -1,5 +1,6 @@
 # stream-config: build, install and uninstall.
 #   make                      release build
+#   make deb                  the Debian package, dist/stream-config_VERSION_ARCH.deb
 #   sudo make install         into /usr/local (PREFIX=...; DESTDIR=... for packagers)
 #   sudo make uninstall
 # `make install STREAM_CONFIG_BIN=path/to/stream-config` installs an existing binary without
@@ -16,21 +17,24 @@ UNITDIR ?= $(PREFIX)/lib/systemd/system
 SHAREDIR ?= $(PREFIX)/share/stream-config
 
 STREAM_CONFIG_BIN ?=
-BUILT = $(shell swift build -c release --static-swift-stdlib --show-bin-path 2>/dev/null)/stream-config
+BUILT = $(shell scripts/release-build.sh --show-bin-path 2>/dev/null)/stream-config
 BIN = $(if $(STREAM_CONFIG_BIN),$(STREAM_CONFIG_BIN),$(BUILT))
 
-.PHONY: all build install uninstall test
+.PHONY: all build deb install uninstall test
 
 all: build
 
 build:
 	./scripts/deps.sh uuid-dev pkg-config
-	swift build -c release --static-swift-stdlib --product stream-config
+	scripts/release-build.sh
+
+deb:
+	scripts/package.sh dist
 
 install: $(if $(STREAM_CONFIG_BIN),,build)
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 \
 		$(DESTDIR)$(BASHDIR) $(DESTDIR)$(ZSHDIR) $(DESTDIR)$(FISHDIR) $(DESTDIR)$(UNITDIR) $(DESTDIR)$(SHAREDIR)
-	install -m 0755 $(BIN) $(DESTDIR)$(BINDIR)/stream-config
+	install -m 0755 -s $(BIN) $(DESTDIR)$(BINDIR)/stream-config
 	# edit-config wrapper: copy it over /etc/netdata/edit-config to keep `sudo ./edit-config` habits
 	install -m 0755 scripts/edit-config $(DESTDIR)$(SHAREDIR)/edit-config
 	install -m 0644 man/stream-config.1 $(DESTDIR)$(MANDIR)/man1/stream-config.1

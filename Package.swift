@@ -14,7 +14,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.30.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
         .package(url: "https://github.com/apple/swift-certificates", from: "1.0.0"),
-        .package(url: "https://github.com/apple/swift-crypto", from: "3.0.0"),
+        .package(url: "https://github.com/apple/swift-asn1", from: "1.0.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "4.0.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),
     ],
     targets: [
@@ -24,14 +25,24 @@ let package = Package(
             providers: [.apt(["uuid-dev"])]
         ),
         .target(name: "StreamConfig", dependencies: ["CLibUUID"]),
-        // The system side: what reads containers, files and processes (issue 15 moves the rest in).
-        .target(name: "StreamConfigSystem", dependencies: ["StreamConfig"]),
+        // The system side: files (atomic writes, locks, reads), config directories, processes,
+        // containers, certificates and keys, the TLS file transaction, edit targets. One error type.
+        .target(
+            name: "StreamConfigSystem",
+            dependencies: [
+                "StreamConfig",
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+            ]
+        ),
         .target(
             name: "StreamRelay",
             dependencies: [
                 "StreamConfig",
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOTLS", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
@@ -47,8 +58,7 @@ let package = Package(
                 "StreamConfigSystem",
                 "StreamRelay",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                .product(name: "X509", package: "swift-certificates"),
-                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "X509", package: "swift-certificates"),  // RelayCertificate.swift
             ]
         ),
         .executableTarget(name: "lint-bench", dependencies: ["StreamConfig"], path: "bench/LintBench"),
@@ -69,15 +79,30 @@ let package = Package(
         // What every test target shares (one test process): a process runner that owns its descriptors.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "StreamConfigTests", dependencies: ["StreamConfig", "TestSupport"]),
-        .testTarget(name: "StreamConfigSystemTests", dependencies: ["StreamConfigSystem", "TestSupport"]),
+        .testTarget(
+            name: "StreamConfigSystemTests",
+            dependencies: [
+                "StreamConfigSystem",
+                "StreamConfig",
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+                "TestSupport",
+            ]
+        ),
         .testTarget(
             name: "StreamRelayTests",
             dependencies: [
                 "StreamRelay",
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOTestUtils", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 "TestSupport",
             ]
         ),

@@ -4,5 +4,5 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 "$root/scripts/deps.sh" uuid-dev pkg-config
-swift build -c release --static-swift-stdlib --package-path "$root" >&2
-exec "$(swift build -c release --static-swift-stdlib --package-path "$root" --show-bin-path)/stream-config" "$@"
+"$root/scripts/release-build.sh" >&2
+exec "$("$root/scripts/release-build.sh" --show-bin-path)/stream-config" "$@"

@@ -219,19 +219,12 @@ import Testing
         try Data().write(to: URL(fileURLWithPath: "\(setup.user)/netdata.conf"))
         let wrapper = "\(setup.user)/edit-config"
         try FileManager.default.copyItem(atPath: CLI.packageRoot.appendingPathComponent("scripts/edit-config").path, toPath: wrapper)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/sh")
-        process.arguments = [wrapper, "stream.conf"]
         var environment = setup.environment(editor: try setup.appending("# via edit-config\n"))
         environment["NETDATA_USER_CONFIG_DIR"] = ""
         environment["STREAM_CONFIG_BIN"] = CLI.binary
-        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-        process.standardInput = FileHandle.nullDevice
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0)
+        let merged = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        let result = try Spawn.run("/bin/sh", [wrapper, "stream.conf"], environment: merged.map { "\($0.key)=\($0.value)" })
+        #expect(result.status == 0, "\(String(decoding: result.stderr, as: UTF8.self))")
         #expect(try String(contentsOfFile: setup.userFile, encoding: .utf8).hasSuffix("\n# via edit-config\n"))
     }
 
@@ -477,17 +470,7 @@ private struct Tmux {
 
     @discardableResult
     func run(_ arguments: [String]) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/tmux")
-        process.arguments = ["-S", socket, "-f", "/dev/null"] + arguments
-        let out = Pipe()
-        process.standardInput = FileHandle.nullDevice
-        process.standardOutput = out
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return String(decoding: data, as: UTF8.self)
+        String(decoding: try Spawn.run("/usr/bin/tmux", ["-S", socket, "-f", "/dev/null"] + arguments, timeout: .seconds(60)).stdout, as: UTF8.self)
     }
 
     /// The whole pane, scrollback included.

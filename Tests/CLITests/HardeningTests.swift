@@ -17,16 +17,10 @@ import Testing
     }
 
     func shell(_ command: String, asUser user: String? = nil) throws -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: user == nil ? "/bin/sh" : "/usr/bin/setpriv")
-        process.arguments = (user.map { ["--reuid=\($0)", "--regid=\($0)", "--clear-groups", "/bin/sh"] } ?? []) + ["-c", command]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+        // Both streams into one, in the order written: the shell sends its stderr to its stdout.
+        let result = try Spawn.run(user == nil ? "/bin/sh" : "/usr/bin/setpriv",
+                                   (user.map { ["--reuid=\($0)", "--regid=\($0)", "--clear-groups", "/bin/sh"] } ?? []) + ["-c", "exec 2>&1\n" + command])
+        return (result.status, String(decoding: result.stdout, as: UTF8.self))
     }
 
     // MARK: 6. Keys are never printed in full

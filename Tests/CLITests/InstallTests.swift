@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// `make install` into a temporary prefix: every file lands, the man pages render, each
@@ -7,18 +8,9 @@ import Testing
     static let required = ProcessInfo.processInfo.environment["STREAM_CONFIG_REQUIRE_INTEROP"] == "1"
 
     func sh(_ command: String, in directory: URL = CLI.packageRoot) throws -> CLI.Result {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/bash")
-        process.arguments = ["-c", command]
-        process.currentDirectoryURL = directory
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        let stderr = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return CLI.Result(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self), stderr: String(decoding: stderr, as: UTF8.self))
+        // The directory is the script's first argument: never parsed by the shell.
+        let result = try Spawn.run("/bin/bash", ["-c", "cd \"$0\" && \(command)", directory.path], timeout: .seconds(600))
+        return CLI.Result(status: result.status, stdout: String(decoding: result.stdout, as: UTF8.self), stderr: String(decoding: result.stderr, as: UTF8.self))
     }
 
     func has(_ tool: String) -> Bool { (try? sh("command -v \(tool)").status) == 0 }

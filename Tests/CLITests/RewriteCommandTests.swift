@@ -44,7 +44,7 @@ import Testing
         let once = try Data(contentsOf: URL(fileURLWithPath: file))
         let second = try CLI.run(args)
         #expect(second.status == 0)
-        #expect(second.stderr.contains("nothing to change"))
+        #expect(second.stderr.contains("unchanged"))
         #expect(try Data(contentsOf: URL(fileURLWithPath: file)) == once)
     }
 
@@ -102,10 +102,20 @@ import Testing
         #expect(try CLI.run(["parent", "add-key", "--file", file, "--key", "not-a-uuid"]).status == 64)
         #expect(try CLI.run(["parent", "add-key", "--file", file, "--key", key.uppercased().replacingOccurrences(of: "1", with: "A")]).status == 64)
         #expect(try CLI.run(["parent", "add-key", "--file", file, "--key", key]).status == 0)
+        // The same key again: unchanged, exit 0, the key printed again (scripts can repeat it).
         let again = try CLI.run(["parent", "add-key", "--file", file, "--key", key])
-        #expect(again.status == 1)
-        #expect(again.stderr.contains("already exists"))
-        #expect(!again.stderr.contains(key))
+        #expect(again.status == 0 && again.stderr.contains("unchanged"), "\(again.stderr)")
+        #expect(again.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == key && !again.stderr.contains(key))
+        // Other settings: a conflict that says what differs, key masked.
+        let conflict = try CLI.run(["parent", "add-key", "--file", file, "--key", key, "--allow-from", "10.*"])
+        #expect(conflict.status == 1 && conflict.stderr.contains("already exists with other settings"), "\(conflict.stderr)")
+        #expect(conflict.stderr.contains("`allow from` is not set there, `10.*` asked") && !conflict.stderr.contains(key))
+        // Removing twice: the second is unchanged.
+        #expect(try CLI.run(["parent", "remove-key", "--file", file, key]).status == 0)
+        let removedAgain = try CLI.run(["parent", "remove-key", "--file", file, key])
+        #expect(removedAgain.status == 0 && removedAgain.stderr.contains("unchanged"), "\(removedAgain.stderr)")
+        #expect(try CLI.run(["parent", "add-machine", "--file", file, key]).status == 0)
+        #expect(try CLI.run(["parent", "add-machine", "--file", file, key]).stderr.contains("unchanged"))
         #expect(try CLI.run(["parent", "disable-key", "--file", file, "aaaaaaaa-2222-3333-4444-555555555555"]).status == 1)
     }
 

@@ -2,6 +2,7 @@
 // netdata.conf edit bytes, and what Debian's openssl makes of the files.
 
 import Foundation
+import TestSupport
 import Testing
 import StreamConfig
 #if canImport(Glibc)
@@ -30,17 +31,8 @@ import Glibc
     }
 
     func runOpenSSL(_ arguments: [String]) throws -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: Self.openssl)
-        process.arguments = arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+        let result = try Spawn.run(Self.openssl, arguments, timeout: .seconds(60))
+        return (result.status, String(decoding: result.stdout + result.stderr, as: UTF8.self))
     }
 
     /// Files in `dir` (names) but the writers' lock files, for "nothing was left behind" checks.
@@ -337,15 +329,9 @@ import Glibc
     @Test func testRelativePathsAreWrittenAsAbsolutePaths() throws {
         let dir = try TempDir()
         let conf = try dir.file("netdata.conf", "[web]\n")
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: CLI.binary)
-        process.arguments = ["tls", "init", "--dir", "./ssl/", "--name", "p", "--netdata-conf", "netdata.conf"]
-        process.currentDirectoryURL = dir.url
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0)
+        // Run from the directory: the shell changes to it (its first argument), then execs the binary.
+        let result = try Spawn.run("/bin/sh", ["-c", "cd \"$0\" && exec \"$1\" tls init --dir ./ssl/ --name p --netdata-conf netdata.conf", dir.url.path, CLI.binary])
+        #expect(result.status == 0, "\(String(decoding: result.stderr, as: UTF8.self))")
         let real = dir.url.resolvingSymlinksInPath().path
         let text = try String(contentsOfFile: conf, encoding: .utf8)
         #expect(text.contains("ssl key = \(dir.url.path)/ssl/stream.key") || text.contains("ssl key = \(real)/ssl/stream.key"), "\(text)")

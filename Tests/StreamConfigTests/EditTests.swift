@@ -297,8 +297,15 @@ enum EditFixtures {
         try editor.addAPIKey(key: F.key, allowFrom: "10.0.0.*")
         #expect(editor.document.render() == stock.render()
                 + Array("\n[\(F.key)]\n    type = api\n    enabled = yes\n    allow from = 10.0.0.*\n".utf8))
-        #expect(throws: EditError.sectionExists(F.key)) { try editor.addAPIKey(key: F.key, allowFrom: nil) }
+        // The same again changes nothing; other settings are a conflict that says what differs.
+        let added = editor.document
+        try editor.addAPIKey(key: F.key, allowFrom: "10.0.0.*")
+        #expect(editor.document == added)
+        let conflict = try #require(throws: EditError.self) { try editor.addAPIKey(key: F.key, allowFrom: "192.168.*") }
+        #expect(conflict.code == .sectionExists && conflict.message.contains("`allow from` is `10.0.0.*` there, `192.168.*` asked"), "\(conflict)")
         try editor.removeKey(F.key)
+        #expect(editor.document == stock)
+        try editor.removeKey(F.key)  // already gone: unchanged
         #expect(editor.document == stock)
     }
 
@@ -320,10 +327,13 @@ enum EditFixtures {
                 == "[\(F.key)]\n    type = machine\n    enabled = no\n    db = ram\n")
     }
 
-    @Test func disableAndRemoveKeyNeedTheSection() throws {
+    @Test func disableKeyNeedsTheSectionAndRemovingAMissingOneChangesNothing() throws {
         var editor = ConfigEditor(try F.stock(F.v1))
         #expect(throws: EditError.sectionMissing(F.key)) { try editor.disableKey(F.key) }
-        #expect(throws: EditError.sectionMissing(F.key)) { try editor.removeKey(F.key) }
+        let before = editor.document
+        try editor.removeKey(F.key)  // nothing to remove: unchanged, not an error
+        #expect(editor.document == before)
+        #expect(try #require(throws: EditError.self) { try editor.removeKey("stream") }.code == .invalidKey)
         #expect(try #require(throws: EditError.self) { try editor.disableKey("stream") }.code == .invalidKey)
         try editor.addAPIKey(key: F.key, allowFrom: nil)
         try editor.disableKey(F.key)

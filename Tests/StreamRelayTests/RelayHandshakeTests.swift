@@ -1,5 +1,6 @@
 import NIOCore
 import NIOEmbedded
+import NIOTestUtils
 import StreamConfig
 import Testing
 @testable import StreamRelay
@@ -73,13 +74,51 @@ let streamInfoRequest = "GET /api/v3/stream_info?machine_guid=b7227164-e842-11f1
         return out
     }
 
-    /// What ByteToMessageDecoderVerifier checks (NIOTestUtils is not a dependency of this
-    /// target): whole, byte by byte and in uneven chunks, the output is the same.
+    /// One connection's first request, as the relay reads it: a fresh `HandshakeDecoder` per
+    /// message. `ByteToMessageDecoderVerifier` feeds one decoder many copies of an input (whole,
+    /// drip-fed byte by byte, many in one buffer), while a connection carries one request; this
+    /// adapter starts over after each message, as the next connection would.
+    struct FirstRequestOfEachConnection: ByteToMessageDecoder {
+        typealias InboundOut = HandshakeMessage
+        let maxRequestBytes: Int
+        var decoder: HandshakeDecoder
+
+        init(maxRequestBytes: Int) {
+            self.maxRequestBytes = maxRequestBytes
+            decoder = HandshakeDecoder(maxRequestBytes: maxRequestBytes)
+        }
+
+        mutating func decode(context: ChannelHandlerContext, buffer: inout ByteBuffer) throws -> DecodingState {
+            guard let message = decoder.nextMessage(&buffer) else { return .needMoreData }
+            context.fireChannelRead(Self.wrapInboundOut(message))
+            decoder = HandshakeDecoder(maxRequestBytes: maxRequestBytes)
+            return .continue
+        }
+
+        mutating func decodeLast(context: ChannelHandlerContext, buffer: inout ByteBuffer, seenEOF: Bool) throws -> DecodingState {
+            while try decode(context: context, buffer: &buffer) == .continue {}
+            return .needMoreData
+        }
+    }
+
+    /// NIOTestUtils' verifier: the same messages however the bytes are cut.
     func verify(_ input: String, _ expected: [HandshakeMessage], max: Int = HandshakeDecoder.defaultMaxRequestBytes,
                 sourceLocation: SourceLocation = #_sourceLocation) throws {
+        #expect(throws: Never.self, sourceLocation: sourceLocation) {
+            try ByteToMessageDecoderVerifier.verifyDecoder(stringInputOutputPairs: [(input, expected)]) {
+                FirstRequestOfEachConnection(maxRequestBytes: max)
+            }
+        }
+    }
+
+    /// Rejections that drop everything buffered (the connection is closed): whole, byte by byte
+    /// and in uneven chunks give the one rejection (the verifier's repeated inputs do not apply:
+    /// the bytes after such a rejection are never read).
+    func verifyDroppingRejection(_ input: String, _ expected: HandshakeRejection, max: Int = HandshakeDecoder.defaultMaxRequestBytes,
+                                 sourceLocation: SourceLocation = #_sourceLocation) throws {
         let bytes = Array(input.utf8)
-        #expect(try decode([bytes], max: max) == expected, "whole", sourceLocation: sourceLocation)
-        #expect(try decode(bytes.map { [$0] }, max: max) == expected, "byte by byte", sourceLocation: sourceLocation)
+        #expect(try decode([bytes], max: max) == [.rejected(expected)], "whole", sourceLocation: sourceLocation)
+        #expect(try decode(bytes.map { [$0] }, max: max) == [.rejected(expected)], "byte by byte", sourceLocation: sourceLocation)
         var chunks: [[UInt8]] = []
         var index = 0
         var size = 1
@@ -88,7 +127,7 @@ let streamInfoRequest = "GET /api/v3/stream_info?machine_guid=b7227164-e842-11f1
             index += size
             size = size % 7 + 3
         }
-        #expect(try decode(chunks, max: max) == expected, "chunks", sourceLocation: sourceLocation)
+        #expect(try decode(chunks, max: max) == [.rejected(expected)], "chunks", sourceLocation: sourceLocation)
     }
 
     @Test func testStreamRequest() throws {
@@ -107,15 +146,15 @@ let streamInfoRequest = "GET /api/v3/stream_info?machine_guid=b7227164-e842-11f1
         #expect(try decode([[0x16, 0x03, 0x01]]) == [.rejected(.notARequest)])
         #expect(try decode(["stream key=x"]) == [.rejected(.notARequest)], "methods are upper case")
         #expect(try decode(["STREAMING_IS_NOT_A_METHOD_AT_ALL x"]) == [.rejected(.notARequest)])
-        try verify("GET\r\n\r\n", [.rejected(.notARequest)])
+        try verifyDroppingRejection("GET\r\n\r\n", .notARequest)
         try verify("GET /x\r\n\r\n", [.rejected(.badRequestLine)])
         try verify("STREAM key=%zz HTTP/1.1\r\n\r\n", [.rejected(.malformedStream(.badEncoding))])
     }
 
     @Test func testRequestOverTheCapIsRejected() throws {
-        try verify("STREAM key=" + String(repeating: "a", count: 200), [.rejected(.tooLarge)], max: 100)
+        try verifyDroppingRejection("STREAM key=" + String(repeating: "a", count: 200), .tooLarge, max: 100)
         // a complete request, but longer than the cap
-        try verify("STREAM key=" + String(repeating: "a", count: 200) + " HTTP/1.1\r\n\r\n", [.rejected(.tooLarge)], max: 100)
+        try verifyDroppingRejection("STREAM key=" + String(repeating: "a", count: 200) + " HTTP/1.1\r\n\r\n", .tooLarge, max: 100)
         // exactly at the cap is fine
         let fits = "STREAM key=a HTTP/1.1\r\n\r\n"
         try verify(fits, [.stream(try StreamRequest(bytes: Array(fits.utf8)))], max: fits.utf8.count)

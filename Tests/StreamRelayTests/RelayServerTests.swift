@@ -1,4 +1,5 @@
 import Logging
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
 import StreamConfig
@@ -12,7 +13,7 @@ import Glibc
 /// A parent on loopback that records the request and answers with a script of writes.
 final class FakeParent: Sendable {
     let channel: Channel
-    let requests = Locked<[String]>([])
+    let requests = NIOLockedValueBox<[String]>([])
     var port: Int { channel.localAddress!.port! }
 
     /// `script`: (delay before the write, bytes); then closes if `closeAfter`. Listens on
@@ -41,11 +42,11 @@ final class FakeParentHandler: ChannelInboundHandler {
     typealias OutboundOut = ByteBuffer
     let script: [(TimeAmount, String)]
     let closeAfter: Bool
-    let requests: Locked<[String]>
+    let requests: NIOLockedValueBox<[String]>
     var request = ""
     var answered = false
 
-    init(script: [(TimeAmount, String)], closeAfter: Bool, requests: Locked<[String]>) {
+    init(script: [(TimeAmount, String)], closeAfter: Bool, requests: NIOLockedValueBox<[String]>) {
         self.script = script
         self.closeAfter = closeAfter
         self.requests = requests
@@ -54,13 +55,13 @@ final class FakeParentHandler: ChannelInboundHandler {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let text = String(buffer: unwrapInboundIn(data))
         if answered {
-            requests.withLock { $0.append(text) }
+            requests.withLockedValue { $0.append(text) }
             return
         }
         request += text
         guard request.hasSuffix("\r\n\r\n") else { return }
         answered = true
-        requests.withLock { $0.append(request) }
+        requests.withLockedValue { $0.append(request) }
         let channel = context.channel
         var delay = TimeAmount.zero
         for (wait, bytes) in script {
@@ -106,11 +107,24 @@ final class BlockingClient {
     }
 }
 
+/// Evaluates `condition` every 10 ms until it holds or `timeout` passes (a deadline poll for
+/// these synchronous tests, whose blocking clients keep them off the cooperative pool).
+func waitUntil(_ timeout: Duration, _ condition: () -> Bool) -> Bool {
+    let clock = ContinuousClock()
+    let deadline = clock.now.advanced(by: timeout)
+    while !condition() {
+        if clock.now >= deadline { return false }
+        var pause = timespec(tv_sec: 0, tv_nsec: 10_000_000)
+        nanosleep(&pause, nil)
+    }
+    return true
+}
+
 @Suite(.serialized) struct RelayServerTests {
     let prompt = "Hit me baby, push them over with the version=16320"
 
     func withRelay(parent: FakeParent?, upstreamBudget: TimeAmount = .seconds(5), deadPort: Int = 1,
-                   destination explicit: String? = nil, _ body: (Int) throws -> Void) throws {
+                   destination explicit: String? = nil, _ body: (Int, RelayServer) throws -> Void) throws {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         defer { try? group.syncShutdownGracefully() }
         var limits = RelayLimits()
@@ -124,7 +138,7 @@ final class BlockingClient {
             server.shutdown()
             try? server.stoppedFuture.wait()
         }
-        try body(port)
+        try body(port, server)
     }
 
     @Test func testAnswerArrivesAloneAndLaterBytesWaitForTheChild() throws {
@@ -132,20 +146,18 @@ final class BlockingClient {
         defer { try? group.syncShutdownGracefully() }
         // The parent glues a command to its answer, in the same write.
         let parent = try FakeParent(group: group, script: [(.zero, prompt + "REPLAY_CHART \"system.cpu\" \"true\" 0 0\n")])
-        try withRelay(parent: parent) { port in
+        try withRelay(parent: parent) { port, server in
             let child = try BlockingClient(port: port)
             let request = streamRequest()
             child.send(request)
-            usleep(300_000)  // give anything glued time to arrive
+            // The splice is in place: the answer was written with anything the relay glued to it.
+            #expect(waitUntil(.seconds(5)) { server.metrics.prometheusText().contains("handshake_seconds_count 1\n") })
             #expect(child.receiveOnce() == prompt)
             child.send("CHART a\n")
             #expect(child.receiveOnce() == "REPLAY_CHART \"system.cpu\" \"true\" 0 0\n")
             // Forwarded with only the key replaced.
-            var received = parent.requests.current
-            for _ in 0..<100 where received.dropFirst().joined() != "CHART a\n" {
-                usleep(20_000)
-                received = parent.requests.current
-            }
+            #expect(waitUntil(.seconds(2)) { parent.requests.withLockedValue { $0 }.dropFirst().joined() == "CHART a\n" })
+            let received = parent.requests.withLockedValue { $0 }
             #expect(received.first == request.replacingFirst(relayKey, with: parentKey))
             #expect(received.dropFirst().joined() == "CHART a\n")
         }
@@ -158,10 +170,11 @@ final class BlockingClient {
         // the whole version, as a child reading the parent directly would in its single recv.)
         let parent = try FakeParent(group: group, script: [(.zero, "Hit me baby, push them over with the version="),
                                                            (.milliseconds(10), "16320")])
-        try withRelay(parent: parent) { port in
+        try withRelay(parent: parent) { port, server in
             let child = try BlockingClient(port: port)
             child.send(streamRequest())
-            usleep(300_000)
+            // Answered once the splice is in place: both parts of the answer were read by then.
+            #expect(waitUntil(.seconds(5)) { server.metrics.prometheusText().contains("handshake_seconds_count 1\n") })
             #expect(child.receiveOnce() == prompt)
         }
     }
@@ -170,7 +183,7 @@ final class BlockingClient {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         defer { try? group.syncShutdownGracefully() }
         let parent = try FakeParent(group: group, script: [(.zero, StreamAnswer.alreadyStreaming)], closeAfter: true)
-        try withRelay(parent: parent) { port in
+        try withRelay(parent: parent) { port, _ in
             let child = try BlockingClient(port: port)
             child.send(streamRequest())
             #expect(child.receiveOnce() == StreamAnswer.alreadyStreaming)
@@ -179,7 +192,7 @@ final class BlockingClient {
     }
 
     @Test func testNoParentMeansCloseWithoutAnswer() throws {
-        try withRelay(parent: nil, upstreamBudget: .seconds(1)) { port in
+        try withRelay(parent: nil, upstreamBudget: .seconds(1)) { port, _ in
             let child = try BlockingClient(port: port)
             child.send(streamRequest())
             #expect(child.receiveOnce() == "", "the child must see a close without an answer, as with a dead parent")
@@ -190,12 +203,12 @@ final class BlockingClient {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         defer { try? group.syncShutdownGracefully() }
         let parent = try FakeParent(group: group, script: [(.zero, prompt)])
-        try withRelay(parent: parent) { port in
+        try withRelay(parent: parent) { port, _ in
             let child = try BlockingClient(port: port)
             child.send(streamRequest(key: "99999999-8888-4777-8666-555555555555"))
             #expect(child.receiveOnce() == StreamAnswer.notPermitted)
             #expect(child.receiveOnce() == "")
-            #expect(parent.requests.current.isEmpty)
+            #expect(parent.requests.withLockedValue { $0 }.isEmpty)
         }
     }
 
@@ -205,11 +218,11 @@ final class BlockingClient {
         let path = "/tmp/sc-relay-test-\(getpid())-\(UInt32.random(in: 0...UInt32.max)).sock"
         defer { unlink(path) }
         let parent = try FakeParent(group: group, script: [(.zero, prompt)], unixPath: path)
-        try withRelay(parent: parent, destination: "127.0.0.1:1 unix:\(path)") { port in
+        try withRelay(parent: parent, destination: "127.0.0.1:1 unix:\(path)") { port, _ in
             let child = try BlockingClient(port: port)
             child.send(streamRequest())
             #expect(child.receiveOnce() == prompt)
-            #expect(parent.requests.current.count == 1)
+            #expect(parent.requests.withLockedValue { $0 }.count == 1)
         }
     }
 }

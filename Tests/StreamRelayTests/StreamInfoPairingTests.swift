@@ -1,4 +1,5 @@
 import Logging
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
 import StreamConfig
@@ -79,8 +80,8 @@ import Glibc
             child.send(streamRequest(extra: "") )
             return child.receiveOnce()
         }
-        #expect(second.requests.current.contains { $0.hasPrefix("STREAM ") }, "the STREAM request did not go to the parent that answered the pre-flight")
-        #expect(first.requests.current.isEmpty, "\(first.requests.current)")
+        #expect(second.requests.withLockedValue { $0 }.contains { $0.hasPrefix("STREAM ") }, "the STREAM request did not go to the parent that answered the pre-flight")
+        #expect(first.requests.withLockedValue { $0 }.isEmpty, "\(first.requests.withLockedValue { $0 })")
         #expect(records.contains("(127.0.0.1:\(second.port) first: it answered this node's stream_info)"), "\(records.lines)")
 
         server.shutdown()

@@ -204,8 +204,6 @@ public final class Section: Sendable {
     public let options: [Option]
 
     public let name: String
-    /// The roles Netdata may use this section in (`Resolver.roles`).
-    public let roles: Set<SectionRole>
     /// Whether some option name appears more than once (`laterDuplicates` has a non-nil entry).
     public let hasDuplicates: Bool
     /// Bit n set when some option name is n bytes long (names of 63 bytes or more: bit 63), so
@@ -219,7 +217,6 @@ public final class Section: Sendable {
         self.options = options
         self.hasDuplicates = Section.hasDuplicateNames(options)
         self.nameLengths = options.reduce(0) { $0 | Section.lengthBit($1.keyLength) }
-        self.roles = Resolver.roles(name: self.name, type: Section.last("type", in: options)?.value)
     }
 
     /// For each option, the index of a later option with the same name (which Netdata uses

@@ -8,6 +8,16 @@ public struct KeyEntry: Sendable, Equatable {
         case unspecified
         /// Any other value (`API`, `api # x`, empty): matches neither role, connections are refused.
         case invalid(String)
+
+        /// `api`, `machine`, `untyped`, `invalid(VALUE)`: how `parent list-keys` shows it.
+        public var label: String {
+            switch self {
+            case .api: return "api"
+            case .machine: return "machine"
+            case .unspecified: return "untyped"
+            case .invalid(let value): return "invalid(\(value))"
+            }
+        }
     }
 
     public var name: String

@@ -1,10 +1,25 @@
 /// Parent-side recipes: the `[API_KEY]` and `[MACHINE_GUID]` sections a parent accepts.
 extension ConfigEditor {
     /// Adds `[key]` with `type = api`, `enabled = yes` and, when given, `allow from = pattern`.
+    /// When `[key]` already has exactly these settings nothing changes (a repeated run is
+    /// "unchanged"); other settings there are a conflict that names what differs.
     public mutating func addAPIKey(key: String, allowFrom: String? = nil) throws {
         try Self.requireCanonicalUUID(key, what: "API key")
         if let allowFrom { try Self.requirePattern(key: "allow from", value: allowFrom) }
-        try addSection(name: key, options: StreamAdvice.keySection(allowFrom: allowFrom).map(StreamAdvice.option))
+        try addSectionOnce(name: key, options: StreamAdvice.keySection(allowFrom: allowFrom).map(StreamAdvice.option))
+    }
+
+    /// Adds the section, or checks that the one there already says the same.
+    private mutating func addSectionOnce(name: String, options: [(key: String, value: String)]) throws {
+        guard let existing = ini.section(name) else { return try addSection(name: name, options: options) }
+        let differences = options.compactMap { option -> String? in
+            let value = existing.value(option.key)
+            guard value != option.value else { return nil }
+            return "`\(option.key)` is \(value.map { "`\($0)`" } ?? "not set") there, `\(option.value)` asked"
+        }
+        guard differences.isEmpty else {
+            throw EditError(.sectionExists, "[\(name)] already exists with other settings: \(differences.joined(separator: "; ")); change them with `set`, or remove the section first")
+        }
     }
 
     /// Adds `[guid]` with `type = machine` and `enabled = yes`; `options` are appended after
@@ -20,7 +35,7 @@ extension ConfigEditor {
                 merged.append(option)
             }
         }
-        try addSection(name: guid, options: merged)
+        try addSectionOnce(name: guid, options: merged)
     }
 
     /// Sets `enabled = no` in the key's section.
@@ -30,8 +45,10 @@ extension ConfigEditor {
         try set(section: key, key: disable.key, value: disable.value)
     }
 
-    /// Removes the key's section (see `removeSection`).
+    /// Removes the key's section (see `removeSection`); a section that is not there is already
+    /// removed (nothing changes).
     public mutating func removeKey(_ key: String) throws {
+        if key != ConfigEditor.streamSection, ini.section(key) == nil { return }
         try requireKeySection(key)
         try removeSection(name: key)
     }

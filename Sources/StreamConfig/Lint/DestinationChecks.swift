@@ -37,20 +37,26 @@ enum DestinationChecks {
 
     private static func entry(_ context: inout LintContext, _ option: Option, _ d: Destination, column: Int, isStreamDestination: Bool) {
         let length = d.raw.utf8.count
-        func emit(_ code: String, _ message: String, hint: String? = nil) {
-            context.emit(code, line: option.line, column: column, length: length, message, hint: hint)
+        /// The entry written as `text` instead (the rest of the line kept).
+        func rewrite(_ text: String, _ summary: String) -> Fix? {
+            Fix.replacing(line: option.line, column: column, length: length, with: text.utf8, in: context.document, summary: summary)
+        }
+        func emit(_ code: String, _ message: String, hint: String? = nil, fix: Fix? = nil) {
+            context.emit(code, line: option.line, column: column, length: length, message, hint: hint, fix: fix)
         }
         // Byte tests first: `firstRange(of:)` and `contains(_:)` on strings are slow, and every entry passes here.
         if d.raw.utf8.contains(UInt8(ascii: "/")), let scheme = d.raw.firstRange(of: "://") {
             let rest = d.raw[scheme.upperBound...]
             let hostPort = rest.split(separator: "/").first.map(String.init) ?? String(rest)
+            // `tcp://HOST:PORT/`: the transport Netdata uses anyway; another scheme needs a decision.
+            let fix = d.raw.hasPrefix("tcp://") && !hostPort.isEmpty && !hostPort.contains("@") ? rewrite(hostPort, "write `\(hostPort)`") : nil
             emit("SC501", "`\(d.raw)` is a URL, not a destination: Netdata looks up the host `\(d.host)` and fails at connect time",
-                 hint: "write `\(hostPort.isEmpty ? "HOST:19999" : hostPort)` (optionally with `tcp:` before it and `:SSL` after it)")
+                 hint: "write `\(hostPort.isEmpty ? "HOST:19999" : hostPort)` (optionally with `tcp:` before it and `:SSL` after it)", fix: fix)
             return
         }
         if hasColonS(d.raw), DestinationList.firstTLSMarker(Substring(d.raw)) == nil, let wrong = caseVariantOfSSL(d.raw) {
             emit("SC503", "`\(wrong)` is not `:SSL` (case-sensitive): TLS stays off and `\(wrong.dropFirst())` becomes part of the port",
-                 hint: "write `:SSL`")
+                 hint: "write `:SSL`", fix: rewrite(d.raw.replacingFirst(wrong, with: ":SSL"), "write `:SSL`"))
             return
         }
         if d.tls, !d.droppedAfterTLS.isEmpty {
@@ -73,8 +79,17 @@ enum DestinationChecks {
         }
         if !d.bracketed, let port = d.port, port.contains(":"), looksLikeIPv6("\(d.host):\(port)") {
             let address = "\(d.host):\(port)"
+            // Certain when the last group is five digits (a port: groups have four hex digits), holds
+            // a hex letter (ports are decimal), or what comes before it is no address (`fe80:`).
+            // `fd00::5:1999` could be either: no fix.
+            let groups = address.split(separator: ":", omittingEmptySubsequences: false)
+            let last = groups.last ?? ""
+            let certain = (last.count == 5 && last.allSatisfy(\.isNumber)) || last.contains { $0.isLetter }
+                || !isIPv6(address.dropLast(last.count + 1))
+            let fixed = last.count == 5 ? bracketed(address) : "[\(address)]"
+            let fix = certain ? rewrite(d.raw.replacingFirst(address, with: fixed), "write `\(fixed)`") : nil
             emit("SC502", "`\(address)` looks like an IPv6 address without brackets: Netdata reads the host `\(d.host)` and the port `\(port)`",
-                 hint: "write `\(bracketed(address))`")
+                 hint: "write `\(bracketed(address))`", fix: fix)
             return
         }
         // On 1.37 a proxy destination's `:SSL` lands in the port; SC509 already said so.
@@ -87,13 +102,27 @@ enum DestinationChecks {
                 emit("SC512", "the port `\(port)` is a service name; the child looks it up in /etc/services",
                      hint: "write the port number, usually 19999")
             } else {
-                emit("SC506", "`\(port)` is not a port number", hint: "use the parent's port, usually 19999")
+                // `HOST:19999/`: a URL habit; without the slashes the port is a number.
+                let trimmed = String(d.raw.reversed().drop { $0 == "/" }.reversed())
+                let slashesOnly = port.hasSuffix("/") && port.drop(while: \.isNumber).allSatisfy { $0 == "/" } && port.first?.isNumber == true
+                emit("SC506", "`\(port)` is not a port number", hint: "use the parent's port, usually 19999",
+                     fix: slashesOnly ? rewrite(trimmed, "write `\(trimmed)`") : nil)
             }
         }
         if let interface = d.interface, !d.host.contains(":") {
             emit("SC510", "`%\(interface)` only scopes IPv6 link-local addresses; Netdata ignores it for `\(d.host)`",
                  hint: "remove `%\(interface)`")
         }
+    }
+
+    /// A plain IPv6 address in text form (hex groups, at most one `::`; no embedded IPv4).
+    static func isIPv6(_ text: Substring) -> Bool {
+        let compressed = text.ranges(of: "::").count
+        guard compressed <= 1 else { return false }
+        if text.hasSuffix(":") && !text.hasSuffix("::") || text.hasPrefix(":") && !text.hasPrefix("::") { return false }
+        let groups = text.split(separator: ":")
+        guard groups.allSatisfy({ $0.count <= 4 && $0.allSatisfy(\.isHexDigit) }) else { return false }
+        return compressed == 1 ? groups.count <= 7 : groups.count == 8
     }
 
     static func looksLikeIPv6(_ text: String) -> Bool {
@@ -129,6 +158,12 @@ enum DestinationChecks {
 }
 
 extension String {
+    /// The first occurrence of `target` replaced (the text unchanged when there is none).
+    func replacingFirst(_ target: some StringProtocol, with replacement: String) -> String {
+        guard let range = firstRange(of: target) else { return self }
+        return String(self[..<range.lowerBound]) + replacement + String(self[range.upperBound...])
+    }
+
     /// `host:SSL:19999` -> `host:19999:SSL`.
     func replacingOccurrencesOfSSL() -> String {
         guard let range = firstRange(of: ":SSL") else { return self }

@@ -17,8 +17,16 @@ public struct Diagnostic: Sendable, Equatable, Codable {
     public var length: Int
     public var message: String
     public var hint: String?
+    /// The change that resolves it, when the intent is unambiguous (`lint --fix`). Not encoded:
+    /// a fix holds the line's bytes, keys included, and printers never show those.
+    public var fix: Fix?
 
-    public init(code: String, severity: Severity, file: String, line: Int, column: Int, length: Int = 1, message: String, hint: String? = nil) {
+    private enum CodingKeys: String, CodingKey {
+        case code, severity, file, line, column, length, message, hint
+    }
+
+    public init(code: String, severity: Severity, file: String, line: Int, column: Int, length: Int = 1, message: String, hint: String? = nil,
+                fix: Fix? = nil) {
         self.code = code
         self.severity = severity
         self.file = file
@@ -27,6 +35,7 @@ public struct Diagnostic: Sendable, Equatable, Codable {
         self.length = max(1, length)
         self.message = message
         self.hint = hint
+        self.fix = fix
     }
 }
 

@@ -94,10 +94,10 @@ struct LintContext {
     mutating func keepOnly(_ isIncluded: (Diagnostic) -> Bool) { diagnostics = diagnostics.filter(isIncluded) }
 
     /// `line` and `column` are 0-based (line index, byte offset); findings are 1-based.
-    mutating func emit(_ code: String, line: Int, column: Int = 0, length: Int = 1, _ message: String, hint: String? = nil) {
+    mutating func emit(_ code: String, line: Int, column: Int = 0, length: Int = 1, _ message: String, hint: String? = nil, fix: Fix? = nil) {
         let severity = Rules.rule(code)?.severity ?? .error
         let diagnostic = Diagnostic(code: code, severity: severity, file: file, line: line + 1, column: column + 1,
-                                    length: length, message: message, hint: hint)
+                                    length: length, message: message, hint: hint, fix: fix)
         guard !suppressions.silences(diagnostic) else { return }
         diagnostics.append(diagnostic)
         // Checks emit in their own order: keep twice the limit, then the first `limit` by line.
@@ -117,9 +117,9 @@ struct LintContext {
         return (diagnostics, omitted)
     }
 
-    mutating func emit(_ code: String, at option: Option, onValue: Bool = true, _ message: String, hint: String? = nil) {
+    mutating func emit(_ code: String, at option: Option, onValue: Bool = true, _ message: String, hint: String? = nil, fix: Fix? = nil) {
         let range = onValue && !option.valueRange.isEmpty ? option.valueRange : option.keyRange
-        emit(code, line: option.line, column: range.lowerBound, length: range.count, message, hint: hint)
+        emit(code, line: option.line, column: range.lowerBound, length: range.count, message, hint: hint, fix: fix)
     }
 
     mutating func emitAtHeader(_ code: String, section: Section, _ message: String, hint: String? = nil) {

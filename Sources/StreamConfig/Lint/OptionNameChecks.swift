@@ -56,7 +56,9 @@ enum OptionNameChecks {
         }
         if let fixed = collapsedWhitespace(name), roles.contains(where: { schema.spec(fixed, role: $0) != nil }) {
             context.emit("SC109", at: option, onValue: false,
-                         "`\(name)` has extra whitespace inside; Netdata only reads `\(fixed)`", hint: "write `\(fixed)`")
+                         "`\(name)` has extra whitespace inside; Netdata only reads `\(fixed)`", hint: "write `\(fixed)`",
+                         fix: Fix.replacing(line: option.line, column: option.keyRange.lowerBound, length: option.keyRange.count,
+                                            with: fixed.utf8, in: context.document, summary: "write `\(fixed)`"))
             return
         }
         var candidates = roles.flatMap { role in schema.options.filter { $0.roles.contains(role) }.map(\.name) }
@@ -90,7 +92,9 @@ enum OptionNameChecks {
         }
         context.emit("SC206", at: option, onValue: false,
                      "Netdata 2.x reads `\(rename.old)` as `\(rename.new)` (renamed in \(rename.since))",
-                     hint: "write `\(StreamAdvice.line(rename.new, option.value))`")
+                     hint: "write `\(StreamAdvice.line(rename.new, option.value))`",
+                     fix: Fix.replacing(line: option.line, column: option.keyRange.lowerBound, length: option.keyRange.count,
+                                        with: rename.new.utf8, in: context.document, summary: "rename it `\(rename.new)`"))
     }
 
     /// On 1.37 the API key and machine levels spell half the options differently.

@@ -107,6 +107,8 @@ public enum Rules {
              explanation: "A replication step longer than the replication period replicates the whole period in one step."),
         Rule(code: "SC418", severity: .warning, title: "empty CA path",
              explanation: "On 1.37.1 an uncommented empty CApath/CAfile is passed to OpenSSL as \"\", which fails; Netdata then falls back to the system CAs with an info message. Comment the line out or give a path."),
+        Rule(code: "SC419", severity: .warning, title: "value read differently after the upgrade",
+             explanation: "A 1.37 option name (so a file written for 1.37) with a yes/no/auto value the two lines read differently: 1.37 accepts only yes, no, auto and `on demand` and keeps the inherited default for anything else; 2.x also reads true/on as yes and false/off as no. `health enabled by default = true` did nothing on 1.37 and turns health on after the upgrade. Write the value you mean with yes, no or auto."),
 
         // 5xx: destinations.
         Rule(code: "SC501", severity: .error, title: "URL in a destination",
@@ -219,6 +221,21 @@ public enum Rules {
     public static let all: [Rule] = single + FleetRules.all
 
     static let byCode: [String: Rule] = Dictionary(uniqueKeysWithValues: all.map { ($0.code, $0) })
+
+    /// What `lint --fix` does for the rules that have a fix, and when. Every other rule's findings
+    /// need a decision and stay for the user.
+    public static let fixes: [String: String] = [
+        "SC101": "`[KEY] # comment`: the comment moves to its own line above the header.",
+        "SC102": "the byte order mark is removed.",
+        "SC108": "`name = value # comment`: the comment moves to its own line above (not when the value is only a comment).",
+        "SC109": "the name is written with single spaces.",
+        "SC206": "the option gets its new name, keeping its value (only when the new name is not set in that section).",
+        "SC304": "`type = API` (a letter-case slip of api or machine) is written in lowercase.",
+        "SC501": "`tcp://HOST:PORT/` becomes `HOST:PORT` (other schemes need a decision).",
+        "SC502": "the IPv6 address gets its brackets when where it ends is certain: `fe80::1` becomes `[fe80::1]`, `fd00::5:19999` `[fd00::5]:19999`; `fd00::5:1999` is left.",
+        "SC503": "`:ssl` (any letter case) becomes `:SSL`.",
+        "SC506": "`HOST:19999/` loses its slashes.",
+    ]
 
     public static func rule(_ code: String) -> Rule? { byCode[code.uppercased()] }
 }

@@ -61,9 +61,15 @@ enum SectionChecks {
         }
         guard type.value != "api", type.value != "machine" else { return }
         if type.value.contains("#") { return }  // SC108 explains inline comments
+        // Only a letter-case slip (`API`, `Machine`) has one meaning.
+        let lowered = type.value.lowercased()
+        let fix = lowered == "api" || lowered == "machine"
+            ? Fix.replacing(line: type.line, column: type.valueRange.lowerBound, length: type.valueRange.count, with: lowered.utf8,
+                            in: context.document, summary: "write `type = \(lowered)`")
+            : nil
         context.emit("SC304", at: type,
                      "`type = \(type.value)` is neither `api` nor `machine`: every connection using [\(section.name)] is refused",
-                     hint: "write `\(type.value.lowercased().hasPrefix("m") ? StreamAdvice.typeMachine : StreamAdvice.typeAPI)` (lowercase)")
+                     hint: "write `\(type.value.lowercased().hasPrefix("m") ? StreamAdvice.typeMachine : StreamAdvice.typeAPI)` (lowercase)", fix: fix)
     }
 
     private static func checkEnabled(_ context: inout LintContext, _ section: Section) {

@@ -133,9 +133,9 @@ enum SemanticChecks {
         let mode = DatabaseMode.read(db.value, target: context.target)
         guard mode != "dbengine", mode != "none" else { return }
         if let enabled = readOption(Names.enableReplication, in: section, context), !NetdataBool.read(enabled.value) { return }
-        let machineOnly = section.roles == Resolver.machineRole
+        let machineOnly = context.roles(of: section) == Resolver.machineRole
         func inherited(_ names: [String]) -> Bool {
-            machineOnly && keys.contains { $0.roles.contains(.apiKey) && readOption(names, in: $0, context) != nil }
+            machineOnly && keys.contains { context.roles(of: $0).contains(.apiKey) && readOption(names, in: $0, context) != nil }
         }
         let retentionOption = readOption(Names.retention, in: section, context)
         let periodOption = readOption(Names.replicationPeriod, in: section, context)

@@ -31,7 +31,8 @@ enum SyntaxChecks {
                     let what = text[rest.lowerBound] == UInt8(ascii: "[") ? "a header, so the options below it are outside all sections and ignored" : "an option"
                     context.emit("SC102", line: 0, length: 3,
                                  "the file starts with a UTF-8 byte order mark: Netdata does not read `\(printable(text, rest))` as \(what)",
-                                 hint: "save the file without a BOM (for example: sed -i '1s/^\\xEF\\xBB\\xBF//' stream.conf)")
+                                 hint: "save the file without a BOM (for example: sed -i '1s/^\\xEF\\xBB\\xBF//' stream.conf)",
+                                 fix: Fix.replacing(line: 0, column: 0, length: 3, with: [], in: context.document, summary: "remove the byte order mark"))
                 } else if text[trimmed.lowerBound] == UInt8(ascii: "[") {
                     notAHeader(&context, entryIndex: index, trimmed: trimmed)
                 } else if case .outsideSection = entry.kind {
@@ -78,13 +79,21 @@ enum SyntaxChecks {
             }
         }
         let hint: String
+        var fix: Fix? = nil
         if let close = text[trimmed].firstIndex(of: UInt8(ascii: "]")) {
             let header = String(decoding: text[trimmed.lowerBound...close], as: UTF8.self)
             hint = "put the comment on its own line above: `\(header)`"
+            // `[KEY] # web`: only spaces between `]` and `#` (the whole line is one chunk).
+            let rest = Bytes.trimmed(text, (close + 1)..<trimmed.upperBound)
+            if entry.chunk == 0..<text.count || entry.chunk == 0..<(text.count - 1),
+               !rest.isEmpty, text[rest.lowerBound] == UInt8(ascii: "#") {
+                fix = Fix.commentAbove(line: entry.line, column: rest.lowerBound, in: context.document,
+                                       summary: "move the comment to its own line above the header")
+            }
         } else {
             hint = "close the header with `]`"
         }
-        context.emit("SC101", line: entry.line, column: trimmed.lowerBound, length: trimmed.count, message, hint: hint)
+        context.emit("SC101", line: entry.line, column: trimmed.lowerBound, length: trimmed.count, message, hint: hint, fix: fix)
     }
 
     private static func headerName(_ context: inout LintContext, entry: Entry, name: [UInt8]) {

@@ -24,10 +24,25 @@ enum ValueChecks {
         case .integer, .entries: reading = "a number whose text after the digits is ignored"
         default: reading = "not a valid \(spec.kind.displayName)"
         }
+        // A value that is only a comment needs a decision (what value was meant?): no fix then.
+        let fix = before.isEmpty ? nil : Fix.commentAbove(line: option.line, column: option.valueRange.lowerBound + hash, in: context.document,
+                                                          summary: "move the comment to its own line above")
         context.emit("SC108", line: option.line, column: option.valueRange.lowerBound + hash, length: bytes.count - hash,
                      "Netdata has no inline comments: the value of `\(option.key)` is `\(option.value)`, \(reading)",
-                     hint: "move the comment to its own line and write `\(StreamAdvice.line(option.key, before))`")
+                     hint: "move the comment to its own line and write `\(StreamAdvice.line(option.key, before))`", fix: fix)
         return true
+    }
+
+    /// SC419: a 1.37 name (so a file written for 1.37) whose yes/no/auto value 2.x reads
+    /// differently: `true` was the inherited default on 1.37 and is `yes` on 2.x.
+    private static func upgradedReading(_ context: inout LintContext, _ option: Option) {
+        guard context.target == .v2, context.schema.rename(of: option.key) != nil else { return }
+        let old = YesNoAuto.read(option.value, target: .v1_37), new = YesNoAuto.read(option.value, target: .v2)
+        guard old != new else { return }
+        func reading(_ value: YesNoAuto?) -> String { value.map { "`\($0.rawValue)`" } ?? "the inherited default (netdata.conf `[health] enabled`)" }
+        context.emit("SC419", at: option,
+                     "`\(option.key) = \(option.value)`: Netdata 1.37 read this as \(reading(old)), Netdata 2.x reads it as \(reading(new))",
+                     hint: "write yes, no or auto: the value you mean, read the same by both")
     }
 
     private static func check(_ context: inout LintContext, _ option: Option, _ spec: OptionSpec, section: Section) {
@@ -40,6 +55,7 @@ enum ValueChecks {
                          "`\(option.key) = \(value)`: Netdata reads `\(value)` as `no` (only yes, true, on, auto and `on demand` are true, in any letter case)",
                          hint: "write `\(StreamAdvice.line(option.key, meant))`")
         case .yesNoAuto:
+            upgradedReading(&context, option)
             guard YesNoAuto.read(value, target: context.target) == nil else { return }
             context.emit("SC402", at: option,
                          "`\(value)` is not yes, no or auto (case-sensitive): Netdata ignores it and keeps the inherited default",

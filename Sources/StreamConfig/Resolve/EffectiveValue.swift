@@ -30,8 +30,9 @@ public enum Resolver {
 
     /// The roles Netdata may use a section in: `[stream]` only as the sender, `type = api` or
     /// `type = machine` one role, no (or an invalid) `type` either role.
+    /// (The document layer knows nothing of roles: they are stream.conf's meaning, decided here.)
     public static func roles(of section: Section) -> Set<SectionRole> {
-        section.roles
+        roles(name: section.name, type: section.value("type"))
     }
 
     public static func roles(ofSection name: String, in ini: Ini) -> Set<SectionRole> {

@@ -34,7 +34,7 @@ final class StreamInfoPairings: Sendable {
     }
 
     /// `destination` (as configured, `Destination.raw`) answered this node's pre-flight.
-    func remember(_ key: Key, destination: String, now: NIODeadline = .now()) {
+    func remember(_ key: Key, destination: String, now: NIODeadline) {
         entries.withLock { entries in
             if entries[key] == nil, entries.count >= capacity {
                 entries = entries.filter { $0.value.expires > now }
@@ -48,7 +48,7 @@ final class StreamInfoPairings: Sendable {
 
     /// The destination that answered this node's pre-flight, if it is still fresh (taken: a
     /// pre-flight pairs with one STREAM request).
-    func take(_ key: Key, now: NIODeadline = .now()) -> String? {
+    func take(_ key: Key, now: NIODeadline) -> String? {
         entries.withLock { entries in
             guard let entry = entries.removeValue(forKey: key), entry.expires > now else { return nil }
             return entry.destination

@@ -72,7 +72,7 @@ public struct HandshakeDecoder: ByteToMessageDecoder {
             buffer.moveReaderIndex(to: buffer.writerIndex)
             return .rejected(.tooLarge)
         }
-        let request = buffer.readBytes(length: length)!
+        guard let request = buffer.readBytes(length: length) else { return nil }
         return Self.classify(request)
     }
 

@@ -1,4 +1,5 @@
-import Foundation
+import NIOConcurrencyHelpers
+import NIOPosix
 
 /// Puts journald entries in a bounded queue that one thread of its own sends, so that a burst
 /// (a reconnect storm writes four entries per child) waits for journald instead of being lost.
@@ -15,7 +16,12 @@ public final class JournaldWriter: @unchecked Sendable {
     public let maxEntries: Int
     public let maxBytes: Int
 
-    private let condition = NSCondition()
+    /// What the writer and `flush` wait for: work queued, nothing queued or being sent (NIO's
+    /// condition lock; Foundation's NSCondition would link all of Foundation and ICU).
+    private enum Work: Equatable { case idle, queued, sendingLast }
+    private let condition = ConditionLock<Work>(value: .idle)
+    /// Runs the writer: one thread for the life of the process.
+    private let thread = NIOThreadPool(numberOfThreads: 1)
     // Guarded by `condition`.
     private var pending: [[UInt8]] = []
     private var head = 0
@@ -28,9 +34,8 @@ public final class JournaldWriter: @unchecked Sendable {
         self.socket = socket
         self.maxEntries = maxEntries
         self.maxBytes = maxBytes
-        let thread = Thread { [self] in run() }
-        thread.name = "journald-writer"
         thread.start()
+        thread.submit { [self] _ in run() }
     }
 
     /// Queues one entry; false (and a counted drop) when the queue is full. Never blocks for
@@ -38,10 +43,10 @@ public final class JournaldWriter: @unchecked Sendable {
     @discardableResult
     public func submit(_ entry: [UInt8]) -> Bool {
         condition.lock()
-        defer { condition.unlock() }
         guard pending.count - head < maxEntries, pendingBytes + entry.count <= maxBytes else {
             refusedSinceLastAccepted += 1
             socket.recordDrop()
+            condition.unlock()
             return false
         }
         var entry = entry
@@ -51,7 +56,7 @@ public final class JournaldWriter: @unchecked Sendable {
         }
         pending.append(entry)
         pendingBytes += entry.count
-        condition.broadcast()  // the writer, not only a flush() waiter
+        condition.unlock(withValue: .queued)  // wakes the writer
         return true
     }
 
@@ -66,19 +71,14 @@ public final class JournaldWriter: @unchecked Sendable {
     /// last lines before the process exits. True when the queue is empty.
     @discardableResult
     public func flush(timeout: Double) -> Bool {
-        let deadline = Date(timeIntervalSinceNow: timeout)
-        condition.lock()
-        defer { condition.unlock() }
-        while pending.count > head || sending {
-            if !condition.wait(until: deadline) { return false }
-        }
+        guard condition.lock(whenValue: .idle, timeoutSeconds: max(0, timeout)) else { return false }
+        condition.unlock()
         return true
     }
 
     private func run() {
         while true {
-            condition.lock()
-            while pending.count == head { condition.wait() }
+            condition.lock(whenValue: .queued)
             let entry = pending[head]
             pending[head] = []  // sent entries keep no bytes until the prefix is dropped
             head += 1
@@ -88,14 +88,13 @@ public final class JournaldWriter: @unchecked Sendable {
                 head = 0
             }
             sending = true
-            condition.unlock()
+            condition.unlock(withValue: pending.count > head ? .queued : .sendingLast)
 
             socket.send(entry, waiting: true)
 
             condition.lock()
             sending = false
-            condition.broadcast()  // flush() waits for this
-            condition.unlock()
+            condition.unlock(withValue: pending.count > head ? .queued : .idle)  // flush() waits for idle
         }
     }
 }

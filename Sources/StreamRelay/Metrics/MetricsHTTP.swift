@@ -1,59 +1,8 @@
 import NIOCore
+import NIOHTTP1
 
-/// The tiny HTTP/1.x subset that `MetricsServer` speaks: one `GET`/`HEAD` request per connection,
-/// answered with `Connection: close`. Written by hand because Package.swift offers no NIOHTTP1,
-/// and a scrape endpoint needs only the request line.
-///
-/// Everything here is pure (bytes in, bytes out) so that it can be tested without sockets.
+/// What `MetricsServer` answers, pure: routes and the responses' exact heads and bodies.
 enum MetricsHTTP {
-    enum Parsed: Equatable {
-        /// The header block has not ended yet and is still within the size limit.
-        case incomplete
-        /// The header block is (or would be) larger than the limit: answer 431.
-        case tooLarge
-        /// Not an HTTP/1.x request line: answer 400.
-        case malformed
-        /// `path` is the request target without query string or fragment.
-        case request(method: String, path: String)
-    }
-
-    /// Looks at the bytes received so far. Only the request line is interpreted; the header
-    /// fields are skipped (none of them changes the answer), but they count towards `limit`.
-    static func parse(_ bytes: [UInt8], limit: Int) -> Parsed {
-        guard let end = headerEnd(bytes) else { return bytes.count > limit ? .tooLarge : .incomplete }
-        guard end <= limit else { return .tooLarge }
-        guard let newline = bytes.firstIndex(of: 0x0A) else { return .malformed }
-        var lineEnd = newline
-        if lineEnd > 0 && bytes[lineEnd - 1] == 0x0D { lineEnd -= 1 }
-        let line = bytes[..<lineEnd]
-        // Request line: printable ASCII only, exactly three parts separated by single spaces.
-        guard line.allSatisfy({ $0 >= 0x20 && $0 < 0x7F }) else { return .malformed }
-        let parts = line.split(separator: 0x20, omittingEmptySubsequences: false)
-        guard parts.count == 3 else { return .malformed }
-        let method = String(decoding: parts[0], as: UTF8.self)
-        let target = String(decoding: parts[1], as: UTF8.self)
-        let version = String(decoding: parts[2], as: UTF8.self)
-        guard !method.isEmpty, method.utf8.allSatisfy({ (0x41...0x5A).contains($0) }),
-              version == "HTTP/1.1" || version == "HTTP/1.0",
-              target.hasPrefix("/")
-        else { return .malformed }
-        let path = target.prefix(while: { $0 != "?" && $0 != "#" })
-        return .request(method: method, path: String(path))
-    }
-
-    /// Index just past the blank line that ends the header block (CRLF CRLF, or a bare LF LF
-    /// from lenient clients such as `printf | nc`), or nil if it has not arrived yet.
-    static func headerEnd(_ bytes: [UInt8]) -> Int? {
-        var index = 0
-        while let newline = bytes[index...].firstIndex(of: 0x0A) {
-            let next = newline + 1
-            if next < bytes.count && bytes[next] == 0x0A { return next + 1 }
-            if next + 1 < bytes.count && bytes[next] == 0x0D && bytes[next + 1] == 0x0A { return next + 2 }
-            index = next
-        }
-        return nil
-    }
-
     struct Response: Equatable {
         var status: Int
         var contentType = "text/plain; charset=utf-8"
@@ -65,23 +14,29 @@ enum MetricsHTTP {
                 && a.extraHeaders.map { "\($0.0): \($0.1)" } == b.extraHeaders.map { "\($0.0): \($0.1)" }
         }
 
-        /// The full response. `Content-Length` always describes the body, also for HEAD, where
-        /// the body itself is left out (RFC 9110 §9.3.2).
-        func serialized(includeBody: Bool) -> String {
-            var head = "HTTP/1.1 \(status) \(MetricsHTTP.reasonPhrase(status))\r\n"
-            head += "Content-Type: \(contentType)\r\n"
-            head += "Content-Length: \(body.utf8.count)\r\n"
-            for (name, value) in extraHeaders { head += "\(name): \(value)\r\n" }
-            head += "Connection: close\r\n\r\n"
-            return includeBody ? head + body : head
+        /// The response head: `Content-Length` always describes the body, also for HEAD, where
+        /// the body itself is left out (RFC 9110 §9.3.2). One request per connection.
+        var head: HTTPResponseHead {
+            var headers = HTTPHeaders()
+            headers.add(name: "Content-Type", value: contentType)
+            headers.add(name: "Content-Length", value: String(body.utf8.count))
+            for (name, value) in extraHeaders { headers.add(name: name, value: value) }
+            headers.add(name: "Connection", value: "close")
+            return HTTPResponseHead(version: .http1_1, status: .custom(code: UInt(status), reasonPhrase: MetricsHTTP.reasonPhrase(status)),
+                                    headers: headers)
         }
     }
 
     static let prometheusContentType = "text/plain; version=0.0.4; charset=utf-8"
+    static let badRequest = Response(status: 400, body: "bad request\n")
+    static let tooLarge = Response(status: 431, body: "request too large\n")
 
-    /// What to answer for a parsed request. `metrics` is called only for `/metrics`.
-    static func route(method: String, path: String, metrics: () -> String) -> Response {
-        guard method == "GET" || method == "HEAD" else {
+    /// What to answer for a request head. `metrics` is called only for `/metrics`.
+    static func route(_ head: NIOHTTP1.HTTPRequestHead, metrics: () -> String) -> Response {
+        // The target must be a path (a Netdata child sent here says "STREAM key=...").
+        guard head.uri.hasPrefix("/") else { return badRequest }
+        let path = String(head.uri.prefix(while: { $0 != "?" && $0 != "#" }))
+        guard head.method == .GET || head.method == .HEAD else {
             return Response(status: 405, body: "method not allowed\n", extraHeaders: [("Allow", "GET, HEAD")])
         }
         switch path {
@@ -101,26 +56,87 @@ enum MetricsHTTP {
         default: return "Error"
         }
     }
+
+    /// The pipeline of one accepted connection: NIOHTTP1's encoder and decoder
+    /// (`configureHTTPServerPipeline`), a cap on the bytes before the request head, and the
+    /// handler that answers once.
+    static func configure(_ channel: Channel, metrics: RelayMetrics, maxRequestBytes: Int, requestTimeout: TimeAmount) throws {
+        let sync = channel.pipeline.syncOperations
+        try sync.configureHTTPServerPipeline(withPipeliningAssistance: false, withErrorHandling: false)
+        try sync.addHandler(MetricsHTTPHandler(metrics: metrics, requestTimeout: requestTimeout))
+        try sync.addHandler(RequestHeadGuard(maxBytes: maxRequestBytes), position: .first)
+    }
 }
 
-/// One per accepted connection: collects bytes until the request head is complete (bounded by
-/// `maxRequestBytes`), writes one response, then closes. A connection that has not produced a
-/// complete request within `requestTimeout` of being accepted is closed without an answer, so
-/// idle or slow clients cannot pile up.
-final class MetricsHTTPHandler: ChannelInboundHandler {
+/// Guards the bytes that arrive before the request head is complete: past `maxBytes` it answers
+/// 431 itself (it sits before the HTTP encoder) and closes, so no header block, however long,
+/// is buffered; a bare LF becomes CRLF (RFC 9112 §2.2 lets a server take a lone LF as a line
+/// end, and `printf 'GET /metrics HTTP/1.0\n\n' | nc` sends just that), since NIOHTTP1's parser
+/// wants CRLF. Once the response starts it passes everything through untouched.
+final class RequestHeadGuard: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = ByteBuffer
-    typealias OutboundOut = ByteBuffer
+    typealias InboundOut = ByteBuffer
+    typealias OutboundIn = IOData
+    typealias OutboundOut = IOData
+
+    private let maxBytes: Int
+    private var seen = 0
+    private var refused = false
+    private var responding = false
+    private var lastWasCR = false
+
+    init(maxBytes: Int) {
+        self.maxBytes = maxBytes
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        guard !refused else { return }
+        guard !responding else { return context.fireChannelRead(data) }
+        let input = unwrapInboundIn(data)
+        seen += input.readableBytes
+        guard seen <= maxBytes else { return refuse(context) }
+        var output = context.channel.allocator.buffer(capacity: input.readableBytes + 8)
+        for byte in input.readableBytesView {
+            if byte == UInt8(ascii: "\n"), !lastWasCR { output.writeInteger(UInt8(ascii: "\r")) }
+            output.writeInteger(byte)
+            lastWasCR = byte == UInt8(ascii: "\r")
+        }
+        context.fireChannelRead(wrapInboundOut(output))
+    }
+
+    /// The first bytes of the response mean the head was complete.
+    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+        responding = true
+        context.write(data, promise: promise)
+    }
+
+    private func refuse(_ context: ChannelHandlerContext) {
+        refused = true
+        responding = true
+        let response = MetricsHTTP.tooLarge
+        var text = "HTTP/1.1 \(response.status) \(MetricsHTTP.reasonPhrase(response.status))\r\n"
+        for (name, value) in response.head.headers { text += "\(name): \(value)\r\n" }
+        text += "\r\n" + response.body
+        let channel = context.channel
+        context.writeAndFlush(wrapOutboundOut(.byteBuffer(ByteBuffer(string: text)))).whenComplete { _ in channel.close(promise: nil) }
+    }
+}
+
+/// One per accepted connection: answers the first request head with one response, then closes.
+/// A connection that has not produced a complete request head within `requestTimeout` of being
+/// accepted is closed without an answer, so idle or slow clients cannot pile up. A request the
+/// HTTP decoder refuses is answered 400.
+final class MetricsHTTPHandler: ChannelInboundHandler {
+    typealias InboundIn = HTTPServerRequestPart
+    typealias OutboundOut = HTTPServerResponsePart
 
     private let metrics: RelayMetrics
-    private let maxRequestBytes: Int
     private let requestTimeout: TimeAmount
-    private var received: [UInt8] = []
     private var answered = false
     private var timeout: Scheduled<Void>?
 
-    init(metrics: RelayMetrics, maxRequestBytes: Int, requestTimeout: TimeAmount) {
+    init(metrics: RelayMetrics, requestTimeout: TimeAmount) {
         self.metrics = metrics
-        self.maxRequestBytes = maxRequestBytes
         self.requestTimeout = requestTimeout
     }
 
@@ -134,36 +150,29 @@ final class MetricsHTTPHandler: ChannelInboundHandler {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        guard !answered else { return }  // anything after the request is ignored
-        var buffer = unwrapInboundIn(data)
-        received += buffer.readBytes(length: buffer.readableBytes) ?? []
-        switch MetricsHTTP.parse(received, limit: maxRequestBytes) {
-        case .incomplete:
-            return
-        case .tooLarge:
-            respond(context, MetricsHTTP.Response(status: 431, body: "request too large\n"), includeBody: true)
-        case .malformed:
-            respond(context, MetricsHTTP.Response(status: 400, body: "bad request\n"), includeBody: true)
-        case .request(let method, let path):
-            let response = MetricsHTTP.route(method: method, path: path, metrics: { metrics.prometheusText() })
-            respond(context, response, includeBody: method != "HEAD")
-        }
+        // Anything after the request head (a body, a second request) is ignored.
+        guard !answered, case .head(let head) = unwrapInboundIn(data) else { return }
+        let metrics = self.metrics
+        respond(context, MetricsHTTP.route(head, metrics: { metrics.prometheusText() }), includeBody: head.method != .HEAD)
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        if error is HTTPParserError, !answered {
+            return respond(context, MetricsHTTP.badRequest, includeBody: true)
+        }
         context.close(promise: nil)
     }
 
     private func respond(_ context: ChannelHandlerContext, _ response: MetricsHTTP.Response, includeBody: Bool) {
         answered = true
-        received = []
         timeout?.cancel()
-        let text = response.serialized(includeBody: includeBody)
-        var buffer = context.channel.allocator.buffer(capacity: text.utf8.count)
-        buffer.writeString(text)
+        context.write(wrapOutboundOut(.head(response.head)), promise: nil)
+        if includeBody, !response.body.isEmpty {
+            context.write(wrapOutboundOut(.body(.byteBuffer(ByteBuffer(string: response.body)))), promise: nil)
+        }
         // Close once the response is flushed: one request per connection, as announced by
         // `Connection: close`. Capture the channel (Sendable), not the context.
         let channel = context.channel
-        context.writeAndFlush(wrapOutboundOut(buffer)).whenComplete { _ in channel.close(promise: nil) }
+        context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { _ in channel.close(promise: nil) }
     }
 }

@@ -3,7 +3,7 @@ import NIOCore
 import NIOPosix
 import Synchronization
 
-/// HTTP endpoint for `--metrics-listen HOST:PORT`:
+/// HTTP endpoint for `--metrics-listen HOST:PORT`, on NIOHTTP1 (`MetricsHTTP.configure`):
 /// * `GET /metrics`: `RelayMetrics.prometheusText()`, `Content-Type: text/plain; version=0.0.4; charset=utf-8`
 /// * `GET /health`: 200 `ok\n`
 /// * anything else: 404 (other methods: 405, unparsable: 400, head over `maxRequestBytes`: 431)
@@ -48,7 +48,7 @@ public final class MetricsServer: Sendable {
             .serverChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(
-                        AcceptFailures.backoffHandler(listener: socket.fd, metrics: metrics, notice: acceptNotice, logger: logger,
+                        AcceptFailures.backoffHandler(listener: socket.fd, eventLoop: channel.eventLoop, metrics: metrics, notice: acceptNotice, logger: logger,
                                                       name: "metrics"))
                 }
             }
@@ -58,8 +58,7 @@ public final class MetricsServer: Sendable {
                 guard open.enter(limit: maxConnections) else { return channel.close() }
                 channel.closeFuture.whenComplete { _ in open.leave() }
                 return channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(
-                        MetricsHTTPHandler(metrics: metrics, maxRequestBytes: maxRequestBytes, requestTimeout: requestTimeout))
+                    try MetricsHTTP.configure(channel, metrics: metrics, maxRequestBytes: maxRequestBytes, requestTimeout: requestTimeout)
                 }
             }
             .withBoundSocket(socket.fd)
@@ -71,38 +70,6 @@ public final class MetricsServer: Sendable {
     /// or hit their request timeout; they do not outlive `requestTimeout`.
     public func stop() async {
         try? await channel.close().get()
-    }
-
-    /// Why `parseListenAddress` rejected its input.
-    public struct ListenAddressError: Error, CustomStringConvertible, Equatable {
-        public let input: String
-        public var description: String {
-            "invalid --metrics-listen '\(input)': expected HOST:PORT (e.g. 127.0.0.1:9101, [::1]:9101, 0.0.0.0:9101 for all interfaces)"
-        }
-    }
-
-    /// Splits `--metrics-listen` into host and port: `HOST:PORT` or `[IPv6]:PORT`, port 0–65535.
-    /// The host is required; listening on all interfaces must be asked for explicitly (0.0.0.0).
-    public static func parseListenAddress(_ text: String) throws(ListenAddressError) -> (host: String, port: Int) {
-        let host: Substring
-        let portText: Substring
-        if text.hasPrefix("[") {
-            guard let close = text.firstIndex(of: "]"), text[text.index(after: close)...].hasPrefix(":") else {
-                throw ListenAddressError(input: text)
-            }
-            host = text[text.index(after: text.startIndex)..<close]
-            portText = text[text.index(close, offsetBy: 2)...]
-        } else {
-            guard let colon = text.lastIndex(of: ":"), !text[..<colon].contains(":") else {
-                throw ListenAddressError(input: text)
-            }
-            host = text[..<colon]
-            portText = text[text.index(after: colon)...]
-        }
-        guard !host.isEmpty, !portText.isEmpty, portText.allSatisfy(\.isASCII), portText.allSatisfy(\.isNumber),
-              let port = Int(portText), (0...65535).contains(port)
-        else { throw ListenAddressError(input: text) }
-        return (String(host), port)
     }
 }
 

@@ -11,6 +11,18 @@ import Synchronization
 /// values, later new values are counted under `"other"`. Reasons come from the relay's own code,
 /// but destinations come from configuration and error paths, and an unbounded label set would
 /// grow memory and the scrape without limit.
+///
+/// Why not swift-metrics + swift-prometheus (2.13.0 / 2.4.1, measured for issue 15 with 50
+/// million increments, release builds): the hot byte counter costs the same either way (one
+/// relaxed atomic add: 4-7 ns per increment for ours, 4-6 ns for a Prometheus `Counter` direct
+/// or through swift-metrics, one or two threads), so cost does not decide it; the rest does.
+/// A labelled counter bumped per event through swift-metrics (`Counter(label:dimensions:)`, a
+/// refusal by reason) costs about 480 ns (the factory finds the handler in the registry under
+/// a lock), ours 45-55 ns (a dictionary under our mutex). Through swift-metrics the registry
+/// writes no `# HELP` lines and no family before its first sample (dashboards discover ours
+/// from the first scrape), and orders label sets by creation instead of sorting them. The
+/// label cap (`maxLabelValues`, "other") would stay ours anyway. Same names, same or lower
+/// cost, fewer moving parts: these counters stay.
 public final class RelayMetrics: Sendable {
     public static let prefix = "stream_config_relay"
     /// Upper bounds (seconds) of the handshake histogram: loopback handshakes take about a

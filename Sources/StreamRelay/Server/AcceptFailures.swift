@@ -25,7 +25,8 @@ enum AcceptFailures {
     /// How long the listener waits after a failed `accept`.
     static let backoff: TimeAmount = .milliseconds(100)
 
-    static func backoffHandler(listener: CInt, metrics: RelayMetrics, notice: ThrottledNotice, logger: Logger,
+    /// `eventLoop`: the listener's (its clock throttles the log lines).
+    static func backoffHandler(listener: CInt, eventLoop: any EventLoop, metrics: RelayMetrics, notice: ThrottledNotice, logger: Logger,
                                name: String = "children") -> AcceptBackoffHandler {
         AcceptBackoffHandler(shouldForwardIOErrorCaught: false) { error in
             metrics.acceptFailed()
@@ -34,7 +35,7 @@ enum AcceptFailures {
                 closed = DescriptorReserve.shared.shed(listener: listener)
                 for _ in 0..<closed { metrics.refused(reason: "noDescriptor") }
             }
-            if let unsaid = notice.shouldSay() {
+            if let unsaid = notice.shouldSay(now: eventLoop.now) {
                 logger.error("cannot accept connections (\(name)): \(describe(error))\(closed > 0 ? "; closed \(closed) waiting connection(s)" : "")\(unsaid > 0 ? " (\(unsaid) more failures since the last line)" : "")")
             }
             return backoff

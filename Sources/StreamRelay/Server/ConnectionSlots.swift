@@ -107,7 +107,7 @@ final class ThrottledNotice: Sendable {
     }
 
     /// nil while throttled; otherwise the number of events not said since the last one.
-    func shouldSay(now: NIODeadline = .now()) -> Int? {
+    func shouldSay(now: NIODeadline) -> Int? {
         state.withLock { state in
             guard now >= state.nextAllowed else {
                 state.suppressed += 1

@@ -15,6 +15,8 @@ public struct RelayConfiguration: Sendable {
     let upstreamTLS: NIOSSLContext?
     /// Why `upstreamTLS` fell back to the system CAs or is missing, if it did.
     public let tlsWarning: String?
+    /// Service names used as destination ports, resolved here (off the event loops).
+    public let servicePorts: ServicePorts
 
     public var target: NetdataTarget { report.target }
 
@@ -32,6 +34,7 @@ public struct RelayConfiguration: Sendable {
         self.ini = Ini(document)
         self.report = report
         self.tlsSettings = ProxyTLSSettings(ini: ini)
+        self.servicePorts = ServicePorts.resolving(ini)
         // A TLS context holds the parsed system CA bundle (about a megabyte): build it only when
         // some destination can use TLS (`:SSL` appears in no value otherwise).
         if Self.mentionsTLS(ini) {

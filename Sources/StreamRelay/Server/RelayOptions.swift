@@ -46,7 +46,9 @@ public struct RelayLimits: Sendable, Equatable {
     public init() {}
 }
 
-/// Where to listen: `HOST:PORT`, `[IPv6]:PORT` or `:PORT` (all IPv4 addresses).
+/// Where to listen (`--listen`, `--metrics-listen`): `HOST:PORT` or `[IPv6]:PORT`, the port
+/// in ASCII digits, 0-65535. The host is required: listening on all interfaces is asked for
+/// explicitly (`0.0.0.0:PORT`, `[::]:PORT`).
 public struct ListenAddress: Sendable, Equatable, CustomStringConvertible {
     public var host: String
     public var port: Int
@@ -56,28 +58,42 @@ public struct ListenAddress: Sendable, Equatable, CustomStringConvertible {
         self.port = port
     }
 
-    public init?(_ text: String) {
-        var host: Substring
-        var portText: Substring
+    /// The one rule for every listen option.
+    public static func parse(_ text: String) throws(ListenAddressError) -> ListenAddress {
+        let host: Substring
+        let portText: Substring
         if text.hasPrefix("[") {
-            guard let close = text.firstIndex(of: "]") else { return nil }
+            guard let close = text.firstIndex(of: "]"), text[text.index(after: close)...].hasPrefix(":") else {
+                throw ListenAddressError(input: text)
+            }
             host = text[text.index(after: text.startIndex)..<close]
-            let rest = text[text.index(after: close)...]
-            guard rest.hasPrefix(":") else { return nil }
-            portText = rest.dropFirst()
+            portText = text[text.index(close, offsetBy: 2)...]
         } else {
-            guard let colon = text.lastIndex(of: ":") else { return nil }
+            guard let colon = text.lastIndex(of: ":"), !text[..<colon].contains(":") else {
+                throw ListenAddressError(input: text)
+            }
             host = text[..<colon]
             portText = text[text.index(after: colon)...]
-            if host.contains(":") { return nil }
         }
-        if host.isEmpty { host = "0.0.0.0" }
-        guard let port = Int(portText), (0...65535).contains(port) else { return nil }
-        self.host = String(host)
-        self.port = port
+        guard !host.isEmpty, !portText.isEmpty, portText.utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }),
+              let port = Int(portText), (0...65535).contains(port)
+        else { throw ListenAddressError(input: text) }
+        return ListenAddress(host: String(host), port: port)
     }
 
     public var description: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
+}
+
+/// Why `ListenAddress.parse` refused its input.
+public struct ListenAddressError: Error, Sendable, Equatable, CustomStringConvertible {
+    public let input: String
+
+    /// The message for the option that was given `input`.
+    public func describing(option: String) -> String {
+        "invalid \(option) '\(input)': expected HOST:PORT or [IPv6]:PORT (e.g. 127.0.0.1:19999, [::1]:19999, 0.0.0.0:19999 for all interfaces)"
+    }
+
+    public var description: String { describing(option: "listen address") }
 }
 
 /// TLS for children: a certificate and key in PEM files.

@@ -4,6 +4,7 @@ import NIOCore
 import NIOPosix
 import NIOSSL
 import StreamConfig
+import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -14,7 +15,7 @@ import Darwin
 /// What every connection shares: the configuration in force (swapped whole on reload), the
 /// back-off table, the limits and the logger.
 final class RelayContext: Sendable {
-    private let configurationBox: Locked<RelayConfiguration>
+    private let configurationBox: Mutex<RelayConfiguration>
     let backoff: DestinationBackoff
     let limits: RelayLimits
     let logger: Logger
@@ -29,7 +30,7 @@ final class RelayContext: Sendable {
 
     init(configuration: RelayConfiguration, limits: RelayLimits, logger: Logger, metrics: RelayMetrics = RelayMetrics(),
          hostID: String = KeyGenerator.randomKey()) {
-        self.configurationBox = Locked(configuration)
+        self.configurationBox = Mutex(configuration)
         self.slots = ConnectionSlots(limits: .init(maxAdmitted: limits.maxConnections, maxPending: limits.maxPendingHandshakes,
                                                    maxPendingPerSource: limits.maxPendingHandshakesPerAddress),
                                      metrics: metrics)
@@ -41,7 +42,7 @@ final class RelayContext: Sendable {
     }
 
     /// A connection reads this once, at admission: a reload never changes a decision half-way.
-    var configuration: RelayConfiguration { configurationBox.current }
+    var configuration: RelayConfiguration { configurationBox.withLock { $0 } }
 
     func swap(_ configuration: RelayConfiguration) {
         configurationBox.withLock { $0 = configuration }
@@ -62,13 +63,13 @@ public final class RelayServer: Sendable {
     private let group: EventLoopGroup
     /// The children-facing TLS context; `reloadTLS` swaps it (connections accepted from then on
     /// use the new one, open ones keep theirs).
-    private let serverTLS: Locked<NIOSSLContext?>
-    private let listeners = Locked<[Channel]>([])
+    private let serverTLS: Mutex<NIOSSLContext?>
+    private let listeners = Mutex<[Channel]>([])
     /// Floods of refused connections and `accept` failures are logged at most once a second.
     private let refusalNotice = ThrottledNotice()
     private let acceptFailureNotice = ThrottledNotice()
     private let stopped: EventLoopPromise<Void>
-    private let stopping = Locked(false)
+    private let stopping = Mutex(false)
 
     /// `serverTLS` from `makeServerTLS` when children may use TLS.
     public init(configuration: RelayConfiguration, options: RelayOptions, serverTLS: NIOSSLContext?, logger: Logger,
@@ -76,7 +77,7 @@ public final class RelayServer: Sendable {
         self.context = RelayContext(configuration: configuration, limits: options.limits, logger: logger, metrics: metrics)
         self.options = options
         self.group = group
-        self.serverTLS = Locked(serverTLS)
+        self.serverTLS = Mutex(serverTLS)
         self.stopped = group.next().makePromise()
     }
 
@@ -151,7 +152,7 @@ public final class RelayServer: Sendable {
         let loop = group.next()
         let limits = options.limits
         EventLoopFuture.andAllComplete(closed, on: loop).whenComplete { _ in
-            self.context.logger.notice("stopping: no longer accepting; \(self.connectionCount) connection(s) get \(UpstreamConnector.seconds(limits.drainTimeout)) to finish")
+            self.context.logger.notice("stopping: no longer accepting; \(self.connectionCount) connection(s) get \(formatSeconds(limits.drainTimeout)) to finish")
             self.drain(for: limits.drainTimeout, on: loop)
         }
     }
@@ -191,7 +192,7 @@ public final class RelayServer: Sendable {
             .serverChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(
-                        AcceptFailures.backoffHandler(listener: listener, metrics: metrics, notice: notice, logger: logger))
+                        AcceptFailures.backoffHandler(listener: listener, eventLoop: channel.eventLoop, metrics: metrics, notice: notice, logger: logger))
                 }
             }
             .childChannelOption(ChannelOptions.allowRemoteHalfClosure, value: true)
@@ -211,14 +212,14 @@ public final class RelayServer: Sendable {
         switch slots.arrive(channel) {
         case .refusedSource(let source):
             context.metrics.refused(reason: "tooManyHandshakesFromAddress")
-            if let unsaid = refusalNotice.shouldSay() {
+            if let unsaid = refusalNotice.shouldSay(now: channel.eventLoop.now) {
                 context.logger.warning("refusing connections from \(source): \(options.limits.maxPendingHandshakesPerAddress) connections from there have not finished their request yet\(unsaid > 0 ? " (\(unsaid) more refusals not logged)" : "")")
             }
             channel.close(promise: nil)
             return
         case .pendingEvicting(let oldest):
             context.metrics.refused(reason: "handshakeEvicted")
-            if let unsaid = refusalNotice.shouldSay() {
+            if let unsaid = refusalNotice.shouldSay(now: channel.eventLoop.now) {
                 context.logger.warning("\(options.limits.maxPendingHandshakes) connections have not finished their request: closing the oldest (\(oldest.remoteAddress.map { "\($0)" } ?? "?")) to make room\(unsaid > 0 ? " (\(unsaid) more not logged)" : "")")
             }
             oldest.close(promise: nil)

@@ -15,7 +15,7 @@ import UnixSignals
 public struct RelayService: Service {
     private let server: RelayServer
     private let logger: Logger
-    private let signals: UnixSignalsSequence
+    private let signals: any AsyncSequence<UnixSignal, Never> & Sendable
     private let reload: @Sendable () -> Void
 
     public static func make(server: RelayServer, logger: Logger, reload: @escaping @Sendable () -> Void) async -> RelayService {
@@ -23,7 +23,9 @@ public struct RelayService: Service {
                      reload: reload)
     }
 
-    private init(server: RelayServer, logger: Logger, signals: UnixSignalsSequence, reload: @escaping @Sendable () -> Void) {
+    /// `signals`: where SIGHUP, SIGTERM and SIGINT come from (tests give their own sequence).
+    init(server: RelayServer, logger: Logger, signals: any AsyncSequence<UnixSignal, Never> & Sendable,
+         reload: @escaping @Sendable () -> Void) {
         self.server = server
         self.logger = logger
         self.signals = signals

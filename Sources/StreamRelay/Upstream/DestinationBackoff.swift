@@ -1,15 +1,17 @@
 import NIOCore
+import Synchronization
 
 /// Per-destination back-off shared by all connections: a destination that failed is skipped
 /// until its postponement ends (as Netdata's `postpone_reconnection_until`), with the delay
-/// doubling per consecutive failure up to a maximum. A success clears it.
+/// doubling per consecutive failure up to a maximum. A success clears it. Times are the
+/// caller's `eventLoop.now`.
 final class DestinationBackoff: Sendable {
     private struct Entry {
         var failures = 0
         var until = NIODeadline.uptimeNanoseconds(0)
     }
 
-    private let entries = Locked<[String: Entry]>([:])
+    private let entries = Mutex<[String: Entry]>([:])
     let base: TimeAmount
     let maximum: TimeAmount
     /// Destinations not seen for this long are forgotten (keeps the table small).
@@ -21,7 +23,7 @@ final class DestinationBackoff: Sendable {
     }
 
     /// When `destination` may be tried again (nil = now).
-    func postponedUntil(_ destination: String, now: NIODeadline = .now()) -> NIODeadline? {
+    func postponedUntil(_ destination: String, now: NIODeadline) -> NIODeadline? {
         entries.withLock { table in
             guard let entry = table[destination], entry.until > now else { return nil }
             return entry.until
@@ -30,7 +32,7 @@ final class DestinationBackoff: Sendable {
 
     /// Records a failure; returns the delay now in force.
     @discardableResult
-    func recordFailure(_ destination: String, now: NIODeadline = .now()) -> TimeAmount {
+    func recordFailure(_ destination: String, now: NIODeadline) -> TimeAmount {
         entries.withLock { table in
             if table.count >= Self.maxEntries, table[destination] == nil {
                 table = table.filter { $0.value.until > now }

@@ -5,8 +5,6 @@ import StreamConfig
 
 #if canImport(Glibc)
 import Glibc
-#elseif canImport(Darwin)
-import Darwin
 #endif
 
 /// A parent that answered.
@@ -29,6 +27,8 @@ final class UpstreamConnector {
         var destinations: [Destination]
         var defaultPort: Int
         var upstreamAPIKey: String?
+        /// Port names the configuration uses, resolved when it was built.
+        var servicePorts = ServicePorts()
     }
 
     private let eventLoop: EventLoop
@@ -46,9 +46,12 @@ final class UpstreamConnector {
     private var cancelled = false
     private var completed = false
     private var current: Channel?
+    /// A test's stand-in for `connectAndAsk`.
+    private let customDial: Dial?
 
     init(eventLoop: EventLoop, target: Target, exchange: UpstreamExchange, tlsContext: NIOSSLContext?,
-         backoff: DestinationBackoff, limits: RelayLimits, deadline: NIODeadline, waitForBackoff: Bool, log: ConnectionLog, metrics: RelayMetrics) {
+         backoff: DestinationBackoff, limits: RelayLimits, deadline: NIODeadline, waitForBackoff: Bool, log: ConnectionLog, metrics: RelayMetrics,
+         dial: Dial? = nil) {
         self.eventLoop = eventLoop
         self.target = target
         self.exchange = exchange
@@ -60,6 +63,7 @@ final class UpstreamConnector {
         self.log = log
         self.metrics = metrics
         self.promise = eventLoop.makePromise()
+        self.customDial = dial
     }
 
     /// nil when no destination answered before the deadline (`lastError` says why).
@@ -85,7 +89,7 @@ final class UpstreamConnector {
     /// Tries the destinations from `index` on, in order, skipping those in back-off.
     private func round(from index: Int = 0) {
         guard !cancelled else { return }
-        let now = NIODeadline.now()
+        let now = eventLoop.now
         guard now < deadline else { return finish(nil) }
         if let next = target.destinations.indices.dropFirst(index).first(where: {
             backoff.postponedUntil(target.destinations[$0].raw, now: now) == nil
@@ -118,17 +122,47 @@ final class UpstreamConnector {
         promise.succeed(connection)
     }
 
-    /// One destination: connect, TLS, send, wait for the answer. nil (not an error) = failed.
+    /// One destination through `dial`: a success clears its back-off, a failure postpones it
+    /// (logged and counted). nil (not an error) = failed.
     private func attempt(_ destination: Destination) -> EventLoopFuture<UpstreamConnection?> {
         let key = destination.raw
-        let remaining = deadline - .now()
+        let loopBound = NIOLoopBound(self, eventLoop: eventLoop)
+        let dialled = customDial.map { $0(destination, deadline) } ?? connectAndAsk(destination, deadline: deadline)
+        return dialled.map { connection -> UpstreamConnection? in
+            loopBound.value.backoff.recordSuccess(key)
+            return connection
+        }.flatMapError { error in
+            // Cancelled right after the connect: not the parent's fault.
+            if error is DialCancelled { return loopBound.value.eventLoop.makeSucceededFuture(nil) }
+            let failure = error as? DialFailure
+            return loopBound.value.failed(destination, Self.describe(failure?.error ?? error), address: failure?.address)
+        }.always { _ in
+            loopBound.value.current = nil
+        }
+    }
+
+    /// Connects to a destination, sends the request and waits for the answer (all by
+    /// `deadline`); fails with the reason, wrapped in `DialFailure` once a peer address is known.
+    typealias Dial = (Destination, _ deadline: NIODeadline) -> EventLoopFuture<UpstreamConnection>
+
+    /// The child went away while the connection was being made.
+    struct DialCancelled: Error {}
+
+    /// A failed attempt after the connection was made: the reason and the parent's address.
+    struct DialFailure: Error {
+        var error: any Error
+        var address: SocketAddress?
+    }
+
+    /// The real dial: TCP or a UNIX socket, TLS for `:SSL` entries, the request, the answer.
+    private func connectAndAsk(_ destination: Destination, deadline: NIODeadline) -> EventLoopFuture<UpstreamConnection> {
+        let remaining = deadline - eventLoop.now
         let exchange = self.exchange
         let quiet = limits.answerQuietPeriod
-        let answerDeadline = deadline
         let tls: (context: NIOSSLContext, serverName: String?)?
         if destination.tls {
             guard let tlsContext else {
-                return failed(destination, "no TLS client context (see the configuration warning)")
+                return eventLoop.makeFailedFuture(UpstreamNoAnswer(description: "no TLS client context (see the configuration warning)"))
             }
             tls = (tlsContext, Self.isIPAddress(destination.host) ? nil : destination.host)
         } else {
@@ -149,7 +183,7 @@ final class UpstreamConnector {
                         try sync.addHandler(try NIOSSLClientHandler(context: tls.context, serverHostname: tls.serverName))
                     }
                     try sync.addHandler(UpstreamAnswerHandler(exchange: exchange, eventLoop: channel.eventLoop,
-                                                              quietPeriod: quiet, deadline: answerDeadline))
+                                                              quietPeriod: quiet, deadline: deadline))
                     return channel.eventLoop.makeSucceededVoidFuture()
                 } catch {
                     return channel.eventLoop.makeFailedFuture(error)
@@ -161,10 +195,12 @@ final class UpstreamConnector {
         case .unix:
             connected = bootstrap.connect(unixDomainSocketPath: destination.host)
         case .tcp, .udp:
-            guard let port = Self.port(destination.port, default: target.defaultPort) else {
-                return failed(destination, "cannot resolve port '\(destination.port ?? "")'")
+            guard let port = target.servicePorts.port(destination.port, default: target.defaultPort) else {
+                return eventLoop.makeFailedFuture(UpstreamNoAnswer(description: "cannot resolve port '\(destination.port ?? "")'"))
             }
-            guard !destination.host.isEmpty else { return failed(destination, "the destination does not specify a host") }
+            guard !destination.host.isEmpty else {
+                return eventLoop.makeFailedFuture(UpstreamNoAnswer(description: "the destination does not specify a host"))
+            }
             if destination.interface == nil, let address = try? SocketAddress(ipAddress: destination.host, port: port) {
                 // An address literal needs no resolver (getaddrinfo costs more than the connect).
                 connected = bootstrap.connect(to: address)
@@ -175,12 +211,12 @@ final class UpstreamConnector {
         }
 
         let loopBound = NIOLoopBound(self, eventLoop: eventLoop)
-        return connected.flatMap { channel -> EventLoopFuture<UpstreamConnection?> in
+        return connected.flatMap { channel -> EventLoopFuture<UpstreamConnection> in
             let connector = loopBound.value
             connector.current = channel
             if connector.cancelled {
                 channel.close(promise: nil)
-                return channel.eventLoop.makeSucceededFuture(nil)
+                return channel.eventLoop.makeFailedFuture(DialCancelled())
             }
             // Happy Eyeballs may have raced several channels: each has its own handler.
             let reply: EventLoopFuture<UpstreamReply>
@@ -188,40 +224,30 @@ final class UpstreamConnector {
                 reply = try channel.pipeline.syncOperations.handler(type: UpstreamAnswerHandler.self).reply
             } catch {
                 channel.close(promise: nil)
-                return connector.failed(destination, "internal error: \(error)")
+                return channel.eventLoop.makeFailedFuture(UpstreamNoAnswer(description: "internal error: \(error)"))
             }
             var request = channel.allocator.buffer(capacity: exchange.request.count)
             request.writeBytes(exchange.request)
             channel.writeAndFlush(request, promise: nil)
-            return reply.map { reply -> UpstreamConnection? in
-                loopBound.value.backoff.recordSuccess(key)
-                return UpstreamConnection(channel: channel, reply: reply, destination: destination)
-            }.flatMapError { error in
+            return reply.map { reply in
+                UpstreamConnection(channel: channel, reply: reply, destination: destination)
+            }.flatMapErrorThrowing { error in
                 channel.close(promise: nil)
-                return loopBound.value.failed(destination, Self.describe(error), address: channel.remoteAddress)
+                throw DialFailure(error: error, address: channel.remoteAddress)
             }
-        }.flatMapError { error in
-            loopBound.value.failed(destination, Self.describe(error))
-        }.always { _ in
-            loopBound.value.current = nil
         }
     }
 
     private func failed(_ destination: Destination, _ why: String, address: SocketAddress? = nil) -> EventLoopFuture<UpstreamConnection?> {
-        let delay = backoff.recordFailure(destination.raw)
+        let delay = backoff.recordFailure(destination.raw, now: eventLoop.now)
         lastError = "\(destination.raw): \(why)"
         if !cancelled {
-            log.parent(.warning, "can't connect to a parent, last error: \(why) - will not retry it for \(Self.seconds(delay))",
+            log.parent(.warning, "can't connect to a parent, last error: \(why) - will not retry it for \(formatSeconds(delay))",
                        destination: destination.raw, address: address, code: 503, reason: "CANT CONNECT",
                        apiKey: target.upstreamAPIKey, tls: destination.tls)
         }
         metrics.upstreamFailure(destination: destination.raw)
         return eventLoop.makeSucceededFuture(nil)
-    }
-
-    static func seconds(_ amount: TimeAmount) -> String {
-        let ms = amount.nanoseconds / 1_000_000
-        return ms % 1000 == 0 ? "\(ms / 1000)s" : "\(Double(ms) / 1000)s"
     }
 
     static func describe(_ error: Error) -> String {
@@ -235,7 +261,7 @@ final class UpstreamConnector {
             if error.errnoCode == ECONNREFUSED { return "connection refused" }
             return String(describing: error)
         case let error as ChannelError:
-            if case .connectTimeout(let amount) = error { return "timeout (\(seconds(amount)))" }
+            if case .connectTimeout(let amount) = error { return "timeout (\(formatSeconds(amount)))" }
             return String(describing: error)
         case is NIOSSLError, is BoringSSLError:
             let text = String(describing: error)
@@ -246,22 +272,6 @@ final class UpstreamConnector {
         default: return String(describing: error)
         }
     }
-
-    /// A port number, or a service name from /etc/services.
-    static func port(_ text: String?, default defaultPort: Int) -> Int? {
-        guard let text, !text.isEmpty else { return defaultPort }
-        if text.utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }) {
-            guard let value = Int(text), (1...65535).contains(value) else { return nil }
-            return value
-        }
-        // getservbyname uses a static buffer: one caller at a time.
-        return serviceLock.withLock { _ in
-            guard let entry = getservbyname(text, "tcp") else { return nil }
-            return Int(UInt16(bigEndian: UInt16(truncatingIfNeeded: entry.pointee.s_port)))
-        }
-    }
-
-    private static let serviceLock = Locked(())
 
     static func isIPAddress(_ host: String) -> Bool {
         (try? SocketAddress(ipAddress: host, port: 0)) != nil

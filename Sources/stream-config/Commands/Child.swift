@@ -1,5 +1,6 @@
 import ArgumentParser
 import StreamConfig
+import StreamConfigSystem
 
 struct Child: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Configure this node to stream to parents.", subcommands: [Set.self])
@@ -44,7 +45,7 @@ struct Child: ParsableCommand {
         func run() throws {
             try withUserErrors {
                 guard let apiKey = try KeyInput.read(apiKey, orEnvironmentFor: "--api-key") else {
-                    throw UserError.usage("give the parent's API key: --api-key KEY, --api-key - (from standard input), --api-key @FILE, or $\(KeyInput.environmentVariable)")
+                    throw StreamConfigError.usage("give the parent's API key: --api-key KEY, --api-key - (from standard input), --api-key @FILE, or $\(KeyInput.environmentVariable)")
                 }
                 try Parent.validateUUID(apiKey, what: "--api-key")
                 try Rewrite.run(rewrite, describe: "streaming enabled to \(destinations.joined(separator: " "))") { editor, _ in

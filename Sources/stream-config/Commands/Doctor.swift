@@ -2,11 +2,8 @@ import ArgumentParser
 import NIOCore
 import NIOPosix
 import StreamConfig
+import StreamConfigSystem
 import StreamRelay
-import X509
-#if canImport(Glibc)
-import Glibc
-#endif
 
 struct Doctor: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -43,7 +40,7 @@ struct Doctor: AsyncParsableCommand {
         do {
             let ok = try await diagnose()
             if !ok { throw ExitCode(ExitStatus.findings) }
-        } catch let error as UserError {
+        } catch let error as StreamConfigError {
             throw error.exit()
         }
     }
@@ -51,7 +48,7 @@ struct Doctor: AsyncParsableCommand {
     private func diagnose() async throws -> Bool {
         let path: String
         if let config { path = config } else if let found = ConfigDirectories.fromEnvironment().effectiveFile() { path = found.path } else {
-            throw UserError.noInput("no stream.conf found", hint: "pass --config")
+            throw StreamConfigError.noInput("no stream.conf found", hint: "pass --config")
         }
         let document = Document(bytes: try FileAccess.read(path).bytes)
         let report = Linter.lint(document: document, file: path, options: LintOptions(target: target.target))
@@ -59,23 +56,17 @@ struct Doctor: AsyncParsableCommand {
         let netdataDocument = try netdataConf.map { Document(bytes: try FileAccess.read($0).bytes) }
         let netdata = netdataDocument.map { Ini($0) }
         var steps: [Step] = []
-        let errors = report.diagnostics.filter { $0.severity == .error }
-        if !errors.isEmpty {
-            let masker = SecretMasker(report.secrets)
-            for e in errors.prefix(10) {
-                steps.append(Step(destination: "lint", diagnosis: Diagnosis(verdict: .misconfigured, code: e.code,
-                    summary: "\(path):\(e.line):\(e.column): \(masker.mask(e.message))", fix: e.hint.map(masker.mask))))
-            }
+        for e in report.diagnostics.filter({ $0.severity == .error }).prefix(10) {
+            steps.append(Step(destination: "lint", diagnosis: .lintError(e, file: path, masker: SecretMasker(report.secrets))))
         }
         if parent, let netdataConf, let netdataDocument, let netdata {
             // netdata.conf's own errors (NC1xx-NC4xx, SC1xx), as `lint` reports them; NC101 is the
             // bind-to-unlistenable check below.
             let netdataReport = Linter.lint(document: netdataDocument, file: netdataConf,
                                             options: LintOptions(target: target.target, kind: .netdata,
-                                                                 unreadableFiles: Lint.unreadableFiles(NetdataConfChecks.tlsFilePaths(netdata))))
+                                                                 unreadableFiles: FileAccess.unreadableFiles(NetdataConfChecks.tlsFilePaths(netdata))))
             for e in netdataReport.diagnostics where e.severity == .error && e.code != "NC101" {
-                steps.append(Step(destination: "lint", diagnosis: Diagnosis(verdict: .misconfigured, code: e.code,
-                    summary: "\(netdataConf):\(e.line):\(e.column): \(e.message)", fix: e.hint)))
+                steps.append(Step(destination: "lint", diagnosis: .lintError(e, file: netdataConf)))
             }
         }
         if parent {
@@ -103,12 +94,13 @@ struct Doctor: AsyncParsableCommand {
             return steps
         }
         let defaultPort = Int(StrToLL(stream?.value("default port") ?? "19999").value)
-        let seconds = timeout ?? min(10, configuredTimeout(stream, target: target))
+        let seconds = timeout ?? min(10, ProbeRequest.configuredTimeout(stream, target: target))
         let tls = StreamProbe.TLSSettings(verify: !NetdataBool.read(stream?.value("ssl skip certificate verification") ?? "no"),
                                           caFile: stream?.value("CAfile"), caPath: stream?.value("CApath"))
-        let (host, guid, guidNote) = identity(netdata)
-        if let guidNote { steps.append(Step(destination: "identity", diagnosis: Diagnosis(verdict: .accepted, code: "identity", summary: guidNote, fix: nil))) }
-        let request = ProbeRequest.make(apiKey: apiKey, hostname: host, machineGUID: guid)
+        let identity = NodeIdentity.find(hostname: hostname, machineGUID: machineGUID, netdata: netdata)
+        let (host, guid) = (identity.hostname, identity.machineGUID)
+        if let guidNote = identity.note { steps.append(Step(destination: "identity", diagnosis: Diagnosis(verdict: .accepted, code: "identity", summary: guidNote, fix: nil))) }
+        let request = ProbeRequest.make(apiKey: apiKey, hostname: host, machineGUID: guid, version: StreamRelay.version)
         let group = MultiThreadedEventLoopGroup.singleton
         var streamInfo: [(destination: String, answer: ParentSelection.Answer)] = []
         for d in destinations {
@@ -118,7 +110,7 @@ struct Doctor: AsyncParsableCommand {
                                                      child: self.target.target)
             steps.append(Step(destination: d.raw, diagnosis: diagnosis))
             if let der = result.peerCertificate {
-                steps.append(certificateStep(der, destination: d.raw))
+                steps.append(Step(destination: "\(d.raw) certificate", diagnosis: CertificateDiagnosis.presented(der)))
             } else if case .tlsFailed = result.outcome, d.tls, tls.verify {
                 // Which certificate was not trusted: look again without verifying, with a GET
                 // (stream_info), so that nothing streams on the unverified connection.
@@ -126,7 +118,9 @@ struct Doctor: AsyncParsableCommand {
                                                  request: StreamInfoDiagnosis.request(machineGUID: guid, destination: d.raw),
                                                  tls: StreamProbe.TLSSettings(verify: false, caFile: nil, caPath: nil),
                                                  timeout: .seconds(Int64(min(seconds, 5))), group: group)
-                if let der = look.peerCertificate { steps.append(untrustedCertificateStep(der, destination: d.raw, tls: tls)) }
+                if let der = look.peerCertificate {
+                    steps.append(Step(destination: "\(d.raw) certificate", diagnosis: CertificateDiagnosis.untrusted(der, caFile: tls.caFile, caPath: tls.caPath)))
+                }
             }
             // 2.1+ children ask each parent for stream_info first, on a separate connection.
             if case .answered = result.outcome {
@@ -151,64 +145,6 @@ struct Doctor: AsyncParsableCommand {
         return steps
     }
 
-    /// What the parent's TLS certificate is, and whether it runs out soon.
-    private func certificateStep(_ der: [UInt8], destination: String) -> Step {
-        let name = "\(destination) certificate"
-        guard let certificate = try? Certificate(derEncoded: der) else {
-            return Step(destination: name, diagnosis: Diagnosis(verdict: .accepted, code: "tls-certificate",
-                summary: "the parent's certificate cannot be read here (SHA-256 \(TLSInspect.fingerprint(der)))", fix: nil))
-        }
-        let line = TLSInspect.oneLine(certificate, der: der)
-        guard let problem = TLSInspect.expiryProblem(certificate, soon: 14) else {
-            return Step(destination: name, diagnosis: Diagnosis(verdict: .accepted, code: "tls-certificate", summary: line, fix: nil))
-        }
-        // Not a failure by itself: a child that verifies it was refused above already, and one
-        // with `ssl skip certificate verification` streams all the same.
-        return Step(destination: name, diagnosis: Diagnosis(
-            verdict: .accepted, code: problem.expiringSoon ? "tls-certificate-expiring" : "tls-certificate-invalid",
-            summary: "the parent's certificate \(problem.text): \(line)",
-            fix: "renew the parent's certificate (`stream-config tls init --dir DIR --force` makes a new one) and restart it"))
-    }
-
-    /// The certificate the child refused: what it is, so that the user can tell a wrong CAfile
-    /// from a wrong parent (compare the fingerprint with `tls show` on the parent).
-    private func untrustedCertificateStep(_ der: [UInt8], destination: String, tls: StreamProbe.TLSSettings) -> Step {
-        let trust = [tls.caFile.map { "CAfile \($0)" }, tls.caPath.map { "CApath \($0)" }].compactMap { $0 }
-        let trusted = trust.isEmpty ? "the system's CAs" : trust.joined(separator: " and ") + " (and the system's CAs)"
-        let described = (try? Certificate(derEncoded: der)).map { certificate in
-            TLSInspect.oneLine(certificate, der: der) + ", issued by \(certificate.issuer)\(TLSInspect.isSelfSigned(certificate) ? " (self-signed)" : "")"
-        } ?? "SHA-256 \(TLSInspect.fingerprint(der))"
-        return Step(destination: "\(destination) certificate", diagnosis: Diagnosis(
-            verdict: .refused, code: "tls-certificate-untrusted",
-            summary: "the parent presents \(described); \(trusted) do not vouch for it",
-            fix: "if the fingerprint is the one `stream-config tls show` prints on the parent, give its certificate (or its CA) to the child: `stream-config child set --ssl --ca-file parent.pem`; if not, this is not the parent you meant"))
-    }
-
-    private func configuredTimeout(_ stream: Section?, target: NetdataTarget) -> Int {
-        if target == .v1_37 { return Int(StrToLL(stream?.value("timeout seconds") ?? "600").value) }
-        return Int(NetdataDuration.parseSeconds(stream?.value("timeout") ?? stream?.value("timeout seconds") ?? "5m") ?? 300)
-    }
-
-    /// The hostname and machine GUID the child sends, as Netdata finds them.
-    private func identity(_ netdata: Ini?) -> (String, String, String?) {
-        var name = hostname ?? netdata?.section("global")?.value("hostname")
-        if name == nil {
-            var buffer = [CChar](repeating: 0, count: 256)
-            gethostname(&buffer, buffer.count)
-            name = String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-        }
-        if let machineGUID { return (name!, machineGUID, nil) }
-        let lib = netdata?.section("directories")?.value("lib") ?? "/var/lib/netdata"
-        let registry = netdata?.section("directories")?.value("registry") ?? "\(lib)/registry"
-        let file = "\(registry)/netdata.public.unique.id"
-        if let bytes = try? FileAccess.read(file).bytes {
-            let guid = String(decoding: bytes, as: UTF8.self).trimmingWhitespace.filter { !$0.isNewline }
-            if UUIDSyntax.isUUID(guid) { return (name!, guid, nil) }
-        }
-        let random = KeyGenerator.randomKey()
-        return (name!, random, "no machine GUID in \(file); probing as a new machine \(random) (pass --machine-guid to use the child's)")
-    }
-
     private func print(_ steps: [Step], masker: SecretMasker) {
         switch format {
         case .json:
@@ -228,17 +164,5 @@ struct Doctor: AsyncParsableCommand {
                 if let fix = d.fix { Terminal.stdout("     fix: \(masker.mask(fix))") }
             }
         }
-    }
-}
-
-/// The request a Netdata 1.37.1 child sends (protocol spec 1.2), with this node's identity.
-enum ProbeRequest {
-    static func make(apiKey: String, hostname: String, machineGUID: String) -> [UInt8] {
-        let query = [
-            "key=\(apiKey)", "hostname=\(hostname)", "registry_hostname=\(hostname)", "machine_guid=\(machineGUID)",
-            "update_every=1", "os=linux", "timezone=UTC", "abbrev_timezone=UTC", "utc_offset=0", "hops=1",
-            "ml_capable=0", "ml_enabled=0", "mc_version=1", "tags=", "ver=16376", "NETDATA_PROTOCOL_VERSION=1.1",
-        ].joined(separator: "&")
-        return Array("STREAM \(query) HTTP/1.1\r\nUser-Agent: stream-config-doctor/\(StreamRelay.version)\r\nAccept: */*\r\n\r\n".utf8)
     }
 }

@@ -59,7 +59,7 @@ struct FleetCheck: ParsableCommand {
         try withUserErrors {
             if let explain { return try Lint.printExplanation(explain) }
             if listRules {
-                for rule in FleetRules.all { Terminal.stdout("\(rule.code)  \(rule.severity.rawValue.padding(7))  \(rule.title)") }
+                for rule in FleetRules.all { Terminal.stdout("\(rule.code)  \(rule.severity.rawValue.padded(7))  \(rule.title)") }
                 return
             }
             let path = fleetFile ?? ""
@@ -148,19 +148,19 @@ struct FleetRender: ParsableCommand {
             }
             let problems = fleet.loadFindings.filter { $0.code == "FL001" }
             if let first = problems.first {
-                throw UserError.refused("\(first.file):\(first.line):\(first.column): \(first.message)", hint: first.hint)
+                throw StreamConfigError.refused("\(first.file):\(first.line):\(first.column): \(first.message)", hint: first.hint)
             }
             let keyPath = keys ?? Self.keyStorePath(fleetFile)
             var store = FleetKeyStore()
             if FileAccess.exists(keyPath) {
                 do { store = try FleetKeyStore(text: String(decoding: try FileAccess.read(keyPath).bytes, as: UTF8.self)) }
-                catch let error as FleetRenderError { throw UserError.refused("\(keyPath): \(error)") }
+                catch let error as FleetRenderError { throw StreamConfigError.refused("\(keyPath): \(error)") }
             }
             let stockPath = ConfigDirectories.fromEnvironment().stock + "/stream.conf"
             let stock = FileAccess.exists(stockPath) ? Document(bytes: try FileAccess.read(stockPath).bytes) : nil
             let rendered: [FleetRenderedHost]
             do { rendered = try FleetRenderer.render(fleet, keys: &store, stock: stock) }
-            catch let error as FleetRenderError { throw UserError.refused(error.description) }
+            catch let error as FleetRenderError { throw StreamConfigError.refused(error.description) }
             var changes: [HostChange] = []
             var writes: [(path: String, bytes: [UInt8])] = []
             for host in rendered {
@@ -237,7 +237,7 @@ struct FleetRender: ParsableCommand {
         for part in path.split(separator: "/") {
             current += "/" + part
             if mkdir(current, 0o755) != 0 && errno != EEXIST {
-                throw UserError.cannotWrite("\(current): cannot create the directory (\(FileAccess.describe(errno: errno)))")
+                throw StreamConfigError.cannotWrite("\(current): cannot create the directory (\(FileAccess.describe(errno: errno)))")
             }
         }
     }

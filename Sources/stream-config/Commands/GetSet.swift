@@ -1,5 +1,6 @@
 import ArgumentParser
 import StreamConfig
+import StreamConfigSystem
 
 struct Get: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -18,7 +19,7 @@ struct Get: ParsableCommand {
             let section = try KeyInput.section(section)
             let path: String
             if let file { path = file } else if let found = ConfigDirectories.fromEnvironment().effectiveFile() { path = found.path } else {
-                throw UserError.noInput("no stream.conf found", hint: "pass --file")
+                throw StreamConfigError.noInput("no stream.conf found", hint: "pass --file")
             }
             let document = Document(bytes: try FileAccess.read(path).bytes)
             let report = Linter.lint(document: document, file: path, options: LintOptions(target: target.target))
@@ -26,7 +27,7 @@ struct Get: ParsableCommand {
             do {
                 effective = try Resolver.effective(section: section, key: option, in: Ini(document), target: report.target)
             } catch let error as ResolveError {
-                throw UserError.usage(error.message)
+                throw StreamConfigError.usage(error.message)
             }
             let masker = SecretMasker.forOutput(showSecrets: showSecrets, secrets: report.secrets)
             Terminal.stdout(masker.mask(effective.value))
@@ -54,11 +55,11 @@ struct SetOption: ParsableCommand {
             let value: String
             if SecretMasker.isKeyLikeName(option) {
                 guard let key = try KeyInput.read(self.value, orEnvironmentFor: "the value of \(option)") else {
-                    throw UserError.usage("give the key: VALUE, - (from standard input), @FILE, or $\(KeyInput.environmentVariable)")
+                    throw StreamConfigError.usage("give the key: VALUE, - (from standard input), @FILE, or $\(KeyInput.environmentVariable)")
                 }
                 value = key
             } else {
-                guard let given = self.value else { throw UserError.usage("give the value to set \(option) to") }
+                guard let given = self.value else { throw StreamConfigError.usage("give the value to set \(option) to") }
                 value = given
             }
             try Rewrite.run(rewrite, describe: "set [\(section)] \(option) = \(value)") { editor, target in
@@ -93,6 +94,6 @@ func checkKnown(section: String, option: String, editor: ConfigEditor, target: N
     do {
         _ = try Resolver.validate(section: section, key: option, in: editor.ini, target: target)
     } catch let error as ResolveError {
-        throw UserError.usage(error.message, hint: error.suggestion.map { "use `\($0)`, or --force to write the name anyway" } ?? "see `man stream.conf`, or --force to write the name anyway")
+        throw StreamConfigError.usage(error.message, hint: error.suggestion.map { "use `\($0)`, or --force to write the name anyway" } ?? "see `man stream.conf`, or --force to write the name anyway")
     }
 }

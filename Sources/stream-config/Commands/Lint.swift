@@ -1,8 +1,6 @@
 import ArgumentParser
 import StreamConfig
-#if canImport(Glibc)
-import Glibc
-#endif
+import StreamConfigSystem
 
 enum KindChoice: String, ExpressibleByArgument, CaseIterable {
     case auto, stream, netdata
@@ -45,6 +43,12 @@ struct Lint: ParsableCommand {
     @Flag(help: "Print API keys in full instead of their first 8 characters.")
     var showSecrets = false
 
+    @Flag(help: "Apply every safe fix (see --explain: \"Fix:\"), write the file atomically, then report what is left.")
+    var fix = false
+
+    @Flag(help: "With --fix: print the fixes as a unified diff and write nothing.")
+    var dryRun = false
+
     @Option(help: ArgumentHelp("Explain a diagnostic code and exit.", valueName: "code"))
     var explain: String?
 
@@ -53,6 +57,11 @@ struct Lint: ParsableCommand {
 
     @Option(name: .customLong("stdin-filename"), help: ArgumentHelp("Name to show for standard input.", valueName: "name"))
     var stdinName = "<stdin>"
+
+    func validate() throws {
+        if dryRun && !fix { throw ValidationError("--dry-run goes with --fix") }
+        if fix && files.contains("-") { throw ValidationError("--fix changes files: it cannot fix standard input") }
+    }
 
     func run() throws {
         try withUserErrors {
@@ -65,20 +74,21 @@ struct Lint: ParsableCommand {
 
     static func printExplanation(_ code: String) throws {
         guard let rule = Rules.rule(code) else {
-            throw UserError.usage("unknown diagnostic code `\(code)`", hint: "`stream-config lint --list-rules` lists them")
+            throw StreamConfigError.usage("unknown diagnostic code `\(code)`", hint: "`stream-config lint --list-rules` lists them")
         }
         Terminal.stdout("\(rule.code) (\(rule.severity.rawValue)): \(rule.title)\n\n\(rule.explanation)")
+        Terminal.stdout("\nFix: " + (Rules.fixes[rule.code].map { "lint --fix: \($0)" } ?? "none (the finding needs a decision)"))
     }
 
     static func printRules() {
-        for rule in Rules.all { Terminal.stdout("\(rule.code)  \(rule.severity.rawValue.padding(7))  \(rule.title)") }
+        for rule in Rules.all { Terminal.stdout("\(rule.code)  \(rule.severity.rawValue.padded(7))  \(rule.title)") }
     }
 
     private func inputs() throws -> [String] {
         if !files.isEmpty { return files }
         let directories = ConfigDirectories.fromEnvironment()
         guard let (path, why) = directories.effectiveFile() else {
-            throw UserError.noInput("no stream.conf in \(directories.user) or \(directories.stock)",
+            throw StreamConfigError.noInput("no stream.conf in \(directories.user) or \(directories.stock)",
                                     hint: "name a file, or set NETDATA_USER_CONFIG_DIR / NETDATA_STOCK_CONFIG_DIR")
         }
         Terminal.stderr("stream-config: checking \(path) (\(why))")
@@ -101,15 +111,16 @@ struct Lint: ParsableCommand {
                     bytes = contents.bytes
                     mode = contents.mode
                 }
-            } catch let error as UserError {
+            } catch let error as StreamConfigError {
                 _ = error.exit()
                 status = error.exitCode
                 continue
             }
             let name = path == "-" ? stdinName : path
-            let document = Document(bytes: bytes)
+            var document = Document(bytes: bytes)
             let fileKind = kind.kind ?? ConfigKind.detect(fileName: path == "-" ? stdinName : path, ini: Ini(document)).0
-            let unreadable = fileKind == .netdata ? Self.unreadableFiles(NetdataConfChecks.tlsFilePaths(Ini(document))) : [:]
+            if fix { document = try FileFix.lintFix(path, target: target.target, kind: fileKind, dryRun: dryRun, showSecrets: showSecrets) }
+            let unreadable = fileKind == .netdata ? FileAccess.unreadableFiles(NetdataConfChecks.tlsFilePaths(Ini(document))) : [:]
             let report = Linter.lint(document: document, file: name,
                                      options: LintOptions(target: target.target, fileMode: mode, kind: fileKind, unreadableFiles: unreadable))
             reports.append(report)
@@ -125,20 +136,4 @@ struct Lint: ParsableCommand {
         if format == .sarif { Terminal.stdout(printer.sarif(reports)) }
         return status
     }
-}
-
-extension Lint {
-    /// The files netdata.conf names that this user cannot read (lint runs as a user, Netdata as
-    /// netdata: a readable file here may still be unreadable for Netdata).
-    static func unreadableFiles(_ paths: [String]) -> [String: String] {
-        var result: [String: String] = [:]
-        for path in paths where access(path, R_OK) != 0 {
-            result[path] = "cannot be read (\(FileAccess.describe(errno: errno)))"
-        }
-        return result
-    }
-}
-
-extension String {
-    func padding(_ width: Int) -> String { count >= width ? self : self + String(repeating: " ", count: width - count) }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import StreamConfig
+import StreamConfigSystem
 
 struct Parent: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -11,15 +12,15 @@ struct Parent: ParsableCommand {
     static func validateUUID(_ text: String, what: String) throws {
         switch UUIDSyntax.classify(text) {
         case .canonical: return
-        case .notLowercase: throw UserError.usage("\(what) must be lowercase (children and parents compare keys byte for byte)")
-        case .invalid: throw UserError.usage("\(what) `\(SecretMasker.mask(text))` is not a UUID; `stream-config keygen` makes one")
+        case .notLowercase: throw StreamConfigError.usage("\(what) must be lowercase (children and parents compare keys byte for byte)")
+        case .invalid: throw StreamConfigError.usage("\(what) `\(SecretMasker.mask(text))` is not a UUID; `stream-config keygen` makes one")
         }
     }
 
     /// The KEY argument of `disable-key` and `remove-key`, read as `KeyInput` reads keys.
     static func keyArgument(_ argument: String?) throws -> String {
         guard let key = try KeyInput.read(argument, orEnvironmentFor: "KEY") else {
-            throw UserError.usage("give the key: KEY, - (from standard input), @FILE, or $\(KeyInput.environmentVariable)")
+            throw StreamConfigError.usage("give the key: KEY, - (from standard input), @FILE, or $\(KeyInput.environmentVariable)")
         }
         return key
     }
@@ -46,13 +47,13 @@ struct Parent: ParsableCommand {
             try withUserErrors {
                 let key = try KeyInput.read(self.key, orEnvironmentFor: "--key") ?? KeyGenerator.randomKey()
                 try Parent.validateUUID(key, what: "--key")
-                let changed = try Rewrite.run(rewrite, describe: "added API key \(key)") { editor, _ in
-                    if editor.ini.section(key) != nil { throw EditError(.sectionExists, "[\(key)] already exists in the file; choose another key or use `parent disable-key`/`remove-key`") }
+                let json = rewrite.format == .json
+                let changed = try Rewrite.run(rewrite, describe: "added API key \(key)", key: json ? key : nil) { editor, _ in
                     try editor.addAPIKey(key: key, allowFrom: allowFrom)
                 }
-                guard changed != nil else { return }
-                Terminal.stdout(key)
-                Terminal.stderr("stream-config: on each child: \(Parent.childCommand)")
+                // The key is the answer either way (a repeated run finds it there, unchanged).
+                if !json { Terminal.stdout(key) }
+                if changed != nil { Terminal.stderr("stream-config: on each child: \(Parent.childCommand)") }
             }
         }
     }
@@ -135,21 +136,13 @@ struct Parent: ParsableCommand {
         func run() throws {
             try withUserErrors {
                 let path = try file ?? ConfigDirectories.fromEnvironment().effectiveFile()?.path
-                    ?? { throw UserError.noInput("no stream.conf found", hint: "pass --file") }()
+                    ?? { throw StreamConfigError.noInput("no stream.conf found", hint: "pass --file") }()
                 let keys = ConfigEditor(Document(bytes: try FileAccess.read(path).bytes)).listKeys()
                 func shown(_ name: String) -> String { showSecrets || SecretMasker.isNonSecretSectionName(name) ? name : SecretMasker.mask(name) }
-                func role(_ r: KeyEntry.Role) -> String {
-                    switch r {
-                    case .api: return "api"
-                    case .machine: return "machine"
-                    case .unspecified: return "untyped"
-                    case .invalid(let value): return "invalid(\(value))"
-                    }
-                }
                 switch format {
                 case .plain:
                     for entry in keys {
-                        Terminal.stdout("\(shown(entry.name).padding(38)) \(role(entry.role).padding(8)) \(entry.enabled ? "enabled " : "disabled") allow from: \(entry.allowFrom ?? "*")  (line \(entry.line))")
+                        Terminal.stdout("\(shown(entry.name).padded(38)) \(entry.role.label.padded(8)) \(entry.enabled ? "enabled " : "disabled") allow from: \(entry.allowFrom ?? "*")  (line \(entry.line))")
                     }
                     if keys.isEmpty { Terminal.stderr("stream-config: \(path) has no key or machine sections") }
                 case .json:
@@ -157,7 +150,7 @@ struct Parent: ParsableCommand {
                         var name: String, role: String, enabled: Bool, allow_from: String, line: Int
                     }
                     Terminal.stdout(JSONOutput.string(keys.map {
-                        Item(name: shown($0.name), role: role($0.role), enabled: $0.enabled, allow_from: $0.allowFrom ?? "*", line: $0.line)
+                        Item(name: shown($0.name), role: $0.role.label, enabled: $0.enabled, allow_from: $0.allowFrom ?? "*", line: $0.line)
                     }))
                 }
             }

@@ -1,3 +1,4 @@
+import StreamConfigSystem
 import StreamRelay
 import X509
 #if canImport(FoundationEssentials)

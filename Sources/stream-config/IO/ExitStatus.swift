@@ -1,4 +1,5 @@
 import ArgumentParser
+import StreamConfigSystem
 
 /// Exit codes are API (documented in stream-config(1), EXIT STATUS).
 enum ExitStatus {
@@ -14,25 +15,26 @@ enum ExitStatus {
     static let cannotCreate: Int32 = 73
     /// Another writer holds the lock.
     static let busy: Int32 = 75
+
+    /// The one place an error's code becomes an exit status.
+    static func of(_ code: StreamConfigError.Code) -> Int32 {
+        switch code {
+        case .usage: return usage
+        case .noInput: return noInput
+        case .cannotWrite: return cannotCreate
+        case .busy: return busy
+        default: return findings  // .refused, and any code added later
+        }
+    }
 }
 
-/// An error the user can act on: printed as `stream-config: message`, then the hint.
-struct UserError: Error, CustomStringConvertible {
-    var message: String
-    var hint: String?
-    var exitCode: Int32
+extension StreamConfigError {
+    var exitCode: Int32 { ExitStatus.of(code) }
 
-    var description: String { message }
-
-    static func noInput(_ message: String, hint: String? = nil) -> UserError { UserError(message: message, hint: hint, exitCode: ExitStatus.noInput) }
-    static func cannotWrite(_ message: String, hint: String? = nil) -> UserError { UserError(message: message, hint: hint, exitCode: ExitStatus.cannotCreate) }
-    static func usage(_ message: String, hint: String? = nil) -> UserError { UserError(message: message, hint: hint, exitCode: ExitStatus.usage) }
-    static func refused(_ message: String, hint: String? = nil) -> UserError { UserError(message: message, hint: hint, exitCode: ExitStatus.findings) }
-}
-
-extension UserError {
-    /// Print and exit; used by every command's `run()` through `withUserErrors`.
+    /// Print and exit: `stream-config: message`, then the hint. Used by every command's `run()`
+    /// through `withUserErrors`.
     func exit() -> ExitCode {
+        for line in details { Terminal.stderr(line) }
         Terminal.stderr("stream-config: \(message)")
         if let hint { Terminal.stderr("  hint: \(hint)") }
         return ExitCode(exitCode)
@@ -42,7 +44,7 @@ extension UserError {
 func withUserErrors(_ body: () throws -> Void) throws {
     do {
         try body()
-    } catch let error as UserError {
+    } catch let error as StreamConfigError {
         throw error.exit()
     }
 }
@@ -50,7 +52,7 @@ func withUserErrors(_ body: () throws -> Void) throws {
 func withUserErrors(_ body: () async throws -> Void) async throws {
     do {
         try await body()
-    } catch let error as UserError {
+    } catch let error as StreamConfigError {
         throw error.exit()
     }
 }

@@ -29,6 +29,9 @@ enum Terminal {
         }
     }
 
+    /// `stream-config: text` on standard error: what the library's `note` callbacks print.
+    static func note(_ text: String) { stderr("stream-config: \(text)") }
+
     static func isTTY(_ fd: Int32) -> Bool { isatty(fd) == 1 }
 
     static func environment(_ name: String) -> String? {

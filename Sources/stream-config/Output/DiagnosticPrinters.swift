@@ -44,8 +44,7 @@ struct DiagnosticPrinter {
         let errors = report.errorCount
         let warnings = report.warningCount
         let infos = report.diagnostics.count - errors - warnings
-        func plural(_ n: Int, _ word: String) -> String { "\(n) \(word)\(n == 1 ? "" : "s")" }
-        let counts = report.diagnostics.isEmpty ? "no findings" : [plural(errors, "error"), plural(warnings, "warning"), plural(infos, "note")].joined(separator: ", ")
+        let counts = report.diagnostics.isEmpty ? "no findings" : [Wording.plural(errors, "error"), Wording.plural(warnings, "warning"), Wording.plural(infos, "note")].joined(separator: ", ")
         return "\(printable(report.file)): \(counts) (checked as \(report.target.displayName): \(report.targetReason))"
     }
 

@@ -1,0 +1,74 @@
+import Logging
+import NIOCore
+
+/// Turns an admitted child and the parent that answered it into a splice: removes the child's
+/// handshake handlers and the parent's answer handler, installs the two `SpliceHandler` halves
+/// (the parent's bytes that came after its answer go first), writes the parent's answer to the
+/// child in one write and the child's early bytes to the parent, and resumes reading the child.
+/// Logs the disconnect with the byte counts when the child's connection closes.
+enum SpliceAssembler {
+    struct Parts {
+        var child: Channel
+        var upstream: Channel
+        /// The handler to take out of the child's pipeline once the splice is in place.
+        var session: NIOLoopBound<ChildSessionHandler>
+        var answer: [UInt8]
+        var early: ByteBuffer?
+        var destination: String
+        var handshakeSeconds: Double
+        /// When the child connected (`eventLoop.now`).
+        var started: NIODeadline
+    }
+
+    /// Runs on the child's event loop (the parent's connection shares it).
+    static func start(_ parts: Parts, decoderName: String, relay: RelayContext, log: ConnectionLog) {
+        let child = parts.child
+        let upstream = parts.upstream
+        let session = parts.session
+        // The decoder's removal completes on a later tick; the child is not being read meanwhile.
+        child.pipeline.removeHandler(name: decoderName).whenComplete { _ in
+            guard child.isActive, upstream.isActive,
+                  let answerHandler = try? upstream.pipeline.syncOperations.handler(type: UpstreamAnswerHandler.self) else {
+                log.child(.warning, "a side closed before the splice started", code: 499, reason: "CLOSED EARLY")
+                upstream.close(promise: nil)
+                child.close(promise: nil)
+                return
+            }
+            do {
+                let (childHalf, parentHalf) = SpliceHandler.pair(parentLeftover: answerHandler.takeLeftover(),
+                                                                  coalesce: relay.limits.readCoalescing, metrics: relay.metrics)
+                _ = upstream.pipeline.syncOperations.removeHandler(answerHandler)
+                try SpliceHandler.tune(child)
+                try SpliceHandler.tune(upstream)
+                try upstream.pipeline.syncOperations.addHandler(parentHalf)
+                try child.pipeline.syncOperations.addHandler(IdleStateHandler(allTimeout: relay.limits.idleTimeout))
+                try child.pipeline.syncOperations.addHandler(childHalf)
+
+                var buffer = child.allocator.buffer(capacity: parts.answer.count)
+                buffer.writeBytes(parts.answer)
+                child.writeAndFlush(buffer, promise: nil)
+                if let early = parts.early { upstream.writeAndFlush(early, promise: nil) }
+
+                _ = child.pipeline.syncOperations.removeHandler(session.value)
+                try child.syncOptions?.setOption(ChannelOptions.autoRead, value: true)
+                log.child(.info, "connected and ready to receive data, forwarded to \(parts.destination) (handshake \(format3(parts.handshakeSeconds))s)",
+                          code: 200, reason: "CONNECTED")
+                relay.metrics.handshakeCompleted(seconds: parts.handshakeSeconds)
+                let halves = NIOLoopBound((childHalf, parentHalf), eventLoop: child.eventLoop)
+                let started = parts.started
+                let loop = child.eventLoop
+                child.closeFuture.whenComplete { _ in
+                    let (childHalf, parentHalf) = halves.value
+                    let reason = childHalf.closeReason ?? parentHalf.closeReason ?? "closed"
+                    let connected = Double((loop.now - started).nanoseconds) / 1e9
+                    log.child(.notice, "receiver disconnected: reason=\"\(reason)\" bytes_in=\(childHalf.bytesRead) bytes_out=\(parentHalf.bytesRead) connected=\(Int(connected))s",
+                              code: 200, reason: "DISCONNECTED")
+                }
+            } catch {
+                log.child(.error, "cannot start the splice: \(error)", code: 500, reason: "INTERNAL ERROR")
+                upstream.close(promise: nil)
+                child.close(promise: nil)
+            }
+        }
+    }
+}

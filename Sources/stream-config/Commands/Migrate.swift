@@ -1,0 +1,91 @@
+import ArgumentParser
+import StreamConfig
+import StreamConfigSystem
+
+struct Migrate: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Move stream.conf files from Netdata 1.37 option names to 2.x names.",
+        discussion: """
+        Every 1.37 name becomes the name Netdata 2.x renames it to when it loads the file (so the \
+        file means on 2.x exactly what it meant there before), every other byte is kept, and the \
+        file is replaced atomically (lock, owner, mode and ACLs kept). Values 2.x reads \
+        differently (`memory mode = save` becomes RAM; `true` for yes/no/auto options) are not \
+        changed: they are printed as findings to decide. Running it again changes nothing.
+
+        Exit status: 0 done (or nothing to do); 1 with --check when a file would change; \
+        64 usage error; 66 an input could not be read; 73 a file could not be written; 75 busy.
+        """
+    )
+
+    @Argument(help: ArgumentHelp("stream.conf files to migrate (default: $NETDATA_USER_CONFIG_DIR/stream.conf).", valueName: "file"))
+    var files: [String] = []
+
+    @Option(help: "The Netdata line to move to (only 2).")
+    var to: String
+
+    @Flag(help: "Change nothing; exit 1 when a file would change (for CI).")
+    var check = false
+
+    @Flag(help: "Print the change as a unified diff and write nothing.")
+    var dryRun = false
+
+    @Option(help: "Output format: human or json (one object per file: changed, renames, decisions).")
+    var format: OutputFormat = .human
+
+    @Flag(help: "Print API keys (section names) in full.")
+    var showSecrets = false
+
+    func validate() throws {
+        guard to == "2" else { throw ValidationError("--to takes 2 (the only line to migrate to)") }
+        guard format == .human || format == .json else { throw ValidationError("--format takes human or json") }
+    }
+
+    func run() throws {
+        try withUserErrors {
+            let paths = files.isEmpty ? [try RewriteSource.target(file: nil, directories: .fromEnvironment(), note: Terminal.note)] : files
+            var objects: [MigrationJSON] = []
+            var wouldChange = false
+            for path in paths {
+                let outcome = try FileFix.apply(to: path, write: !(check || dryRun), showSecrets: showSecrets) { document in
+                    let report = Migration.toV2(document, file: path)
+                    return (report.document, report)
+                }
+                let report = outcome.result
+                wouldChange = wouldChange || report.changed
+                let printer = DiagnosticPrinter(format: format, color: Terminal.wantsColor(2), showSecrets: showSecrets)
+                let renames = report.renames.map { rename in
+                    var masked = rename
+                    masked.section = outcome.masker.mask(rename.section)  // key sections are named by their key
+                    return masked
+                }
+                if format == .json {
+                    objects.append(MigrationJSON(file: path, changed: report.changed, written: outcome.written, diff: outcome.diff,
+                                                 diffHasMaskedKeys: outcome.diff != nil && !showSecrets && !outcome.secrets.isEmpty,
+                                                 renames: renames, decisions: printer.findings(report.decisions)))
+                    continue
+                }
+                if dryRun { outcome.printDiff(showSecrets: showSecrets) }
+                for rename in renames { Terminal.stderr("\(path):\(rename.line): [\(rename.section)] `\(rename.old)` -> `\(rename.new)`") }
+                if !report.decisions.diagnostics.isEmpty {
+                    Terminal.write(2, printer.render(report.decisions, document: report.original))
+                    Terminal.note("\(path): \(Wording.plural(report.decisions.diagnostics.count, "value")) 2.x reads differently: decide and set them")
+                }
+                Terminal.note("\(path): \(report.changed ? (outcome.written ? "migrated" : "would be migrated") : "unchanged (nothing to migrate)")")
+            }
+            if format == .json { Terminal.stdout(JSONOutput.string(objects)) }
+            if check && wouldChange { throw ExitCode(ExitStatus.findings) }
+        }
+    }
+}
+
+/// One file in `migrate --format json`.
+struct MigrationJSON: Encodable {
+    var file: String
+    var changed: Bool
+    var written: Bool
+    /// The change as a unified diff (nil: none); not a patch when `diffHasMaskedKeys`.
+    var diff: String?
+    var diffHasMaskedKeys: Bool
+    var renames: [Migration.Rename]
+    var decisions: [DiagnosticPrinter.JSONFinding]
+}

@@ -1,0 +1,38 @@
+import StreamConfig
+import Testing
+@testable import StreamConfigSystem
+
+/// What `doctor` says of a parent's certificate, and the identity it probes with.
+@Suite struct DoctorSupportTests {
+    @Test func testAPresentedCertificateIsDescribed() throws {
+        let made = try GeneratedTLS.make(names: [.dns("parent")], days: 400)
+        let fine = CertificateDiagnosis.presented(made.der)
+        #expect(fine.verdict == .accepted && fine.code == "tls-certificate" && fine.fix == nil)
+        #expect(fine.summary.contains("SHA-256 \(TLSInspect.fingerprint(made.der))"))
+        let short = try GeneratedTLS.make(names: [.dns("parent")], days: 3)
+        #expect(CertificateDiagnosis.presented(short.der).code == "tls-certificate-expiring")
+        let unreadable = CertificateDiagnosis.presented([1, 2, 3])
+        #expect(unreadable.summary.hasPrefix("the parent's certificate cannot be read here"))
+    }
+
+    @Test func testAnUntrustedCertificateNamesWhatWasTrusted() throws {
+        let made = try GeneratedTLS.make(names: [.dns("parent")], days: 30)
+        let diagnosis = CertificateDiagnosis.untrusted(made.der, caFile: "/etc/netdata/ssl/parent.crt", caPath: nil)
+        #expect(diagnosis.verdict == .refused && diagnosis.code == "tls-certificate-untrusted")
+        #expect(diagnosis.summary.contains("(self-signed)"))
+        #expect(diagnosis.summary.hasSuffix("CAfile /etc/netdata/ssl/parent.crt (and the system's CAs) do not vouch for it"))
+    }
+
+    @Test func testTheIdentityComesFromTheRegistryOrIsNew() throws {
+        let dir = try Scratch()
+        let guid = "0b5f1c7e-1234-4cde-8f00-aabbccddeeff"
+        try dir.file("netdata.public.unique.id", guid + "\n")
+        let netdata = Ini(Document("[global]\n    hostname = child1\n[directories]\n    registry = \(dir.path)\n"))
+        let found = NodeIdentity.find(hostname: nil, machineGUID: nil, netdata: netdata)
+        #expect(found.hostname == "child1" && found.machineGUID == guid && found.note == nil)
+        let given = NodeIdentity.find(hostname: "h", machineGUID: "g", netdata: netdata)
+        #expect(given.hostname == "h" && given.machineGUID == "g")
+        let none = NodeIdentity.find(hostname: "h", machineGUID: nil, netdata: Ini(Document("[directories]\n    registry = \(dir.path("none"))\n")))
+        #expect(UUIDSyntax.isUUID(none.machineGUID) && none.note?.contains("probing as a new machine") == true)
+    }
+}
