@@ -475,7 +475,7 @@ struct FleetRun {
             if let option = file.ini.section("stream")?.option("api key"), !option.value.isEmpty {
                 uses[option.value, default: []].append(Use(host: i, option: option, section: nil))
             }
-            for section in file.ini.sections where section.name != "stream" && section.roles.contains(.apiKey)
+            for section in file.ini.sections where section.name != "stream" && Resolver.roles(of: section).contains(.apiKey)
                 && NetdataBool.read(section.value("enabled") ?? "no") {
                 uses[section.name, default: []].append(Use(host: i, option: nil, section: section))
             }
