@@ -15,7 +15,7 @@ struct StreamConfigCommand: AsyncParsableCommand {
         input; 73 cannot write output; 75 the file is locked by another writer. See stream-config(1).
         """,
         version: StreamRelay.version,
-        subcommands: [Lint.self, Migrate.self, Keygen.self, Parent.self, Child.self, Get.self, SetOption.self, Unset.self, Relay.self, Edit.self, TLS.self, Doctor.self]
+        subcommands: [Lint.self, Migrate.self, Keygen.self, Parent.self, Child.self, Get.self, SetOption.self, Unset.self, Relay.self, Edit.self, TLS.self, Doctor.self, FleetCommand.self]
     )
 
     /// SIGPIPE is ignored before anything else runs: a write to a closed pipe (stderr of a

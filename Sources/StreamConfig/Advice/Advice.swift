@@ -51,6 +51,9 @@ public enum Advice {
     /// `[web] bind to` that lets remote children in (the fix for a loopback-only parent).
     public static let listenOnEveryAddress = bindTo(.everything, address: "0.0.0.0:19999")
 
+    /// `[db] mode` that keeps what replication needs (a child in RAM holds only retention × update every).
+    public static let databaseEngine = "mode = dbengine"
+
     /// Every line as the documentation writes it. README.md and the man pages may show no other
     /// `bind to`, `ssl key`, `ssl certificate` or `allow streaming from` line.
     public static var documented: [String] {

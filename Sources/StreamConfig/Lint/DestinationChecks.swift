@@ -44,7 +44,8 @@ enum DestinationChecks {
         func emit(_ code: String, _ message: String, hint: String? = nil, fix: Fix? = nil) {
             context.emit(code, line: option.line, column: column, length: length, message, hint: hint, fix: fix)
         }
-        if let scheme = d.raw.firstRange(of: "://") {
+        // Byte tests first: `firstRange(of:)` and `contains(_:)` on strings are slow, and every entry passes here.
+        if d.raw.utf8.contains(UInt8(ascii: "/")), let scheme = d.raw.firstRange(of: "://") {
             let rest = d.raw[scheme.upperBound...]
             let hostPort = rest.split(separator: "/").first.map(String.init) ?? String(rest)
             // `tcp://HOST:PORT/`: the transport Netdata uses anyway; another scheme needs a decision.
@@ -53,7 +54,7 @@ enum DestinationChecks {
                  hint: "write `\(hostPort.isEmpty ? "HOST:19999" : hostPort)` (optionally with `tcp:` before it and `:SSL` after it)", fix: fix)
             return
         }
-        if !d.raw.contains(":SSL"), let wrong = caseVariantOfSSL(d.raw) {
+        if hasColonS(d.raw), DestinationList.firstTLSMarker(Substring(d.raw)) == nil, let wrong = caseVariantOfSSL(d.raw) {
             emit("SC503", "`\(wrong)` is not `:SSL` (case-sensitive): TLS stays off and `\(wrong.dropFirst())` becomes part of the port",
                  hint: "write `:SSL`", fix: rewrite(d.raw.replacingFirst(wrong, with: ":SSL"), "write `:SSL`"))
             return
@@ -149,6 +150,16 @@ enum DestinationChecks {
             return "[\(groups.dropLast().joined(separator: ":"))]:\(last)"
         }
         return "[\(address)]:19999"
+    }
+
+    /// Whether `:s` or `:S` occurs (what any spelling of `:SSL` starts with).
+    static func hasColonS(_ raw: String) -> Bool {
+        var previous: UInt8 = 0
+        for byte in raw.utf8 {
+            if previous == UInt8(ascii: ":"), byte | 0x20 == UInt8(ascii: "s") { return true }
+            previous = byte
+        }
+        return false
     }
 
     static func caseVariantOfSSL(_ raw: String) -> String? {

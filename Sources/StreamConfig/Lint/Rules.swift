@@ -8,7 +8,8 @@ public struct Rule: Sendable {
 
 /// Every rule, by code. Codes never change meaning; new rules get new codes.
 public enum Rules {
-    public static let all: [Rule] = [
+    /// The rules of one file (`lint`).
+    public static let single: [Rule] = [
         // 1xx: how Netdata splits the file into sections and options.
         Rule(code: "SC101", severity: .error, title: "not a section header",
              explanation: "A line that starts with `[` is a header only if it also ends with `]`. `[KEY] # comment` or `[stream` is not a header: Netdata logs \"there is no = in it\", ignores the line, and every following option lands in the previous section. Put comments on their own line."),
@@ -217,6 +218,9 @@ public enum Rules {
         Rule(code: "SC801", severity: .info, title: "file permissions",
              explanation: "stream.conf holds API keys: make it 0640 owned by root:netdata. It must stay readable by the netdata user, or Netdata silently falls back to the stock file."),
     ]
+
+    /// Every code of `lint` and `fleet check` (`FleetRules`), in one table for `--explain`, the man page and SARIF.
+    public static let all: [Rule] = single + FleetRules.all
 
     static let byCode: [String: Rule] = Dictionary(uniqueKeysWithValues: all.map { ($0.code, $0) })
 
