@@ -1,5 +1,6 @@
 import ArgumentParser
 import StreamConfig
+import StreamConfigSystem
 import StreamRelay
 #if canImport(Glibc)
 import Glibc

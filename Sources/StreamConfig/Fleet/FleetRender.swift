@@ -145,3 +145,31 @@ public enum FleetRenderer {
         address.contains(":") ? "[\(address)]:\(port)" : "\(address):\(port)"
     }
 }
+
+extension FleetRenderer {
+    /// The fleet file of the rendered fleet: every host at its address, its files under hosts/NAME.
+    public static func fleetFile(_ fleet: Fleet) -> String {
+        func quoted(_ text: String) -> String {
+            var out = "\""
+            for character in text {
+                if character == "\\" || character == "\"" { out.append("\\") }
+                out.append(character)
+            }
+            return out + "\""
+        }
+        var text = "# written by stream-config fleet render\nhosts:\n"
+        for host in fleet.hosts {
+            text += "  \(quoted(host.name)): {address: \(quoted(host.address)), config: \(quoted("hosts/" + host.name))"
+            if let target = host.target { text += ", netdata: \(quoted(target.rawValue))" }
+            if let tenant = host.tenant { text += ", tenant: \(quoted(tenant))" }
+            text += "}\n"
+        }
+        if !fleet.clusters.isEmpty {
+            text += "groups:\n"
+            for cluster in fleet.clusters {
+                text += "  \(quoted(cluster.name)): {cluster: true, hosts: [\(cluster.hosts.map(quoted).joined(separator: ", "))]}\n"
+            }
+        }
+        return text
+    }
+}

@@ -146,7 +146,7 @@ public enum NetdataSize {
 
 extension String {
     /// Trimmed of C `isspace` bytes, as Netdata trims.
-    var trimmingSpaces: String {
+    public var trimmingSpaces: String {
         // Most values have nothing to trim: no copy then.
         guard let first = utf8.first, let last = utf8.last, Bytes.isSpace(first) || Bytes.isSpace(last) else { return self }
         let bytes = Array(utf8)

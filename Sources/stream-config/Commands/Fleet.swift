@@ -63,11 +63,7 @@ struct FleetCheck: ParsableCommand {
                 return
             }
             let path = fleetFile ?? ""
-            let bytes = try FileAccess.read(path).bytes
-            let fleet = FleetLoader.load(fleetPath: path, bytes: bytes) { file in
-                guard FileAccess.exists(file) else { return nil }
-                return try FileAccess.read(file).bytes
-            }
+            let fleet = try FleetRun.load(path)
             let report = FleetChecker.check(fleet)
             print(report, fleetPath: path)
             // The process ends here, with the fleet still in memory: freeing tens of thousands of
@@ -134,110 +130,20 @@ struct FleetRender: ParsableCommand {
 
     enum RenderFormat: String, ExpressibleByArgument, CaseIterable { case human, json }
 
-    struct HostChange: Encodable {
-        var host: String
-        var changed: Bool
-        var files: [String]
-    }
-
     func run() throws {
         try withUserErrors {
-            let fleet = FleetLoader.load(fleetPath: fleetFile, bytes: try FileAccess.read(fleetFile).bytes) { file in
-                guard FileAccess.exists(file) else { return nil }
-                return try FileAccess.read(file).bytes
-            }
-            let problems = fleet.loadFindings.filter { $0.code == "FL001" }
-            if let first = problems.first {
-                throw StreamConfigError.refused("\(first.file):\(first.line):\(first.column): \(first.message)", hint: first.hint)
-            }
-            let keyPath = keys ?? Self.keyStorePath(fleetFile)
-            var store = FleetKeyStore()
-            if FileAccess.exists(keyPath) {
-                do { store = try FleetKeyStore(text: String(decoding: try FileAccess.read(keyPath).bytes, as: UTF8.self)) }
-                catch let error as FleetRenderError { throw StreamConfigError.refused("\(keyPath): \(error)") }
-            }
-            let stockPath = ConfigDirectories.fromEnvironment().stock + "/stream.conf"
-            let stock = FileAccess.exists(stockPath) ? Document(bytes: try FileAccess.read(stockPath).bytes) : nil
-            let rendered: [FleetRenderedHost]
-            do { rendered = try FleetRenderer.render(fleet, keys: &store, stock: stock) }
-            catch let error as FleetRenderError { throw StreamConfigError.refused(error.description) }
-            var changes: [HostChange] = []
-            var writes: [(path: String, bytes: [UInt8])] = []
-            for host in rendered {
-                var files = [("stream.conf", host.streamConf.render())]
-                if let netdata = host.netdataConf { files.append(("netdata.conf", netdata.render())) }
-                var changed: [String] = []
-                for (name, bytes) in files {
-                    let path = "\(out)/hosts/\(host.name)/\(name)"
-                    let existing = FileAccess.exists(path) ? try FileAccess.read(path).bytes : nil
-                    if existing != bytes {
-                        changed.append(path)
-                        writes.append((path, bytes))
-                    }
-                }
-                changes.append(HostChange(host: host.name, changed: !changed.isEmpty, files: changed))
-            }
-            let fleetOut = "\(out)/fleet.yaml"
-            let fleetBytes = Array(Self.renderedFleetFile(fleet).utf8)
-            let existingFleet = FileAccess.exists(fleetOut) ? try FileAccess.read(fleetOut).bytes : nil
-            if existingFleet != fleetBytes { writes.append((fleetOut, fleetBytes)) }
-            if !check {
-                for write in writes {
-                    try Self.makeDirectories(AtomicFile.directory(of: write.path))
-                    try AtomicFile.write(write.bytes, to: write.path)
-                }
-                if store.changed {
-                    try AtomicFile.write(Array(store.text.utf8), to: keyPath, ownership: AtomicFile.Ownership(uid: geteuid(), gid: getegid(), mode: 0o600))
-                }
-            }
+            let result = try FleetRun.render(fleetFile: fleetFile, out: out, keys: keys, check: check,
+                                             stock: ConfigDirectories.fromEnvironment().stock + "/stream.conf")
             switch format {
             case .json:
-                Terminal.stdout(JSONOutput.string(changes))
+                Terminal.stdout(JSONOutput.string(result.changes))
             case .human:
-                for change in changes where change.changed { Terminal.stdout("\(check ? "would change" : "changed") \(change.host): \(change.files.joined(separator: " "))") }
-                let count = changes.filter(\.changed).count
-                Terminal.stderr("\(rendered.count) hosts, \(count) \(check ? "would change" : "changed")\(store.changed ? (check ? "; new keys would be made" : "; new keys kept in \(keyPath)") : "")")
-            }
-        }
-    }
-
-    static func keyStorePath(_ fleetPath: String) -> String {
-        for suffix in [".yaml", ".yml"] where fleetPath.hasSuffix(suffix) { return String(fleetPath.dropLast(suffix.count)) + ".keys" }
-        return fleetPath + ".keys"
-    }
-
-    /// The fleet file of the rendered fleet: every host at its address, its files under hosts/NAME.
-    static func renderedFleetFile(_ fleet: StreamConfig.Fleet) -> String {
-        func quoted(_ text: String) -> String {
-            var out = "\""
-            for character in text {
-                if character == "\\" || character == "\"" { out.append("\\") }
-                out.append(character)
-            }
-            return out + "\""
-        }
-        var text = "# written by stream-config fleet render\nhosts:\n"
-        for host in fleet.hosts {
-            text += "  \(quoted(host.name)): {address: \(quoted(host.address)), config: \(quoted("hosts/" + host.name))"
-            if let target = host.target { text += ", netdata: \(quoted(target.rawValue))" }
-            if let tenant = host.tenant { text += ", tenant: \(quoted(tenant))" }
-            text += "}\n"
-        }
-        if !fleet.clusters.isEmpty {
-            text += "groups:\n"
-            for cluster in fleet.clusters {
-                text += "  \(quoted(cluster.name)): {cluster: true, hosts: [\(cluster.hosts.map(quoted).joined(separator: ", "))]}\n"
-            }
-        }
-        return text
-    }
-
-    static func makeDirectories(_ path: String) throws {
-        var current = path.hasPrefix("/") ? "" : "."
-        for part in path.split(separator: "/") {
-            current += "/" + part
-            if mkdir(current, 0o755) != 0 && errno != EEXIST {
-                throw StreamConfigError.cannotWrite("\(current): cannot create the directory (\(FileAccess.describe(errno: errno)))")
+                for change in result.changes where change.changed {
+                    Terminal.stdout("\(check ? "would change" : "changed") \(change.host): \(change.files.joined(separator: " "))")
+                }
+                let count = result.changes.filter(\.changed).count
+                let keys = result.keysChanged ? (check ? "; new keys would be made" : "; new keys kept in \(result.keyPath)") : ""
+                Terminal.stderr("\(result.hostCount) hosts, \(count) \(check ? "would change" : "changed")\(keys)")
             }
         }
     }

@@ -53,7 +53,7 @@ struct Migrate: ParsableCommand {
     }
 
     /// One file: stream.conf (renames and decisions) or netdata.conf (its [db] replication names).
-    private func migrate(_ path: String, netdataConf: Bool) throws -> MigrationJSON {
+    private func migrate(_ path: String, netdataConf: Bool) throws -> ChangeJSON {
         let outcome = try FileFix.apply(to: path, write: !(check || dryRun), showSecrets: showSecrets) { document in
             if netdataConf {
                 let (migrated, renames) = Migration.netdataConfToV2(document, file: path)
@@ -79,20 +79,8 @@ struct Migrate: ParsableCommand {
             }
             Terminal.note("\(path): \(outcome.isChange ? (outcome.written ? "migrated" : "would be migrated") : "unchanged (nothing to migrate)")")
         }
-        return MigrationJSON(file: path, changed: outcome.isChange, written: outcome.written, diff: outcome.diff,
-                             diffHasMaskedKeys: outcome.isChange && !showSecrets && !outcome.secrets.isEmpty,
-                             renames: masked, decisions: decisions.map(printer.findings) ?? [])
+        var json = ChangeJSON(outcome, showSecrets: showSecrets)
+        (json.renames, json.decisions) = (masked, decisions.map(printer.findings) ?? [])
+        return json
     }
-}
-
-/// One file in `migrate --format json`.
-struct MigrationJSON: Encodable {
-    var file: String
-    var changed: Bool
-    var written: Bool
-    /// The change as a unified diff (nil: none); not a patch when `diffHasMaskedKeys`.
-    var diff: String?
-    var diffHasMaskedKeys: Bool
-    var renames: [Migration.Rename]
-    var decisions: [DiagnosticPrinter.JSONFinding]
 }

@@ -117,7 +117,7 @@ struct Parent: ParsableCommand {
                 var options: [(key: String, value: String)] = [("enabled", disabled ? "no" : "yes")]
                 if let allowFrom { options.append(("allow from", allowFrom)) }
                 for item in extra {
-                    let parts = item.split(separator: "=", maxSplits: 1).map { String($0).trimmingWhitespace }
+                    let parts = item.split(separator: "=", maxSplits: 1).map { String($0).trimmingSpaces }
                     options.append((parts[0], parts.count > 1 ? parts[1] : ""))
                 }
                 try Rewrite.run(rewrite, describe: "added machine [\(guid)]") { editor, _ in
@@ -138,28 +138,14 @@ struct Parent: ParsableCommand {
                 let path = try file ?? ConfigDirectories.fromEnvironment().effectiveFile()?.path
                     ?? { throw StreamConfigError.noInput("no stream.conf found", hint: "pass --file") }()
                 let keys = ConfigEditor(Document(bytes: try FileAccess.read(path).bytes)).listKeys()
-                func shown(_ name: String) -> String { showSecrets || SecretMasker.isNonSecretSectionName(name) ? name : SecretMasker.mask(name) }
                 switch format {
                 case .plain:
-                    for entry in keys {
-                        Terminal.stdout("\(shown(entry.name).padded(38)) \(entry.role.label.padded(8)) \(entry.enabled ? "enabled " : "disabled") allow from: \(entry.allowFrom ?? "*")  (line \(entry.line))")
-                    }
+                    for line in KeyList.lines(keys, showSecrets: showSecrets) { Terminal.stdout(line) }
                     if keys.isEmpty { Terminal.stderr("stream-config: \(path) has no key or machine sections") }
                 case .json:
-                    struct Item: Encodable {
-                        var name: String, role: String, enabled: Bool, allow_from: String, line: Int
-                    }
-                    Terminal.stdout(JSONOutput.string(keys.map {
-                        Item(name: shown($0.name), role: $0.role.label, enabled: $0.enabled, allow_from: $0.allowFrom ?? "*", line: $0.line)
-                    }))
+                    Terminal.stdout(KeyList.json(keys, showSecrets: showSecrets))
                 }
             }
         }
-    }
-}
-
-extension String {
-    var trimmingWhitespace: String {
-        String(drop { $0 == " " || $0 == "\t" }.reversed().drop { $0 == " " || $0 == "\t" }.reversed())
     }
 }

@@ -30,21 +30,6 @@ enum RewriteFormat: String, ExpressibleByArgument, CaseIterable {
     case human, json
 }
 
-/// What a changing command prints with `--format json`.
-struct RewriteJSON: Encodable {
-    var file: String
-    var changed: Bool
-    var written: Bool
-    /// The change as a unified diff (nil when nothing changes); keys shortened unless
-    /// --show-secrets, and then it is no patch to apply (`diffHasMaskedKeys`).
-    var diff: String?
-    var diffHasMaskedKeys: Bool
-    /// Lint's findings on the result, as `lint --format json` prints them.
-    var findings: [DiagnosticPrinter.JSONFinding]
-    /// `parent add-key`: the key (asked for: in full).
-    var key: String?
-}
-
 /// Read, change, lint, then write atomically: the pipeline every rewrite goes through.
 /// A result with errors the change introduced is refused and the file stays untouched.
 enum Rewrite {
@@ -72,10 +57,9 @@ enum Rewrite {
                 after = try check(before: report, original: source.document, after: changed, path: source.path, options: options)
             })
         if options.format == .json, let report = after ?? before {
-            let printer = DiagnosticPrinter(format: .json, color: false, showSecrets: options.showSecrets)
-            Terminal.stdout(JSONOutput.string(RewriteJSON(file: outcome.path, changed: outcome.isChange, written: outcome.written, diff: outcome.diff,
-                                                          diffHasMaskedKeys: outcome.isChange && !options.showSecrets && !outcome.secrets.isEmpty,
-                                                          findings: printer.findings(report), key: key)))
+            var json = ChangeJSON(outcome, showSecrets: options.showSecrets)
+            (json.findings, json.key) = (DiagnosticPrinter(format: .json, color: false, showSecrets: options.showSecrets).findings(report), key)
+            Terminal.stdout(JSONOutput.string(json))
         }
         guard let diff = outcome.diff else {
             Terminal.note("\(outcome.path): unchanged (it already has this)")

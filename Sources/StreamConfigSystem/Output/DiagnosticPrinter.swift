@@ -1,24 +1,30 @@
 import FoundationEssentials
 import StreamConfig
 
-enum OutputFormat: String, CaseIterable {
+public enum OutputFormat: String, CaseIterable, Sendable {
     case human, gcc, json, sarif
 }
 
 /// Renders lint reports. Diagnostics stay plain values; only printers know about colour,
 /// carets and masking.
-struct DiagnosticPrinter {
-    var format: OutputFormat
-    var color: Bool
-    var showSecrets: Bool
+public struct DiagnosticPrinter: Sendable {
+    public var format: OutputFormat
+    public var color: Bool
+    public var showSecrets: Bool
 
-    func masker(_ report: LintReport) -> SecretMasker {
+    public init(format: OutputFormat, color: Bool, showSecrets: Bool) {
+        self.format = format
+        self.color = color
+        self.showSecrets = showSecrets
+    }
+
+    public func masker(_ report: LintReport) -> SecretMasker {
         SecretMasker.forOutput(showSecrets: showSecrets, secrets: report.secrets)
     }
 
     /// Text for one report (human and gcc); JSON and SARIF print all reports at once. Text from
     /// the file is masked, then its control characters escaped.
-    func render(_ report: LintReport, document: Document) -> String {
+    public func render(_ report: LintReport, document: Document) -> String {
         let mask = masker(report)
         var out = ""
         for d in report.diagnostics {
@@ -40,7 +46,7 @@ struct DiagnosticPrinter {
 
     private func printable(_ text: String) -> String { PrintableText.escaped(text) }
 
-    func summary(_ report: LintReport) -> String {
+    public func summary(_ report: LintReport) -> String {
         let errors = report.errorCount
         let warnings = report.warningCount
         let infos = report.diagnostics.count - errors - warnings
@@ -78,15 +84,15 @@ struct DiagnosticPrinter {
 
     // MARK: Machine-readable formats
 
-    struct JSONFinding: Encodable {
-        var file: String, line: Int, column: Int, length: Int, code: String, severity: String, title: String, message: String, hint: String?
+    public struct JSONFinding: Encodable, Sendable {
+        public var file: String, line: Int, column: Int, length: Int, code: String, severity: String, title: String, message: String, hint: String?
     }
 
-    struct JSONFile: Encodable {
+    public struct JSONFile: Encodable, Sendable {
         var file: String, target: String, targetReason: String, errors: Int, warnings: Int, diagnostics: [JSONFinding]
     }
 
-    func findings(_ report: LintReport) -> [JSONFinding] {
+    public func findings(_ report: LintReport) -> [JSONFinding] {
         let mask = masker(report)
         return report.diagnostics.map {
             JSONFinding(file: $0.file, line: $0.line, column: $0.column, length: $0.length, code: $0.code, severity: $0.severity.rawValue,
@@ -94,14 +100,14 @@ struct DiagnosticPrinter {
         }
     }
 
-    func json(_ reports: [LintReport]) -> String {
+    public func json(_ reports: [LintReport]) -> String {
         let files = reports.map {
             JSONFile(file: $0.file, target: $0.target.rawValue, targetReason: $0.targetReason, errors: $0.errorCount, warnings: $0.warningCount, diagnostics: findings($0))
         }
         return encode(files)
     }
 
-    func sarif(_ reports: [LintReport]) -> String {
+    public func sarif(_ reports: [LintReport]) -> String {
         struct Message: Encodable { var text: String }
         struct Region: Encodable { var startLine: Int, startColumn: Int, endColumn: Int }
         struct ArtifactLocation: Encodable { var uri: String }
@@ -136,8 +142,8 @@ struct DiagnosticPrinter {
 }
 
 /// The one JSON encoding every command's `--format json` uses.
-enum JSONOutput {
-    static func string(_ value: some Encodable) -> String {
+public enum JSONOutput {
+    public static func string(_ value: some Encodable) -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         guard let data = try? encoder.encode(value) else { return "{}" }
