@@ -14,7 +14,7 @@ cd "$root"
 seconds=${1:-20}
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(document lint handshake answers values tar)
+[ ${#targets[@]} -gt 0 ] || targets=(document lint handshake answers values tar fleet)
 
 # FUZZ_SANITIZE=fuzzer drops AddressSanitizer for long campaigns (several times the inputs a
 # second; Swift's own bounds and overflow checks still trap); CI keeps it.
@@ -33,6 +33,7 @@ for target in "${targets[@]}"; do
     seeds=("fuzz/corpus/$target")
     case "$target" in
         document|lint) seeds+=(fixtures/rules) ;;
+        fleet) seeds+=(fixtures/fleet) ;;
     esac
     for seed in "${seeds[@]}" fuzz/regressions/"$target"; do
         [ -d "$seed" ] && cp -n "$seed"/* "$corpus"/ 2>/dev/null || true

@@ -27,6 +27,9 @@ enum FuzzTarget: String, CaseIterable {
     /// The tar stream `docker cp` writes (`edit --container`): a `Problem` or an entry whose data
     /// lies within the input, never a crash.
     case tar
+    /// The fleet file (our own YAML subset reader, `fleet check`): findings or hosts, never a
+    /// crash, every finding inside the file.
+    case fleet
 
     func run(_ bytes: [UInt8]) {
         switch self {
@@ -36,6 +39,7 @@ enum FuzzTarget: String, CaseIterable {
         case .answers: Self.answers(bytes)
         case .values: Self.values(bytes)
         case .tar: Self.tar(bytes)
+        case .fleet: Self.fleet(bytes)
         }
     }
 
@@ -94,6 +98,15 @@ enum FuzzTarget: String, CaseIterable {
     static func tar(_ bytes: [UInt8]) {
         guard let entry = try? TarReader.single(bytes) else { return }
         precondition(entry.data.count <= bytes.count, "an entry larger than its archive")
+    }
+
+    static func fleet(_ bytes: [UInt8]) {
+        let fleet = FleetLoader.load(fleetPath: "fuzz/fleet.yaml", bytes: bytes) { _ in Array("[stream]\n    enabled = no\n".utf8) }
+        let lines = Document(bytes: bytes).lines.count
+        for finding in fleet.loadFindings where finding.file == "fuzz/fleet.yaml" {
+            precondition(finding.line >= 0 && finding.line <= lines + 1, "fleet finding at line \(finding.line) of \(lines)")
+        }
+        _ = FleetChecker.check(fleet)
     }
 
     static func values(_ bytes: [UInt8]) {
