@@ -10,11 +10,12 @@ import TestSupport
         URL(fileURLWithPath: CLI.binary).deletingLastPathComponent().appendingPathComponent("stream-config-fuzz").path
     }
 
-    @Test(arguments: ["document", "lint", "handshake", "answers", "values", "tar"])
+    @Test(arguments: ["document", "lint", "handshake", "answers", "values", "tar", "fleet"])
     func testKnownInputsKeepTheirProperties(target: String) throws {
         let root = CLI.packageRoot
         var inputs = ["fuzz/regressions/\(target)", "fuzz/corpus/\(target)"]
         if target == "document" || target == "lint" { inputs.append("fixtures/rules") }
+        if target == "fleet" { inputs.append("fixtures/fleet/fleet.yaml") }
         let existing = inputs.map { root.appendingPathComponent($0).path }.filter { FileManager.default.fileExists(atPath: $0) }
         let result = try Spawn.run(Self.binary, [target] + existing, timeout: .seconds(120))
         let text = String(decoding: result.stdout + result.stderr, as: UTF8.self)

@@ -59,6 +59,10 @@ import Testing
         ("a: \"open\n", 1, "does not end"),
         ("a:\n  b: 1\n c: 2\n", 3, "indentation"),
         ("just text\n", 1, "key: value"),
+        // Found by the fuzzer: an entry followed by neither `,` nor the bracket repeated empty
+        // items until memory ran out (fuzz/regressions/fleet).
+        ("a: [b: 1, c]\n", 1, "expected `,` or `]`"),
+        ("a: {b: 1 c: 2}\n", 1, "expected `,` or `}`"),
     ])
     func testWhatItRefusesIsAnErrorAtItsLine(_ text: String, _ line: Int, _ words: String) {
         do {

@@ -283,6 +283,18 @@ enum YAML {
             throw Error(mark: start, description: "a quoted value that does not end on its line")
         }
 
+        /// After an entry of a flow collection: `,` (consumed) or the closing bracket (left for the
+        /// loop). Anything else is an error: a loop that made no progress would never end (the
+        /// fuzzer found `[a: b]` repeating empty items until memory ran out).
+        mutating func separator(closing: UInt8) throws {
+            skipBlanks()
+            guard position < text.count else { return }  // the loop says the bracket is missing
+            if text[position] == UInt8(ascii: ",") { position += 1; return }
+            guard text[position] == closing else {
+                throw fail("expected `,` or `\(Character(UnicodeScalar(closing)))` here")
+            }
+        }
+
         /// `{...}`, `[...]` or a scalar inside one (ending at `,`, `}`, `]`, or `: ` for keys).
         mutating func flowValue(key: Bool = false) throws -> Node {
             skipBlanks()
@@ -307,8 +319,7 @@ enum YAML {
                     }
                     guard seen.insert(keyNode.string ?? "").inserted else { throw fail("the key `\(keyNode.string ?? "")` is repeated in this mapping") }
                     pairs.append((keyNode, value))
-                    skipBlanks()
-                    if position < text.count, text[position] == UInt8(ascii: ",") { position += 1 }
+                    try separator(closing: UInt8(ascii: "}"))
                 }
                 return .mapping(Mapping(pairs: pairs, mark: start))
             case UInt8(ascii: "["):
@@ -320,8 +331,7 @@ enum YAML {
                     guard position < text.count else { throw fail("`[` without `]` on its line") }
                     if text[position] == UInt8(ascii: "]") { position += 1; break }
                     items.append(try flowValue())
-                    skipBlanks()
-                    if position < text.count, text[position] == UInt8(ascii: ",") { position += 1 }
+                    try separator(closing: UInt8(ascii: "]"))
                 }
                 return .sequence(items, start)
             case UInt8(ascii: "'"), UInt8(ascii: "\""):
