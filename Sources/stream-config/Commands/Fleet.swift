@@ -36,14 +36,7 @@ struct FleetCheck: ParsableCommand {
     @Argument(help: ArgumentHelp("The fleet file (YAML).", valueName: "fleet.yaml"))
     var fleetFile: String?
 
-    @Option(help: "Output format: human, gcc (PATH:LINE:COL: SEVERITY: [CODE] message), json or sarif.")
-    var format: OutputFormat = .human
-
-    @Flag(help: "Fail (exit 1) on warnings too.")
-    var strict = false
-
-    @Flag(help: "Print API keys in full instead of their first 8 characters.")
-    var showSecrets = false
+    @OptionGroup var output: ReportOptions
 
     @Option(help: ArgumentHelp("Explain a diagnostic code and exit.", valueName: "code"))
     var explain: String?
@@ -68,14 +61,14 @@ struct FleetCheck: ParsableCommand {
             print(report, fleetPath: path)
             // The process ends here, with the fleet still in memory: freeing tens of thousands of
             // parsed files object by object took a tenth of the run (output is written unbuffered).
-            Glibc.exit(report.hasErrors || (strict && report.warningCount > 0) ? ExitStatus.findings : ExitStatus.ok)
+            Glibc.exit(report.hasErrors || (output.strict && report.warningCount > 0) ? ExitStatus.findings : ExitStatus.ok)
         }
     }
 
     private func print(_ report: FleetReport, fleetPath: String) {
-        let printer = DiagnosticPrinter(format: format, color: format == .human && Terminal.wantsColor(1), showSecrets: showSecrets)
+        let printer = DiagnosticPrinter(format: output.format, color: output.format == .human && Terminal.wantsColor(1), showSecrets: output.showSecrets)
         let withFindings = report.files.filter { !$0.report.diagnostics.isEmpty || $0.report.omitted.total > 0 }
-        switch format {
+        switch output.format {
         case .human, .gcc:
             var out = ""
             for file in withFindings { out += printer.render(file.report, document: file.document) }
@@ -85,7 +78,7 @@ struct FleetCheck: ParsableCommand {
         case .sarif:
             Terminal.stdout(printer.sarif(withFindings.map(\.report)))
         }
-        if format == .human {
+        if output.format == .human {
             let notes = withFindings.reduce(0) { $0 + $1.report.diagnostics.count } - report.errorCount - report.warningCount
             Terminal.stderr("\(fleetPath): \(report.hostCount) host\(report.hostCount == 1 ? "" : "s"), \(report.edgeCount) stream\(report.edgeCount == 1 ? "" : "s") between them; "
                 + "\(report.errorCount) error\(report.errorCount == 1 ? "" : "s"), \(report.warningCount) warning\(report.warningCount == 1 ? "" : "s"), \(max(0, notes)) note\(notes == 1 ? "" : "s")")

@@ -8,6 +8,18 @@ enum KindChoice: String, ExpressibleByArgument, CaseIterable {
     var kind: ConfigKind? { self == .auto ? nil : ConfigKind(rawValue: rawValue) }
 }
 
+/// The options every command that reports findings shares (`lint`, `fleet check`).
+struct ReportOptions: ParsableArguments {
+    @Option(help: "Output format: human, gcc (PATH:LINE:COL: SEVERITY: [CODE] message), json or sarif.")
+    var format: OutputFormat = .human
+
+    @Flag(help: "Fail (exit 1) on warnings too.")
+    var strict = false
+
+    @Flag(help: "Print API keys in full instead of their first 8 characters.")
+    var showSecrets = false
+}
+
 struct Lint: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Check stream.conf (or netdata.conf's streaming lines) exactly as Netdata reads it.",
@@ -34,14 +46,7 @@ struct Lint: ParsableCommand {
     @Option(help: "File kind: auto (from the name, else the sections), stream or netdata.")
     var kind: KindChoice = .auto
 
-    @Option(help: "Output format: human, gcc (PATH:LINE:COL: SEVERITY: [CODE] message), json or sarif.")
-    var format: OutputFormat = .human
-
-    @Flag(help: "Fail (exit 1) on warnings too.")
-    var strict = false
-
-    @Flag(help: "Print API keys in full instead of their first 8 characters.")
-    var showSecrets = false
+    @OptionGroup var output: ReportOptions
 
     @Flag(help: "Apply every safe fix (see --explain: \"Fix:\"), write the file atomically, then report what is left.")
     var fix = false
@@ -97,7 +102,7 @@ struct Lint: ParsableCommand {
 
     /// Lints every input; returns the exit status.
     private func lintAll() throws -> Int32 {
-        let printer = DiagnosticPrinter(format: format, color: format == .human && Terminal.wantsColor(1), showSecrets: showSecrets)
+        let printer = DiagnosticPrinter(format: output.format, color: output.format == .human && Terminal.wantsColor(1), showSecrets: output.showSecrets)
         var reports: [LintReport] = []
         var status = ExitStatus.ok
         for path in try inputs() {
@@ -110,20 +115,20 @@ struct Lint: ParsableCommand {
                 status = error.exitCode
                 continue
             }
-            let document = fix ? try FileFix.lintFix(path, target: target.target, kind: input.kind, dryRun: dryRun, showSecrets: showSecrets)
+            let document = fix ? try FileFix.lintFix(path, target: target.target, kind: input.kind, dryRun: dryRun, showSecrets: output.showSecrets)
                                : input.document
             let report = input.lint(document, name: name, target: target.target)
             reports.append(report)
-            if format == .human || format == .gcc {
+            if output.format == .human || output.format == .gcc {
                 let text = printer.render(report, document: document)
                 if !text.isEmpty { Terminal.write(1, text) }
-                if format == .human { Terminal.stderr(printer.summary(report)) }
+                if output.format == .human { Terminal.stderr(printer.summary(report)) }
             }
-            let failing = report.hasErrors || (strict && report.warningCount > 0)
+            let failing = report.hasErrors || (output.strict && report.warningCount > 0)
             if failing && status == ExitStatus.ok { status = ExitStatus.findings }
         }
-        if format == .json { Terminal.stdout(printer.json(reports)) }
-        if format == .sarif { Terminal.stdout(printer.sarif(reports)) }
+        if output.format == .json { Terminal.stdout(printer.json(reports)) }
+        if output.format == .sarif { Terminal.stdout(printer.sarif(reports)) }
         return status
     }
 }
