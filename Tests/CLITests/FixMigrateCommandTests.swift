@@ -108,6 +108,22 @@ import Testing
         #expect(try CLI.run(["migrate", "--to", "2", "--check", stream, "--netdata-conf", netdata]).status == 0)
     }
 
+    @Test func testMigrateAFleetMigratesEveryHostsFilesInOneReport() throws {
+        let dir = try TempDir()
+        let fleet = try dir.file("fleet.yaml", "hosts:\n  p1:\n    address: 10.0.0.1\n  c1:\n    address: 10.0.0.2\n")
+        let parent = try dir.file("hosts/p1/stream.conf", "[\(Self.key)]\n    type = api\n    enabled = yes\n    default history = 3600\n")
+        let netdata = try dir.file("hosts/p1/netdata.conf", "[db]\n    seconds to replicate = 3600\n")
+        let child = try dir.file("hosts/c1/stream.conf", "[stream]\n    enabled = yes\n    destination = 10.0.0.1:19999\n    api key = \(Self.key)\n    timeout seconds = 60\n")
+        #expect(try CLI.run(["migrate", "--to", "2", "--check", "--fleet", fleet]).status == 1)
+        let json = try CLI.run(["migrate", "--to", "2", "--fleet", fleet, "--format", "json"])
+        let objects = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [[String: Any]], "\(json.stderr)")
+        #expect(objects.count == 3 && objects.allSatisfy { $0["written"] as? Bool == true }, "\(objects)")
+        #expect(try read(parent).contains("    retention = 3600\n") && (try read(child)).contains("    timeout = 60\n"))
+        #expect(try read(netdata) == "[db]\n    replication period = 3600\n")
+        #expect(try CLI.run(["migrate", "--to", "2", "--check", "--fleet", fleet]).status == 0)
+        #expect(try CLI.run(["fleet", "check", "--format", "gcc", fleet]).status == 0)
+    }
+
     @Test func testMigrateRefusesAnotherTarget() throws {
         let result = try CLI.run(["migrate", "--to", "3", "/dev/null"])
         #expect(result.status == 64 && result.stderr.contains("--to takes 2"))

@@ -26,6 +26,9 @@ struct Migrate: ParsableCommand {
     @Option(help: ArgumentHelp("netdata.conf to migrate too ([db] seconds to replicate and seconds per replication step).", valueName: "file"))
     var netdataConf: String?
 
+    @Option(help: ArgumentHelp("A fleet file: every host's collected stream.conf and netdata.conf, one report.", valueName: "fleet.yaml"))
+    var fleet: String?
+
     @Flag(help: "Change nothing; exit 1 when a file would change (for CI).")
     var check = false
 
@@ -33,20 +36,21 @@ struct Migrate: ParsableCommand {
     var dryRun = false
 
     @Option(help: "Output format: human or json (one object per file: changed, renames, decisions).")
-    var format: OutputFormat = .human
+    var format: RewriteFormat = .human
 
     @Flag(help: "Print API keys (section names) in full.")
     var showSecrets = false
 
     func validate() throws {
         guard to == "2" else { throw ValidationError("--to takes 2 (the only line to migrate to)") }
-        guard format == .human || format == .json else { throw ValidationError("--format takes human or json") }
     }
 
     func run() throws {
         try withUserErrors {
-            let paths = files.isEmpty ? [try RewriteSource.target(file: nil, directories: .fromEnvironment(), note: Terminal.note)] : files
-            let results = try paths.map { try migrate($0, netdataConf: false) } + (try netdataConf.map { [try migrate($0, netdataConf: true)] } ?? [])
+            let hosts = try fleet.map { try FleetRun.load($0).hosts } ?? []
+            let named = files + hosts.compactMap { $0.streamConf?.path }, netdata = [netdataConf].compactMap { $0 } + hosts.compactMap { $0.netdataConf?.path }
+            let paths = named.isEmpty && fleet == nil ? [try RewriteSource.target(file: nil, directories: .fromEnvironment(), note: Terminal.note)] : named
+            let results = try paths.map { try migrate($0, netdataConf: false) } + (try netdata.map { try migrate($0, netdataConf: true) })
             if format == .json { Terminal.stdout(JSONOutput.string(results)) }
             if check && results.contains(where: \.changed) { throw ExitCode(ExitStatus.findings) }
         }
@@ -63,7 +67,7 @@ struct Migrate: ParsableCommand {
             return (report.document, (report.renames, report))
         }
         let (renames, report) = outcome.result
-        let printer = DiagnosticPrinter(format: format, color: Terminal.wantsColor(2), showSecrets: showSecrets)
+        let printer = DiagnosticPrinter(format: format == .json ? .json : .human, color: Terminal.wantsColor(2), showSecrets: showSecrets)
         let masked = renames.map { rename in
             var masked = rename
             masked.section = outcome.masker.mask(rename.section)  // key sections are named by their key
