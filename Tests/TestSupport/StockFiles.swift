@@ -4,8 +4,10 @@ import Foundation
 /// - 1.37.1: `STREAM_CONFIG_STOCK_V1`, else the one netdata-core installs (every test machine
 ///   has it: `scripts/test.sh` installs the package), else `../shared/netdata-stock`;
 /// - 2.11.0: `STREAM_CONFIG_STOCK_V2`, else `../shared/netdata-stock` (no Debian package has it).
-/// Suites that need the 2.11.0 file are enabled by `hasV2` (skipped with the reason otherwise);
-/// `STREAM_CONFIG_REQUIRE_INTEROP=1` (CI) runs them anyway, so a missing file fails there.
+/// Suites that need the 2.11.0 file are enabled by `hasV2`: skipped with the reason otherwise,
+/// so the suite passes from a clone of the project alone (CI included: it is not a Netdata a
+/// test could start, so `STREAM_CONFIG_REQUIRE_INTEROP` does not require it).
+/// `STREAM_CONFIG_REQUIRE_STOCK_V2=1` runs them anyway, so that a missing file fails.
 public enum StockFiles {
     static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent()
@@ -15,9 +17,9 @@ public enum StockFiles {
                                        shared.appendingPathComponent("stream.conf.v1.37.1").path])
     public static let v2: URL = first([env("STREAM_CONFIG_STOCK_V2"), shared.appendingPathComponent("stream.conf.v2.11.0").path])
 
-    /// The 2.11.0 file is here, or its absence must fail (CI).
+    /// The 2.11.0 file is here, or its absence must fail (`STREAM_CONFIG_REQUIRE_STOCK_V2=1`).
     public static var hasV2: Bool {
-        FileManager.default.fileExists(atPath: v2.path) || env("STREAM_CONFIG_REQUIRE_INTEROP") == "1"
+        FileManager.default.fileExists(atPath: v2.path) || env("STREAM_CONFIG_REQUIRE_STOCK_V2") == "1"
     }
 
     public static let v2Missing = "needs Netdata 2.11.0's stock stream.conf: set STREAM_CONFIG_STOCK_V2, or keep shared/ beside the clone"

@@ -106,11 +106,11 @@ extension Fix {
         guard document.lines.indices.contains(line) else { return nil }
         let bytes = lineText(document.lines[line])
         guard column > 0, column < bytes.count, bytes[column] == UInt8(ascii: "#") else { return nil }
-        let indent = bytes.prefix { $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") }
+        let indent = EditSyntax.indentation(of: bytes)
         var kept = Array(bytes[..<column])
         while let last = kept.last, Bytes.isSpace(last) { kept.removeLast() }
         guard !kept.isEmpty else { return nil }
-        return Fix(summary: summary, edits: [LineEdit(line: line, lines: [Array(indent) + Array(bytes[column...]), kept])])
+        return Fix(summary: summary, edits: [LineEdit(line: line, lines: [indent + Array(bytes[column...]), kept])])
     }
 
     /// Moves `option`'s line to the end of `[section]` (after its last option, indented as that
@@ -122,8 +122,7 @@ extension Fix {
         guard anchor != option.line, document.lines.indices.contains(anchor) else { return nil }
         let moved = lineText(document.lines[option.line])
         let body = Array(moved.drop { $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") })
-        let indent = target.options.last.map { Array(lineText(document.lines[$0.line]).prefix { $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") }) }
-            ?? Array("    ".utf8)
+        let indent = target.options.last.map { EditSyntax.indentation(of: lineText(document.lines[$0.line])) } ?? EditSyntax.defaultIndent
         return Fix(summary: "move it to [\(section)]", edits: [
             LineEdit(line: option.line, lines: []),
             LineEdit(line: anchor, lines: [lineText(document.lines[anchor]), indent + body]),

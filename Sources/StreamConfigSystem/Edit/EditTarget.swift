@@ -61,7 +61,8 @@ public struct EditTarget: Sendable {
         // A symlinked config is edited where it points, so the install does not replace the link.
         path = try WriteTarget.resolve(path, configDirectory: user, explicit: file != nil, note: note)
         let directory = AtomicFile.directory(of: path)
-        if !isDirectory(directory) { try makeDirectories(directory, under: user) }
+        // `mkdir -p` of a subdirectory for a file such as `go.d/nginx.conf`, as edit-config 2.x does.
+        if !isDirectory(directory) { try FileSystem.makeDirectories(directory, from: user, hint: "run with sudo, as for edit-config") }
         if access(directory, W_OK) != 0 {
             throw StreamConfigError.cannotWrite("Cannot write to directory \(directory) (\(FileAccess.describe(errno: errno)))",
                                         hint: "run with sudo, as for edit-config")
@@ -126,19 +127,6 @@ public struct EditTarget: Sendable {
     }
 
     public static func isDirectory(_ path: String) -> Bool { FileSystem.isDirectory(path) }
-
-    /// `mkdir -p` of a subdirectory for a file such as `go.d/nginx.conf`, as edit-config 2.x does.
-    private static func makeDirectories(_ directory: String, under user: String) throws {
-        var current = user
-        for component in directory.dropFirst(user.count + 1).split(separator: "/") {
-            current += "/\(component)"
-            if isDirectory(current) { continue }
-            guard mkdir(current, 0o755) == 0 else {
-                throw StreamConfigError.cannotWrite("cannot create directory \(current) (\(FileAccess.describe(errno: errno)))", hint: "run with sudo, as for edit-config")
-            }
-        }
-    }
-
 }
 
 /// `edit --list`: every file under the stock directory (or in the container), as paths

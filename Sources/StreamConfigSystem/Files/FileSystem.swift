@@ -4,6 +4,20 @@ import Glibc
 
 /// Small questions about paths, asked of the file system.
 public enum FileSystem {
+    /// `mkdir -p`: every missing directory of `path` (0755), from `start` on (default: the root
+    /// or the current directory). `hint` goes with the error.
+    public static func makeDirectories(_ path: String, from start: String? = nil, hint: String? = nil) throws {
+        var current = start ?? (path.hasPrefix("/") ? "" : ".")
+        let rest = start.map { path.dropFirst($0.count) } ?? Substring(path)
+        for component in rest.split(separator: "/") {
+            current += "/\(component)"
+            if isDirectory(current) { continue }
+            guard mkdir(current, 0o755) == 0 || errno == EEXIST else {
+                throw StreamConfigError.cannotWrite("cannot create directory \(current) (\(FileAccess.describe(errno: errno)))", hint: hint)
+            }
+        }
+    }
+
     public static func isDirectory(_ path: String) -> Bool {
         var info = stat()
         return stat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFDIR

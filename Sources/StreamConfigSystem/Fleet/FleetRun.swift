@@ -60,7 +60,7 @@ public enum FleetRun {
             _ = try compare("\(out)/fleet.yaml", Array(FleetRenderer.fleetFile(fleet).utf8))
             if !check {
                 for write in writes {
-                    try makeDirectories(AtomicFile.directory(of: write.path))
+                    try FileSystem.makeDirectories(AtomicFile.directory(of: write.path))
                     try AtomicFile.write(write.bytes, to: write.path)
                 }
                 if store.changed {
@@ -76,15 +76,5 @@ public enum FleetRun {
     public static func keyStorePath(_ fleetPath: String) -> String {
         for suffix in [".yaml", ".yml"] where fleetPath.hasSuffix(suffix) { return String(fleetPath.dropLast(suffix.count)) + ".keys" }
         return fleetPath + ".keys"
-    }
-
-    static func makeDirectories(_ path: String) throws {
-        var current = path.hasPrefix("/") ? "" : "."
-        for part in path.split(separator: "/") {
-            current += "/" + part
-            if mkdir(current, 0o755) != 0 && errno != EEXIST {
-                throw StreamConfigError.cannotWrite("\(current): cannot create the directory (\(FileAccess.describe(errno: errno)))")
-            }
-        }
     }
 }
