@@ -4,6 +4,7 @@ import NIOCore
 import NIOPosix
 import StreamConfig
 import Testing
+import TestSupport
 @testable import StreamRelay
 
 #if canImport(Glibc)
@@ -141,88 +142,100 @@ func waitUntil(_ timeout: Duration, _ condition: () -> Bool) -> Bool {
         try body(port, server)
     }
 
-    @Test func testAnswerArrivesAloneAndLaterBytesWaitForTheChild() throws {
-        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-        defer { try? group.syncShutdownGracefully() }
-        // The parent glues a command to its answer, in the same write.
-        let parent = try FakeParent(group: group, script: [(.zero, prompt + "REPLAY_CHART \"system.cpu\" \"true\" 0 0\n")])
-        try withRelay(parent: parent) { port, server in
-            let child = try BlockingClient(port: port)
-            let request = streamRequest()
-            child.send(request)
-            // The splice is in place: the answer was written with anything the relay glued to it.
-            #expect(waitUntil(.seconds(5)) { server.metrics.prometheusText().contains("handshake_seconds_count 1\n") })
-            #expect(child.receiveOnce() == prompt)
-            child.send("CHART a\n")
-            #expect(child.receiveOnce() == "REPLAY_CHART \"system.cpu\" \"true\" 0 0\n")
-            // Forwarded with only the key replaced.
-            #expect(waitUntil(.seconds(2)) { parent.requests.withLockedValue { $0 }.dropFirst().joined() == "CHART a\n" })
-            let received = parent.requests.withLockedValue { $0 }
-            #expect(received.first == request.replacingFirst(relayKey, with: parentKey))
-            #expect(received.dropFirst().joined() == "CHART a\n")
+    @Test func testAnswerArrivesAloneAndLaterBytesWaitForTheChild() async throws {
+        try await offThePool {
+            let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+            defer { try? group.syncShutdownGracefully() }
+            // The parent glues a command to its answer, in the same write.
+            let parent = try FakeParent(group: group, script: [(.zero, prompt + "REPLAY_CHART \"system.cpu\" \"true\" 0 0\n")])
+            try withRelay(parent: parent) { port, server in
+                let child = try BlockingClient(port: port)
+                let request = streamRequest()
+                child.send(request)
+                // The splice is in place: the answer was written with anything the relay glued to it.
+                #expect(waitUntil(.seconds(5)) { server.metrics.prometheusText().contains("handshake_seconds_count 1\n") })
+                #expect(child.receiveOnce() == prompt)
+                child.send("CHART a\n")
+                #expect(child.receiveOnce() == "REPLAY_CHART \"system.cpu\" \"true\" 0 0\n")
+                // Forwarded with only the key replaced.
+                #expect(waitUntil(.seconds(2)) { parent.requests.withLockedValue { $0 }.dropFirst().joined() == "CHART a\n" })
+                let received = parent.requests.withLockedValue { $0 }
+                #expect(received.first == request.replacingFirst(relayKey, with: parentKey))
+                #expect(received.dropFirst().joined() == "CHART a\n")
+            }
         }
     }
 
-    @Test func testAnswerSplitAcrossWritesIsReassembled() throws {
-        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-        defer { try? group.syncShutdownGracefully() }
-        // Split before the digits: the relay waits for them. (Digits that end a read are taken as
-        // the whole version, as a child reading the parent directly would in its single recv.)
-        let parent = try FakeParent(group: group, script: [(.zero, "Hit me baby, push them over with the version="),
-                                                           (.milliseconds(10), "16320")])
-        try withRelay(parent: parent) { port, server in
-            let child = try BlockingClient(port: port)
-            child.send(streamRequest())
-            // Answered once the splice is in place: both parts of the answer were read by then.
-            #expect(waitUntil(.seconds(5)) { server.metrics.prometheusText().contains("handshake_seconds_count 1\n") })
-            #expect(child.receiveOnce() == prompt)
+    @Test func testAnswerSplitAcrossWritesIsReassembled() async throws {
+        try await offThePool {
+            let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+            defer { try? group.syncShutdownGracefully() }
+            // Split before the digits: the relay waits for them. (Digits that end a read are taken as
+            // the whole version, as a child reading the parent directly would in its single recv.)
+            let parent = try FakeParent(group: group, script: [(.zero, "Hit me baby, push them over with the version="),
+                                                               (.milliseconds(10), "16320")])
+            try withRelay(parent: parent) { port, server in
+                let child = try BlockingClient(port: port)
+                child.send(streamRequest())
+                // Answered once the splice is in place: both parts of the answer were read by then.
+                #expect(waitUntil(.seconds(5)) { server.metrics.prometheusText().contains("handshake_seconds_count 1\n") })
+                #expect(child.receiveOnce() == prompt)
+            }
         }
     }
 
-    @Test func testParentRefusalPassesThroughVerbatim() throws {
-        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-        defer { try? group.syncShutdownGracefully() }
-        let parent = try FakeParent(group: group, script: [(.zero, StreamAnswer.alreadyStreaming)], closeAfter: true)
-        try withRelay(parent: parent) { port, _ in
-            let child = try BlockingClient(port: port)
-            child.send(streamRequest())
-            #expect(child.receiveOnce() == StreamAnswer.alreadyStreaming)
-            #expect(child.receiveOnce() == "")
+    @Test func testParentRefusalPassesThroughVerbatim() async throws {
+        try await offThePool {
+            let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+            defer { try? group.syncShutdownGracefully() }
+            let parent = try FakeParent(group: group, script: [(.zero, StreamAnswer.alreadyStreaming)], closeAfter: true)
+            try withRelay(parent: parent) { port, _ in
+                let child = try BlockingClient(port: port)
+                child.send(streamRequest())
+                #expect(child.receiveOnce() == StreamAnswer.alreadyStreaming)
+                #expect(child.receiveOnce() == "")
+            }
         }
     }
 
-    @Test func testNoParentMeansCloseWithoutAnswer() throws {
-        try withRelay(parent: nil, upstreamBudget: .seconds(1)) { port, _ in
-            let child = try BlockingClient(port: port)
-            child.send(streamRequest())
-            #expect(child.receiveOnce() == "", "the child must see a close without an answer, as with a dead parent")
+    @Test func testNoParentMeansCloseWithoutAnswer() async throws {
+        try await offThePool {
+            try withRelay(parent: nil, upstreamBudget: .seconds(1)) { port, _ in
+                let child = try BlockingClient(port: port)
+                child.send(streamRequest())
+                #expect(child.receiveOnce() == "", "the child must see a close without an answer, as with a dead parent")
+            }
         }
     }
 
-    @Test func testRefusalNeverReachesTheParent() throws {
-        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-        defer { try? group.syncShutdownGracefully() }
-        let parent = try FakeParent(group: group, script: [(.zero, prompt)])
-        try withRelay(parent: parent) { port, _ in
-            let child = try BlockingClient(port: port)
-            child.send(streamRequest(key: "99999999-8888-4777-8666-555555555555"))
-            #expect(child.receiveOnce() == StreamAnswer.notPermitted)
-            #expect(child.receiveOnce() == "")
-            #expect(parent.requests.withLockedValue { $0 }.isEmpty)
+    @Test func testRefusalNeverReachesTheParent() async throws {
+        try await offThePool {
+            let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+            defer { try? group.syncShutdownGracefully() }
+            let parent = try FakeParent(group: group, script: [(.zero, prompt)])
+            try withRelay(parent: parent) { port, _ in
+                let child = try BlockingClient(port: port)
+                child.send(streamRequest(key: "99999999-8888-4777-8666-555555555555"))
+                #expect(child.receiveOnce() == StreamAnswer.notPermitted)
+                #expect(child.receiveOnce() == "")
+                #expect(parent.requests.withLockedValue { $0 }.isEmpty)
+            }
         }
     }
 
-    @Test func testUnixSocketDestinationAfterADeadOne() throws {
-        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-        defer { try? group.syncShutdownGracefully() }
-        let path = "/tmp/sc-relay-test-\(getpid())-\(UInt32.random(in: 0...UInt32.max)).sock"
-        defer { unlink(path) }
-        let parent = try FakeParent(group: group, script: [(.zero, prompt)], unixPath: path)
-        try withRelay(parent: parent, destination: "127.0.0.1:1 unix:\(path)") { port, _ in
-            let child = try BlockingClient(port: port)
-            child.send(streamRequest())
-            #expect(child.receiveOnce() == prompt)
-            #expect(parent.requests.withLockedValue { $0 }.count == 1)
+    @Test func testUnixSocketDestinationAfterADeadOne() async throws {
+        try await offThePool {
+            let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+            defer { try? group.syncShutdownGracefully() }
+            let path = "/tmp/sc-relay-test-\(getpid())-\(UInt32.random(in: 0...UInt32.max)).sock"
+            defer { unlink(path) }
+            let parent = try FakeParent(group: group, script: [(.zero, prompt)], unixPath: path)
+            try withRelay(parent: parent, destination: "127.0.0.1:1 unix:\(path)") { port, _ in
+                let child = try BlockingClient(port: port)
+                child.send(streamRequest())
+                #expect(child.receiveOnce() == prompt)
+                #expect(parent.requests.withLockedValue { $0 }.count == 1)
+            }
         }
     }
 }
