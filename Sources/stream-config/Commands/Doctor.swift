@@ -29,6 +29,7 @@ struct Doctor: AsyncParsableCommand {
     @Option(help: "Connect and answer timeout, in seconds (default: the configured timeout, at most 10).") var timeout: Int?
     @Option(help: "Output format: human or json.") var format: Format = .human
     @Option(help: "Netdata line: 1.37, 2 or auto.") var target: TargetChoice = .auto
+    @OptionGroup var quiet: QuietOption
 
     typealias Step = ChildDoctor.Step
 

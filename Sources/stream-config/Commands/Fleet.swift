@@ -80,7 +80,7 @@ struct FleetCheck: ParsableCommand {
         }
         if output.format == .human {
             let notes = withFindings.reduce(0) { $0 + $1.report.diagnostics.count } - report.errorCount - report.warningCount
-            Terminal.stderr("\(fleetPath): \(report.hostCount) host\(report.hostCount == 1 ? "" : "s"), \(report.edgeCount) stream\(report.edgeCount == 1 ? "" : "s") between them; "
+            Terminal.info("\(fleetPath): \(report.hostCount) host\(report.hostCount == 1 ? "" : "s"), \(report.edgeCount) stream\(report.edgeCount == 1 ? "" : "s") between them; "
                 + "\(report.errorCount) error\(report.errorCount == 1 ? "" : "s"), \(report.warningCount) warning\(report.warningCount == 1 ? "" : "s"), \(max(0, notes)) note\(notes == 1 ? "" : "s")")
         }
     }
@@ -123,6 +123,8 @@ struct FleetRender: ParsableCommand {
 
     enum RenderFormat: String, ExpressibleByArgument, CaseIterable { case human, json }
 
+    @OptionGroup var quiet: QuietOption
+
     func run() throws {
         try withUserErrors {
             let result = try FleetRun.render(fleetFile: fleetFile, out: out, keys: keys, check: check,
@@ -136,7 +138,7 @@ struct FleetRender: ParsableCommand {
                 }
                 let count = result.changes.filter(\.changed).count
                 let keys = result.keysChanged ? (check ? "; new keys would be made" : "; new keys kept in \(result.keyPath)") : ""
-                Terminal.stderr("\(result.hostCount) hosts, \(count) \(check ? "would change" : "changed")\(keys)")
+                Terminal.info("\(result.hostCount) hosts, \(count) \(check ? "would change" : "changed")\(keys)")
             }
         }
     }

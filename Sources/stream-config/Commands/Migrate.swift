@@ -41,6 +41,8 @@ struct Migrate: ParsableCommand {
     @Flag(help: "Print API keys (section names) in full.")
     var showSecrets = false
 
+    @OptionGroup var quiet: QuietOption
+
     func validate() throws {
         guard to == "2" else { throw ValidationError("--to takes 2 (the only line to migrate to)") }
     }
@@ -76,10 +78,10 @@ struct Migrate: ParsableCommand {
         let decisions = report?.decisions
         if format == .human {
             if dryRun { FileFix.printDiff(outcome, showSecrets: showSecrets) }
-            for rename in masked { Terminal.stderr("\(path):\(rename.line): [\(rename.section)] `\(rename.old)` -> `\(rename.new)`") }
+            for rename in masked { Terminal.info("\(path):\(rename.line): [\(rename.section)] `\(rename.old)` -> `\(rename.new)`") }
             if let decisions, let report, !decisions.diagnostics.isEmpty {
                 Terminal.write(2, printer.render(decisions, document: report.original))
-                Terminal.note("\(path): \(Wording.plural(decisions.diagnostics.count, "value")) 2.x reads differently: decide and set them")
+                Terminal.warn("\(path): \(Wording.plural(decisions.diagnostics.count, "value")) 2.x reads differently: decide and set them")
             }
             Terminal.note("\(path): \(outcome.isChange ? (outcome.written ? "migrated" : "would be migrated") : "unchanged (nothing to migrate)")")
         }

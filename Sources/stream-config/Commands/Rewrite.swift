@@ -24,6 +24,8 @@ struct RewriteOptions: ParsableArguments {
 
     @Option(help: "Output: human, or json (one object on standard output: changed, written, file, diff, findings; for scripts and Ansible's changed_when).")
     var format: RewriteFormat = .human
+
+    @OptionGroup var quiet: QuietOption
 }
 
 enum RewriteFormat: String, ExpressibleByArgument, CaseIterable {

@@ -44,6 +44,8 @@ struct TLS: ParsableCommand {
         @Flag(help: "Replace an existing stream.key and stream.crt (children trusting the old certificate must get the new one).")
         var force = false
 
+        @OptionGroup var quiet: QuietOption
+
         func validate() throws {
             guard (1...36500).contains(days) else { throw ValidationError("--days must be between 1 and 36500") }
             for name in names {
@@ -59,7 +61,7 @@ struct TLS: ParsableCommand {
                                                names: given.isEmpty ? TLSSetup.defaultNames() : TLSName.unique(given), days: days,
                                                netdataConf: netdataConf.map(FileSystem.absolute), force: force)
                 let done = try TLSSetup.run(request, configDirectory: configDirectory, note: Terminal.note)
-                if let warning = done.ownerWarning { Terminal.note("warning: \(warning)") }
+                if let warning = done.ownerWarning { Terminal.warn("warning: \(warning)") }
                 Terminal.note("wrote \(request.keyPath) (private key, mode 0600, owner \(done.ownerName))")
                 Terminal.note("wrote \(request.certificatePath) (certificate, mode 0644, owner \(done.ownerName))")
                 if let conf = done.netdataConf {
@@ -89,6 +91,8 @@ struct TLS: ParsableCommand {
 
         @Option(help: ArgumentHelp("Private key (PEM) to check against the first certificate.", valueName: "file"))
         var key: String?
+
+        @OptionGroup var quiet: QuietOption
 
         func run() throws {
             try withUserErrors {
