@@ -34,10 +34,10 @@ struct Edit: ParsableCommand {
         """
     )
 
-    @Argument(help: ArgumentHelp("The file to edit, relative to the user config directory (default: stream.conf).", valueName: "file"))
+    @Argument(help: ArgumentHelp("The file to edit, relative to the user config directory (default: stream.conf).", valueName: "file"), completion: Completions.stockFiles)
     var name: String?
 
-    @Option(help: ArgumentHelp("The file to edit: a name, or an absolute path under the user config directory.", valueName: "file"))
+    @Option(help: ArgumentHelp("The file to edit: a name, or an absolute path under the user config directory.", valueName: "file"), completion: Completions.stockFiles)
     var file: String?
 
     @Option(help: ArgumentHelp("The editor command, arguments allowed (default: $VISUAL, $EDITOR, editor, vi).", valueName: "cmd"))

@@ -33,7 +33,7 @@ struct FleetCheck: ParsableCommand {
         """
     )
 
-    @Argument(help: ArgumentHelp("The fleet file (YAML).", valueName: "fleet.yaml"))
+    @Argument(help: ArgumentHelp("The fleet file (YAML).", valueName: "fleet.yaml"), completion: .file())
     var fleetFile: String?
 
     @OptionGroup var output: ReportOptions
@@ -106,13 +106,13 @@ struct FleetRender: ParsableCommand {
         """
     )
 
-    @Argument(help: ArgumentHelp("The fleet file (YAML).", valueName: "fleet.yaml"))
+    @Argument(help: ArgumentHelp("The fleet file (YAML).", valueName: "fleet.yaml"), completion: .file())
     var fleetFile: String
 
-    @Option(help: ArgumentHelp("Directory to write the rendered fleet to.", valueName: "dir"))
+    @Option(help: ArgumentHelp("Directory to write the rendered fleet to.", valueName: "dir"), completion: .directory)
     var out: String
 
-    @Option(help: ArgumentHelp("The key store (default: the fleet file's name with .keys).", valueName: "file"))
+    @Option(help: ArgumentHelp("The key store (default: the fleet file's name with .keys).", valueName: "file"), completion: .file())
     var keys: String?
 
     @Flag(help: "Write nothing: say per host whether its files would change.")

@@ -10,7 +10,7 @@ struct Get: ParsableCommand {
 
     @Argument(help: ArgumentHelp("The section: stream, or a key or machine GUID (\(KeyInput.sectionHelp)).", valueName: "section")) var section: String
     @Argument(help: ArgumentHelp("The option name, e.g. \"enabled\" or \"allow from\"; without it, every option of the section Netdata reads.", valueName: "option")) var option: String?
-    @Option(help: ArgumentHelp("The stream.conf to read (default: the file Netdata reads).", valueName: "file")) var file: String?
+    @Option(help: ArgumentHelp("The stream.conf to read (default: the file Netdata reads).", valueName: "file"), completion: .file()) var file: String?
     @Option(help: "Netdata line: 1.37, 2 or auto.") var target: TargetChoice = .auto
     @Flag(help: "Print API keys in full.") var showSecrets = false
     @OptionGroup var quiet: QuietOption

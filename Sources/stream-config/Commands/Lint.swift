@@ -39,7 +39,7 @@ struct Lint: ParsableCommand {
         """
     )
 
-    @Argument(help: ArgumentHelp("Files to check; `-` reads standard input.", valueName: "file"))
+    @Argument(help: ArgumentHelp("Files to check; `-` reads standard input.", valueName: "file"), completion: .file())
     var files: [String] = []
 
     @Option(help: "Netdata line to check against: 1.37, 2 or auto (infer from the options used).")

@@ -17,16 +17,16 @@ struct Migrate: ParsableCommand {
         """
     )
 
-    @Argument(help: ArgumentHelp("stream.conf files to migrate (default: $NETDATA_USER_CONFIG_DIR/stream.conf).", valueName: "file"))
+    @Argument(help: ArgumentHelp("stream.conf files to migrate (default: $NETDATA_USER_CONFIG_DIR/stream.conf).", valueName: "file"), completion: .file())
     var files: [String] = []
 
     @Option(help: "The Netdata line to move to (only 2).")
     var to: String
 
-    @Option(help: ArgumentHelp("netdata.conf to migrate too ([db] seconds to replicate and seconds per replication step).", valueName: "file"))
+    @Option(help: ArgumentHelp("netdata.conf to migrate too ([db] seconds to replicate and seconds per replication step).", valueName: "file"), completion: .file())
     var netdataConf: String?
 
-    @Option(help: ArgumentHelp("A fleet file: every host's collected stream.conf and netdata.conf, one report.", valueName: "fleet.yaml"))
+    @Option(help: ArgumentHelp("A fleet file: every host's collected stream.conf and netdata.conf, one report.", valueName: "fleet.yaml"), completion: .file())
     var fleet: String?
 
     @Flag(help: "Change nothing; exit 1 when a file would change (for CI).")

@@ -129,7 +129,7 @@ struct Parent: ParsableCommand {
 
     struct ListKeys: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List the key and machine sections, as Netdata reads them (keys masked).")
-        @Option(help: ArgumentHelp("The stream.conf to read (default: the file Netdata reads).", valueName: "file")) var file: String?
+        @Option(help: ArgumentHelp("The stream.conf to read (default: the file Netdata reads).", valueName: "file"), completion: .file()) var file: String?
         @Flag(help: "Print keys in full.") var showSecrets = false
         @Option(help: "Output format: plain or json.") var format: Keygen.Format = .plain
         @OptionGroup var quiet: QuietOption

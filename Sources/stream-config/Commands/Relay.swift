@@ -24,10 +24,10 @@ struct Relay: AsyncParsableCommand {
         """
     )
 
-    @Option(help: ArgumentHelp("The relay's stream.conf (default: $NETDATA_USER_CONFIG_DIR/stream.conf, /etc/netdata/stream.conf).", valueName: "file")) var config: String?
+    @Option(help: ArgumentHelp("The relay's stream.conf (default: $NETDATA_USER_CONFIG_DIR/stream.conf, /etc/netdata/stream.conf).", valueName: "file"), completion: .file()) var config: String?
     @Option(name: .customLong("listen"), help: ArgumentHelp("Address for children, HOST:PORT or [IPv6]:PORT; repeatable.", valueName: "host:port")) var listen: [String] = []
-    @Option(help: ArgumentHelp("PEM certificate (chain) offered to children that start TLS (same port, detected by the first byte).", valueName: "file")) var tlsCertificate: String?
-    @Option(help: ArgumentHelp("PEM private key for --tls-certificate.", valueName: "file")) var tlsKey: String?
+    @Option(help: ArgumentHelp("PEM certificate (chain) offered to children that start TLS (same port, detected by the first byte).", valueName: "file"), completion: .file()) var tlsCertificate: String?
+    @Option(help: ArgumentHelp("PEM private key for --tls-certificate.", valueName: "file"), completion: .file()) var tlsKey: String?
     @Option(help: "Netdata line the stream.conf is written for: 1.37, 2 or auto (infer from the options used).") var target: TargetChoice = .auto
     @Option(help: ArgumentHelp("Serve Prometheus metrics on HOST:PORT (GET /metrics, /health).", valueName: "host:port")) var metricsListen: String?
     @Option(help: "Seconds a child has to send its first request.") var requestTimeout: Double = 30
