@@ -77,6 +77,16 @@ import TestSupport
         #expect(CLI.listingWithoutLockFiles(setup.user).isEmpty)
     }
 
+    /// Standard input on a terminal but standard output into a file (`edit-config stream.conf > log`): refused too.
+    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/script")))
+    func testOutputThatIsNotATerminalIsRefused() throws {
+        let setup = try Setup()
+        let log = setup.dir.path("out.log")
+        let result = try setup.run("/usr/bin/script", ["-qec", "/bin/sh '\(Self.wrapper)' stream.conf > '\(log)'", "/dev/null"])
+        #expect(result.status == 1 && result.stdout.contains("no terminal"), "\(result)")
+        #expect(!FileManager.default.fileExists(atPath: setup.ranMarker) && CLI.listingWithoutLockFiles(setup.user).isEmpty)
+    }
+
     /// On a terminal (a pseudo-terminal from util-linux `script`) the editor runs and the file is installed.
     @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/script")))
     func testOnATerminalTheEditorRuns() throws {
