@@ -244,9 +244,10 @@ public struct DocRunner: Sendable {
         }.sorted().joined(separator: "\n")
         return """
         set -u -o pipefail
-        set -o errtrace
-        trap 'printf "@@FAILED %s\\t%s\\n" "$?" "$BASH_COMMAND" >>"$DOC_TEST_FAILURES"' ERR
-        sudo() { "$@"; }
+        # Every command that fails is recorded; one run by `sudo` as the `sudo ...` line (the
+        # trap would only see the function's "$@").
+        trap 'rc=$?; case "$BASH_COMMAND" in "\\"\\$@\\""|"return "*) ;; *) printf "@@FAILED %s\\t%s\\n" "$rc" "$BASH_COMMAND" >>"$DOC_TEST_FAILURES" ;; esac' ERR
+        sudo() { "$@" || { local rc=$?; printf '@@FAILED %s\\tsudo %s\\n' "$rc" "$*" >>"$DOC_TEST_FAILURES"; return $rc; }; }
         systemctl() {
             if [ "$1" = restart ] && [ "$2" = netdata ]; then echo \(quoted(hostName)) >>"$DOC_TEST_RESTARTS"; return 0; fi
             echo "doc test: systemctl $* is not run" >&2; return 0
