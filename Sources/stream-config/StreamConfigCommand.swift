@@ -31,6 +31,7 @@ struct StreamConfigCommand: AsyncParsableCommand {
         }
         do {
             var command = try parseAsRoot()
+            if let quiet = command as? any QuietCommand { Terminal.setQuiet(quiet.quiet.quiet) }
             if var command = command as? AsyncParsableCommand {
                 try await command.run()
             } else {

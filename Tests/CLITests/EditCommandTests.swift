@@ -219,11 +219,13 @@ import Testing
         try Data().write(to: URL(fileURLWithPath: "\(setup.user)/netdata.conf"))
         let wrapper = "\(setup.user)/edit-config"
         try FileManager.default.copyItem(atPath: CLI.packageRoot.appendingPathComponent("scripts/edit-config").path, toPath: wrapper)
-        var environment = setup.environment(editor: try setup.appending("# via edit-config\n"))
+        // No terminal here: the wrapper runs only an editor named with --editor (EditConfigWrapperTests).
+        var environment = setup.environment(editor: "false")
         environment["NETDATA_USER_CONFIG_DIR"] = ""
         environment["STREAM_CONFIG_BIN"] = CLI.binary
         let merged = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-        let result = try Spawn.run("/bin/sh", [wrapper, "stream.conf"], environment: merged.map { "\($0.key)=\($0.value)" })
+        let result = try Spawn.run("/bin/sh", [wrapper, "--editor", try setup.appending("# via edit-config\n"), "stream.conf"],
+                                   environment: merged.map { "\($0.key)=\($0.value)" })
         #expect(result.status == 0, "\(String(decoding: result.stderr, as: UTF8.self))")
         #expect(try String(contentsOfFile: setup.userFile, encoding: .utf8).hasSuffix("\n# via edit-config\n"))
     }

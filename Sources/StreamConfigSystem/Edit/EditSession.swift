@@ -7,8 +7,10 @@ import Glibc
 public protocol EditConversation {
     /// Whether the user can be asked (standard input is a terminal).
     var canAsk: Bool { get }
-    /// A line of progress (`stream-config: …` on standard error).
+    /// A line of progress (`stream-config: …` on standard error; `-q` drops it).
     func say(_ text: String)
+    /// A refusal or a warning: shown also when progress is not.
+    func warn(_ text: String)
     /// A hint after a refusal.
     func hint(_ text: String)
     /// Lint findings of the edited file, with the file's lines.
@@ -18,6 +20,10 @@ public protocol EditConversation {
     /// visudo's "What now?" for an edit with `errors` lint errors (the first on `line`); an
     /// install must have been confirmed.
     func ask(errors: Int, line: Int?, file: String) -> EditAnswer
+}
+
+extension EditConversation {
+    public func warn(_ text: String) { say(text) }
 }
 
 public enum EditAnswer: Sendable {
@@ -76,8 +82,8 @@ public struct EditSession {
             guard conversation.canAsk else {
                 let rejected = try copy.keepRejected(next: file.path)
                 conversation.show(lint(document, as: rejected), document)
-                say("refused: the edit has \(Wording.plural(report.errorCount, "lint error")); \(file.path) was not changed")
-                say("your edit is kept in \(rejected) (mode 0600)")
+                conversation.warn("refused: the edit has \(Wording.plural(report.errorCount, "lint error")); \(file.path) was not changed")
+                conversation.warn("your edit is kept in \(rejected) (mode 0600)")
                 conversation.hint("fix it there and run `stream-config lint \(rejected)`, or run `stream-config edit` on a terminal")
                 return .refused
             }
@@ -94,7 +100,7 @@ public struct EditSession {
             case .editAgain, .showDiff:
                 line = firstError
             case .discard:
-                say("discarded; \(file.path) was not changed")
+                conversation.warn("discarded; \(file.path) was not changed")
                 return .refused
             case .install:
                 try install(edited, previous: previous, start: start, newOwnership: newOwnership, keepingOnFailure: copy, conversation)
@@ -116,7 +122,7 @@ public struct EditSession {
             try install(bytes, previous: previous, start: start, newOwnership: newOwnership, conversation)
         } catch let error as StreamConfigError {
             if let rejected = try? copy.keepRejected(next: file.path) {
-                say("\(file.path) was not changed; your edit is kept in \(rejected) (mode 0600)")
+                conversation.warn("\(file.path) was not changed; your edit is kept in \(rejected) (mode 0600)")
             }
             throw error
         }
@@ -135,7 +141,7 @@ public struct EditSession {
             // The container's netdata group is not known here: a world-readable file stays so.
             ownership = old
             if old.mode & 0o004 != 0 {
-                say("\(file.path) stays world-readable (mode \(String(old.mode, radix: 8))) so that Netdata in container '\(container.name)' can read it; "
+                conversation.warn("\(file.path) stays world-readable (mode \(String(old.mode, radix: 8))) so that Netdata in container '\(container.name)' can read it; "
                     + "it holds API keys: chgrp \"$(\(container.runtimeName) exec \(container.name) id -g netdata)\" \(file.path) && chmod 640 \(file.path)")
             }
         } else {

@@ -27,10 +27,10 @@ struct Child: ParsableCommand {
         @Flag(help: "Do not verify the parent's certificate (sets ssl skip certificate verification = yes).")
         var skipCertificateVerification = false
 
-        @Option(help: ArgumentHelp("CA bundle or the parent's certificate to verify it with (CAfile).", valueName: "file"))
+        @Option(help: ArgumentHelp("CA bundle or the parent's certificate to verify it with (CAfile).", valueName: "file"), completion: .file())
         var caFile: String?
 
-        @Option(help: ArgumentHelp("Directory of CA certificates (CApath).", valueName: "dir"))
+        @Option(help: ArgumentHelp("Directory of CA certificates (CApath).", valueName: "dir"), completion: .directory)
         var caPath: String?
 
         @OptionGroup var rewrite: RewriteOptions

@@ -19,8 +19,8 @@ struct Doctor: AsyncParsableCommand {
 
     enum Format: String, ExpressibleByArgument, CaseIterable { case human, json }
 
-    @Option(help: ArgumentHelp("The stream.conf to check (default: the file Netdata reads).", valueName: "file")) var config: String?
-    @Option(help: ArgumentHelp("netdata.conf, for the hostname, the registry directory and (with --parent) the web server settings.", valueName: "file"))
+    @Option(help: ArgumentHelp("The stream.conf to check (default: the file Netdata reads).", valueName: "file"), completion: .file()) var config: String?
+    @Option(help: ArgumentHelp("netdata.conf, for the hostname, the registry directory and (with --parent) the web server settings.", valueName: "file"), completion: .file())
     var netdataConf: String?
     @Option(help: ArgumentHelp("Probe this destination instead of [stream] destination (repeatable).", valueName: "dest")) var destination: [String] = []
     @Flag(help: "Check this node as a parent instead.") var parent = false
@@ -29,6 +29,7 @@ struct Doctor: AsyncParsableCommand {
     @Option(help: "Connect and answer timeout, in seconds (default: the configured timeout, at most 10).") var timeout: Int?
     @Option(help: "Output format: human or json.") var format: Format = .human
     @Option(help: "Netdata line: 1.37, 2 or auto.") var target: TargetChoice = .auto
+    @OptionGroup var quiet: QuietOption
 
     typealias Step = ChildDoctor.Step
 

@@ -34,10 +34,10 @@ struct Edit: ParsableCommand {
         """
     )
 
-    @Argument(help: ArgumentHelp("The file to edit, relative to the user config directory (default: stream.conf).", valueName: "file"))
+    @Argument(help: ArgumentHelp("The file to edit, relative to the user config directory (default: stream.conf).", valueName: "file"), completion: Completions.stockFiles)
     var name: String?
 
-    @Option(help: ArgumentHelp("The file to edit: a name, or an absolute path under the user config directory.", valueName: "file"))
+    @Option(help: ArgumentHelp("The file to edit: a name, or an absolute path under the user config directory.", valueName: "file"), completion: Completions.stockFiles)
     var file: String?
 
     @Option(help: ArgumentHelp("The editor command, arguments allowed (default: $VISUAL, $EDITOR, editor, vi).", valueName: "cmd"))
@@ -52,6 +52,8 @@ struct Edit: ParsableCommand {
 
     @Option(help: "Netdata line to check stream.conf against: 1.37, 2 or auto.")
     var target: TargetChoice = .auto
+
+    @OptionGroup var quiet: QuietOption
 
     func run() throws {
         try withUserErrors {
@@ -78,8 +80,13 @@ struct Edit: ParsableCommand {
 struct TerminalConversation: EditConversation {
     var canAsk: Bool { Terminal.isTTY(0) }
     func say(_ text: String) { Terminal.note(text) }
+    func warn(_ text: String) { Terminal.warn(text) }
     func hint(_ text: String) { Terminal.stderr("  hint: \(text)") }
-    func showDiff(_ text: String, toOutput: Bool) { Terminal.write(toOutput ? 1 : 2, text) }
+    func showDiff(_ text: String, toOutput: Bool) {
+        // The summary diff after an install is progress (-q drops it); one asked for with `d` is not.
+        if toOutput && Terminal.quiet { return }
+        Terminal.write(toOutput ? 1 : 2, text)
+    }
 
     func show(_ report: LintReport, _ document: Document) {
         let printer = DiagnosticPrinter(format: .human, color: Terminal.wantsColor(2), showSecrets: false)

@@ -13,7 +13,7 @@ enum FileFix {
     static func printDiff<Result>(_ outcome: FileRewrite.Outcome<Result>, showSecrets: Bool) {
         guard let diff = outcome.diff else { return }
         Terminal.write(1, Terminal.isTTY(1) ? PrintableText.escaped(diff, keepingNewlines: true) : diff)
-        if !showSecrets && !outcome.secrets.isEmpty { Terminal.note("keys in this diff are shortened: it is not a patch to apply (--show-secrets prints them)") }
+        if !showSecrets && !outcome.secrets.isEmpty { Terminal.warn("keys in this diff are shortened: it is not a patch to apply (--show-secrets prints them)") }
     }
 
     /// `lint --fix`: the fixes of every finding that has one, in passes until none is left,
@@ -28,7 +28,7 @@ enum FileFix {
         }
         if dryRun { printDiff(outcome, showSecrets: showSecrets) }
         for finding in outcome.result.fixed {
-            Terminal.stderr("\(path):\(finding.line): fixed [\(finding.code)]: \(outcome.masker.mask(finding.fix?.summary ?? ""))")
+            Terminal.info("\(path):\(finding.line): fixed [\(finding.code)]: \(outcome.masker.mask(finding.fix?.summary ?? ""))")
         }
         let verb = dryRun ? "would fix" : "fixed"
         Terminal.note(outcome.result.changed ? "\(path): \(verb) \(Wording.plural(outcome.result.fixed.count, "finding"))" : "\(path): nothing to fix")

@@ -33,7 +33,7 @@ struct FleetCheck: ParsableCommand {
         """
     )
 
-    @Argument(help: ArgumentHelp("The fleet file (YAML).", valueName: "fleet.yaml"))
+    @Argument(help: ArgumentHelp("The fleet file (YAML).", valueName: "fleet.yaml"), completion: .file())
     var fleetFile: String?
 
     @OptionGroup var output: ReportOptions
@@ -80,7 +80,7 @@ struct FleetCheck: ParsableCommand {
         }
         if output.format == .human {
             let notes = withFindings.reduce(0) { $0 + $1.report.diagnostics.count } - report.errorCount - report.warningCount
-            Terminal.stderr("\(fleetPath): \(report.hostCount) host\(report.hostCount == 1 ? "" : "s"), \(report.edgeCount) stream\(report.edgeCount == 1 ? "" : "s") between them; "
+            Terminal.info("\(fleetPath): \(report.hostCount) host\(report.hostCount == 1 ? "" : "s"), \(report.edgeCount) stream\(report.edgeCount == 1 ? "" : "s") between them; "
                 + "\(report.errorCount) error\(report.errorCount == 1 ? "" : "s"), \(report.warningCount) warning\(report.warningCount == 1 ? "" : "s"), \(max(0, notes)) note\(notes == 1 ? "" : "s")")
         }
     }
@@ -106,13 +106,13 @@ struct FleetRender: ParsableCommand {
         """
     )
 
-    @Argument(help: ArgumentHelp("The fleet file (YAML).", valueName: "fleet.yaml"))
+    @Argument(help: ArgumentHelp("The fleet file (YAML).", valueName: "fleet.yaml"), completion: .file())
     var fleetFile: String
 
-    @Option(help: ArgumentHelp("Directory to write the rendered fleet to.", valueName: "dir"))
+    @Option(help: ArgumentHelp("Directory to write the rendered fleet to.", valueName: "dir"), completion: .directory)
     var out: String
 
-    @Option(help: ArgumentHelp("The key store (default: the fleet file's name with .keys).", valueName: "file"))
+    @Option(help: ArgumentHelp("The key store (default: the fleet file's name with .keys).", valueName: "file"), completion: .file())
     var keys: String?
 
     @Flag(help: "Write nothing: say per host whether its files would change.")
@@ -122,6 +122,8 @@ struct FleetRender: ParsableCommand {
     var format: RenderFormat = .human
 
     enum RenderFormat: String, ExpressibleByArgument, CaseIterable { case human, json }
+
+    @OptionGroup var quiet: QuietOption
 
     func run() throws {
         try withUserErrors {
@@ -136,7 +138,7 @@ struct FleetRender: ParsableCommand {
                 }
                 let count = result.changes.filter(\.changed).count
                 let keys = result.keysChanged ? (check ? "; new keys would be made" : "; new keys kept in \(result.keyPath)") : ""
-                Terminal.stderr("\(result.hostCount) hosts, \(count) \(check ? "would change" : "changed")\(keys)")
+                Terminal.info("\(result.hostCount) hosts, \(count) \(check ? "would change" : "changed")\(keys)")
             }
         }
     }

@@ -10,9 +10,10 @@ struct Get: ParsableCommand {
 
     @Argument(help: ArgumentHelp("The section: stream, or a key or machine GUID (\(KeyInput.sectionHelp)).", valueName: "section")) var section: String
     @Argument(help: ArgumentHelp("The option name, e.g. \"enabled\" or \"allow from\"; without it, every option of the section Netdata reads.", valueName: "option")) var option: String?
-    @Option(help: ArgumentHelp("The stream.conf to read (default: the file Netdata reads).", valueName: "file")) var file: String?
+    @Option(help: ArgumentHelp("The stream.conf to read (default: the file Netdata reads).", valueName: "file"), completion: .file()) var file: String?
     @Option(help: "Netdata line: 1.37, 2 or auto.") var target: TargetChoice = .auto
     @Flag(help: "Print API keys in full.") var showSecrets = false
+    @OptionGroup var quiet: QuietOption
 
     func run() throws {
         try withUserErrors {
@@ -35,13 +36,13 @@ struct Get: ParsableCommand {
                     // The whole section: `name = value` on stdout, each with its source on stderr.
                     for (name, value) in try Resolver.effectiveSection(section, in: Ini(document), target: report.target) {
                         Terminal.stdout("\(name) = \(masker.mask(value.value))")
-                        Terminal.stderr("  \(name): \(source(value))")
+                        Terminal.info("  \(name): \(source(value))")
                     }
                     return
                 }
                 let effective = try Resolver.effective(section: section, key: option, in: Ini(document), target: report.target)
                 Terminal.stdout(masker.mask(effective.value))
-                Terminal.stderr(source(effective))
+                Terminal.info(source(effective))
             } catch let error as ResolveError {
                 throw StreamConfigError.usage(error.message)
             }

@@ -16,6 +16,8 @@ struct Keygen: ParsableCommand {
     @Option(help: "Output format: plain (one key a line) or json (an array).")
     var format: Format = .plain
 
+    @OptionGroup var quiet: QuietOption
+
     func validate() throws {
         guard (1...100_000).contains(count) else { throw ValidationError("--count must be positive and at most 100000") }
     }

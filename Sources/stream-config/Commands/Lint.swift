@@ -18,6 +18,8 @@ struct ReportOptions: ParsableArguments {
 
     @Flag(help: "Print API keys in full instead of their first 8 characters.")
     var showSecrets = false
+
+    @OptionGroup var quiet: QuietOption
 }
 
 struct Lint: ParsableCommand {
@@ -37,7 +39,7 @@ struct Lint: ParsableCommand {
         """
     )
 
-    @Argument(help: ArgumentHelp("Files to check; `-` reads standard input.", valueName: "file"))
+    @Argument(help: ArgumentHelp("Files to check; `-` reads standard input.", valueName: "file"), completion: .file())
     var files: [String] = []
 
     @Option(help: "Netdata line to check against: 1.37, 2 or auto (infer from the options used).")
@@ -96,7 +98,7 @@ struct Lint: ParsableCommand {
             throw StreamConfigError.noInput("no stream.conf in \(directories.user) or \(directories.stock)",
                                     hint: "name a file, or set NETDATA_USER_CONFIG_DIR / NETDATA_STOCK_CONFIG_DIR")
         }
-        Terminal.stderr("stream-config: checking \(path) (\(why))")
+        Terminal.note("checking \(path) (\(why))")
         return [path]
     }
 
@@ -122,7 +124,7 @@ struct Lint: ParsableCommand {
             if output.format == .human || output.format == .gcc {
                 let text = printer.render(report, document: document)
                 if !text.isEmpty { Terminal.write(1, text) }
-                if output.format == .human { Terminal.stderr(printer.summary(report)) }
+                if output.format == .human { Terminal.info(printer.summary(report)) }
             }
             let failing = report.hasErrors || (output.strict && report.warningCount > 0)
             if failing && status == ExitStatus.ok { status = ExitStatus.findings }

@@ -17,16 +17,16 @@ struct Migrate: ParsableCommand {
         """
     )
 
-    @Argument(help: ArgumentHelp("stream.conf files to migrate (default: $NETDATA_USER_CONFIG_DIR/stream.conf).", valueName: "file"))
+    @Argument(help: ArgumentHelp("stream.conf files to migrate (default: $NETDATA_USER_CONFIG_DIR/stream.conf).", valueName: "file"), completion: .file())
     var files: [String] = []
 
     @Option(help: "The Netdata line to move to (only 2).")
     var to: String
 
-    @Option(help: ArgumentHelp("netdata.conf to migrate too ([db] seconds to replicate and seconds per replication step).", valueName: "file"))
+    @Option(help: ArgumentHelp("netdata.conf to migrate too ([db] seconds to replicate and seconds per replication step).", valueName: "file"), completion: .file())
     var netdataConf: String?
 
-    @Option(help: ArgumentHelp("A fleet file: every host's collected stream.conf and netdata.conf, one report.", valueName: "fleet.yaml"))
+    @Option(help: ArgumentHelp("A fleet file: every host's collected stream.conf and netdata.conf, one report.", valueName: "fleet.yaml"), completion: .file())
     var fleet: String?
 
     @Flag(help: "Change nothing; exit 1 when a file would change (for CI).")
@@ -40,6 +40,8 @@ struct Migrate: ParsableCommand {
 
     @Flag(help: "Print API keys (section names) in full.")
     var showSecrets = false
+
+    @OptionGroup var quiet: QuietOption
 
     func validate() throws {
         guard to == "2" else { throw ValidationError("--to takes 2 (the only line to migrate to)") }
@@ -76,10 +78,10 @@ struct Migrate: ParsableCommand {
         let decisions = report?.decisions
         if format == .human {
             if dryRun { FileFix.printDiff(outcome, showSecrets: showSecrets) }
-            for rename in masked { Terminal.stderr("\(path):\(rename.line): [\(rename.section)] `\(rename.old)` -> `\(rename.new)`") }
+            for rename in masked { Terminal.info("\(path):\(rename.line): [\(rename.section)] `\(rename.old)` -> `\(rename.new)`") }
             if let decisions, let report, !decisions.diagnostics.isEmpty {
                 Terminal.write(2, printer.render(decisions, document: report.original))
-                Terminal.note("\(path): \(Wording.plural(decisions.diagnostics.count, "value")) 2.x reads differently: decide and set them")
+                Terminal.warn("\(path): \(Wording.plural(decisions.diagnostics.count, "value")) 2.x reads differently: decide and set them")
             }
             Terminal.note("\(path): \(outcome.isChange ? (outcome.written ? "migrated" : "would be migrated") : "unchanged (nothing to migrate)")")
         }

@@ -53,7 +53,7 @@ struct Parent: ParsableCommand {
                 }
                 // The key is the answer either way (a repeated run finds it there, unchanged).
                 if !json { Terminal.stdout(key) }
-                if changed != nil { Terminal.stderr("stream-config: on each child: \(Parent.childCommand)") }
+                if changed != nil { Terminal.note("on each child: \(Parent.childCommand)") }
             }
         }
     }
@@ -129,9 +129,10 @@ struct Parent: ParsableCommand {
 
     struct ListKeys: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List the key and machine sections, as Netdata reads them (keys masked).")
-        @Option(help: ArgumentHelp("The stream.conf to read (default: the file Netdata reads).", valueName: "file")) var file: String?
+        @Option(help: ArgumentHelp("The stream.conf to read (default: the file Netdata reads).", valueName: "file"), completion: .file()) var file: String?
         @Flag(help: "Print keys in full.") var showSecrets = false
         @Option(help: "Output format: plain or json.") var format: Keygen.Format = .plain
+        @OptionGroup var quiet: QuietOption
 
         func run() throws {
             try withUserErrors {
@@ -141,7 +142,7 @@ struct Parent: ParsableCommand {
                 switch format {
                 case .plain:
                     for line in KeyList.lines(keys, showSecrets: showSecrets) { Terminal.stdout(line) }
-                    if keys.isEmpty { Terminal.stderr("stream-config: \(path) has no key or machine sections") }
+                    if keys.isEmpty { Terminal.note("\(path) has no key or machine sections") }
                 case .json:
                     Terminal.stdout(KeyList.json(keys, showSecrets: showSecrets))
                 }

@@ -24,10 +24,10 @@ struct Relay: AsyncParsableCommand {
         """
     )
 
-    @Option(help: ArgumentHelp("The relay's stream.conf (default: $NETDATA_USER_CONFIG_DIR/stream.conf, /etc/netdata/stream.conf).", valueName: "file")) var config: String?
+    @Option(help: ArgumentHelp("The relay's stream.conf (default: $NETDATA_USER_CONFIG_DIR/stream.conf, /etc/netdata/stream.conf).", valueName: "file"), completion: .file()) var config: String?
     @Option(name: .customLong("listen"), help: ArgumentHelp("Address for children, HOST:PORT or [IPv6]:PORT; repeatable.", valueName: "host:port")) var listen: [String] = []
-    @Option(help: ArgumentHelp("PEM certificate (chain) offered to children that start TLS (same port, detected by the first byte).", valueName: "file")) var tlsCertificate: String?
-    @Option(help: ArgumentHelp("PEM private key for --tls-certificate.", valueName: "file")) var tlsKey: String?
+    @Option(help: ArgumentHelp("PEM certificate (chain) offered to children that start TLS (same port, detected by the first byte).", valueName: "file"), completion: .file()) var tlsCertificate: String?
+    @Option(help: ArgumentHelp("PEM private key for --tls-certificate.", valueName: "file"), completion: .file()) var tlsKey: String?
     @Option(help: "Netdata line the stream.conf is written for: 1.37, 2 or auto (infer from the options used).") var target: TargetChoice = .auto
     @Option(help: ArgumentHelp("Serve Prometheus metrics on HOST:PORT (GET /metrics, /health).", valueName: "host:port")) var metricsListen: String?
     @Option(help: "Seconds a child has to send its first request.") var requestTimeout: Double = 30
@@ -40,6 +40,7 @@ struct Relay: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Most connections still sending their first request from one address (IPv6: one /64); more are closed at once.", valueName: "n")) var maxHandshakesPerAddress: Int = 128
     @Option(help: ArgumentHelp("Milliseconds a child's next read waits after a small one, so many small sends are forwarded together (0: forward each at once).", valueName: "ms")) var coalesceMs: Double = 5
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.") var logLevel: String = "info"
+    @OptionGroup var quiet: QuietOption
 
     /// The options as the relay library takes them (it checks and translates them).
     var settings: RelaySettings {
@@ -49,7 +50,8 @@ struct Relay: AsyncParsableCommand {
         (settings.requestTimeout, settings.connectTimeout, settings.upstreamTimeout) = (requestTimeout, connectTimeout, upstreamTimeout)
         (settings.idleTimeout, settings.drainTimeout) = (idleTimeout, drainTimeout)
         (settings.maxConnections, settings.maxHandshakes, settings.maxHandshakesPerAddress) = (maxConnections, maxHandshakes, maxHandshakesPerAddress)
-        (settings.coalesceMs, settings.logLevel) = (coalesceMs, logLevel)
+        // -q: from warning up, unless --log-level names another level than the default.
+        (settings.coalesceMs, settings.logLevel) = (coalesceMs, quiet.quiet && logLevel == "info" ? "warning" : logLevel)
         return settings
     }
 

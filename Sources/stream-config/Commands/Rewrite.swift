@@ -4,7 +4,7 @@ import StreamConfigSystem
 
 /// Options shared by every command that changes stream.conf.
 struct RewriteOptions: ParsableArguments {
-    @Option(help: ArgumentHelp("The stream.conf to change (default: $NETDATA_USER_CONFIG_DIR/stream.conf, /etc/netdata).", valueName: "file"))
+    @Option(help: ArgumentHelp("The stream.conf to change (default: $NETDATA_USER_CONFIG_DIR/stream.conf, /etc/netdata).", valueName: "file"), completion: .file())
     var file: String?
 
     @Flag(help: "Print the change as a unified diff and write nothing.")
@@ -24,6 +24,8 @@ struct RewriteOptions: ParsableArguments {
 
     @Option(help: "Output: human, or json (one object on standard output: changed, written, file, diff, findings; for scripts and Ansible's changed_when).")
     var format: RewriteFormat = .human
+
+    @OptionGroup var quiet: QuietOption
 }
 
 enum RewriteFormat: String, ExpressibleByArgument, CaseIterable {

@@ -28,7 +28,7 @@ struct TLS: ParsableCommand {
             """
         )
 
-        @Option(help: ArgumentHelp("Directory for stream.key and stream.crt (default: $NETDATA_USER_CONFIG_DIR/ssl, /etc/netdata/ssl).", valueName: "dir"))
+        @Option(help: ArgumentHelp("Directory for stream.key and stream.crt (default: $NETDATA_USER_CONFIG_DIR/ssl, /etc/netdata/ssl).", valueName: "dir"), completion: .directory)
         var dir: String?
 
         @Option(help: ArgumentHelp("Days the certificate is valid.", valueName: "n"))
@@ -38,11 +38,13 @@ struct TLS: ParsableCommand {
                 help: ArgumentHelp("Host names and IP addresses children use to reach this node (subject alternative names; repeatable; default: this host's name, localhost, 127.0.0.1).", valueName: "host"))
         var names: [String] = []
 
-        @Option(help: ArgumentHelp("Also set [web] ssl key and ssl certificate in this netdata.conf.", valueName: "file"))
+        @Option(help: ArgumentHelp("Also set [web] ssl key and ssl certificate in this netdata.conf.", valueName: "file"), completion: .file())
         var netdataConf: String?
 
         @Flag(help: "Replace an existing stream.key and stream.crt (children trusting the old certificate must get the new one).")
         var force = false
+
+        @OptionGroup var quiet: QuietOption
 
         func validate() throws {
             guard (1...36500).contains(days) else { throw ValidationError("--days must be between 1 and 36500") }
@@ -59,7 +61,7 @@ struct TLS: ParsableCommand {
                                                names: given.isEmpty ? TLSSetup.defaultNames() : TLSName.unique(given), days: days,
                                                netdataConf: netdataConf.map(FileSystem.absolute), force: force)
                 let done = try TLSSetup.run(request, configDirectory: configDirectory, note: Terminal.note)
-                if let warning = done.ownerWarning { Terminal.note("warning: \(warning)") }
+                if let warning = done.ownerWarning { Terminal.warn("warning: \(warning)") }
                 Terminal.note("wrote \(request.keyPath) (private key, mode 0600, owner \(done.ownerName))")
                 Terminal.note("wrote \(request.certificatePath) (certificate, mode 0644, owner \(done.ownerName))")
                 if let conf = done.netdataConf {
@@ -84,11 +86,13 @@ struct TLS: ParsableCommand {
             """
         )
 
-        @Argument(help: ArgumentHelp("Certificate file (PEM or DER).", valueName: "file"))
+        @Argument(help: ArgumentHelp("Certificate file (PEM or DER).", valueName: "file"), completion: .file())
         var file: String
 
-        @Option(help: ArgumentHelp("Private key (PEM) to check against the first certificate.", valueName: "file"))
+        @Option(help: ArgumentHelp("Private key (PEM) to check against the first certificate.", valueName: "file"), completion: .file())
         var key: String?
+
+        @OptionGroup var quiet: QuietOption
 
         func run() throws {
             try withUserErrors {

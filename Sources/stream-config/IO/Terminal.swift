@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import Synchronization
 
 enum Terminal {
     static func stdout(_ text: String) {
@@ -29,8 +30,20 @@ enum Terminal {
         }
     }
 
+    /// `-q/--quiet` (`QuietOption`): set once by `main` before the command runs.
+    private static let quietFlag = Atomic<Bool>(false)
+    static var quiet: Bool { quietFlag.load(ordering: .relaxed) }
+    static func setQuiet(_ on: Bool) { quietFlag.store(on, ordering: .relaxed) }
+
     /// `stream-config: text` on standard error: what the library's `note` callbacks print.
-    static func note(_ text: String) { stderr("stream-config: \(text)") }
+    /// Progress and notes only: nothing with `-q`.
+    static func note(_ text: String) { if !quiet { stderr("stream-config: \(text)") } }
+
+    /// A line on standard error that only says how things went (a summary, a source): nothing with `-q`.
+    static func info(_ text: String) { if !quiet { stderr(text) } }
+
+    /// `stream-config: text` on standard error, also with `-q`: a warning or a caveat about the output.
+    static func warn(_ text: String) { stderr("stream-config: \(text)") }
 
     static func isTTY(_ fd: Int32) -> Bool { isatty(fd) == 1 }
 
