@@ -125,6 +125,10 @@ import Testing
         let redirect = StreamInfoDiagnosis.diagnose(.answered(Array("HTTP/1.1 301 Moved Permanently\r\nLocation: https://p:19999/x\r\nContent-Length: 0\r\n\r\n".utf8)),
                                                     destination: "p", childIsV2: false)
         #expect(redirect.code == "stream-info-tls" && redirect.mark == "note")
+        let origin = #"{"version":1,"status":200,"host_id":"x","ingest_type":"localhost","ingest_status":"online"}"#
+        let own = StreamInfoDiagnosis.diagnose(.answered(Array("HTTP/1.1 200 OK\r\nContent-Length: \(origin.utf8.count)\r\n\r\n\(origin)".utf8)),
+                                               destination: "p", childIsV2: true)
+        #expect(own.code == "stream-info-origin" && own.mark == "FAIL", "\(own)")
         let skipped = ParentSelection.diagnosis(ParentSelection.order([("a", .noInfo), ("b", .failed)]))
         #expect(skipped.mark == "note")
         #expect(ParentSelection.diagnosis(ParentSelection.order([("a", .noInfo), ("b", .noInfo)])).mark == "ok")

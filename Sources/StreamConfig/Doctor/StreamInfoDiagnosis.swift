@@ -33,6 +33,12 @@ public enum StreamInfoDiagnosis {
         let status = text.split(separator: " ").dropFirst().first.map(String.init) ?? "?"
         let body = String(text[headerEnd.upperBound...])
         if body.contains("\"status\":200") || body.contains("\"status\": 200") {
+            // The parent collects this GUID itself: a 2.x child bans it for good (not an `ok`).
+            if let type = field("ingest_type", in: body), type == "localhost" || type == "virtual" {
+                return Diagnosis(verdict: childIsV2 ? .misconfigured : .note, code: "stream-info-origin",
+                                 summary: "\(destination) reports this node as its own (stream_info 200, ingest_type \(type)): a 2.x child never streams to it",
+                                 fix: "do not point a node at itself; if the child was cloned, give it its own machine GUID")
+            }
             let ingest = field("ingest_status", in: body).map { ", ingest status \($0)" } ?? ""
             return Diagnosis(verdict: .accepted, code: "stream-info",
                              summary: "\(destination) knows this node (stream_info 200\(ingest))", fix: nil)
