@@ -77,7 +77,7 @@ public enum AnswerDiagnosis {
         case .connectRefused:
             return Diagnosis(verdict: .unreachable, code: "connection-refused",
                              summary: "nothing listens at \(destination): the connection was refused",
-                             fix: "start Netdata on the parent, and check the port; a Debian parent listens on 127.0.0.1 only until `[web] bind to` in its netdata.conf allows remote children")
+                             fix: "start Netdata on the parent, and check the port; a Debian parent listens on 127.0.0.1 only until its netdata.conf's `bind socket to IP` (or `[web] bind to`) allows remote children: `stream-config doctor --parent` on the parent names the line")
         case .connectTimedOut(let seconds):
             return Diagnosis(verdict: .unreachable, code: "connect-timeout",
                              summary: "no answer from \(destination) within \(seconds) s (a firewall dropping the packets, or a wrong address)",
