@@ -46,4 +46,14 @@ import Testing
         let bad = NodeIdentity.find(hostname: "h", machineGUID: nil, netdata: Ini(Document("[registry]\n    netdata unique id file = \(dir.path("bad.id"))\n")))
         #expect(bad.machineGUID == nil && bad.problem?.hasSuffix("does not hold a machine GUID") == true)
     }
+
+    /// stream.conf is where netdata.conf's `[directories] config` says, as Netdata looks for it.
+    @Test func testStreamConfIsFoundThroughDirectoriesConfig() {
+        let base = ConfigDirectories(user: "/etc/netdata", stock: "/usr/lib/netdata/conf.d")
+        let moved = base.forNetdata(Ini(Document("[directories]\n    config = /srv/nd/etc\n")))
+        #expect(moved.userFile() == "/srv/nd/etc/stream.conf" && moved.stock == "/usr/lib/netdata/conf.d")
+        let both = base.forNetdata(Ini(Document("[directories]\n    config = /a\n    stock config = /b\n")))
+        #expect(both.userFile() == "/a/stream.conf" && both.stockFile() == "/b/stream.conf")
+        #expect(base.forNetdata(nil).user == "/etc/netdata" && base.forNetdata(Ini(Document("[global]\n"))).user == "/etc/netdata")
+    }
 }

@@ -71,7 +71,7 @@ struct Doctor: AsyncParsableCommand {
         let path: String
         if let config {
             path = config
-        } else if let found = Self.streamConfDirectories(netdata, default: directories).effectiveFile() {
+        } else if let found = directories.forNetdata(netdata).effectiveFile() {
             path = found.path
         } else {
             throw StreamConfigError.noInput("no stream.conf found", hint: "pass --config")
@@ -110,15 +110,6 @@ struct Doctor: AsyncParsableCommand {
                                         presented: { CertificateDiagnosis.presented($0) },
                                         untrusted: { CertificateDiagnosis.untrusted($0, caFile: $1, caPath: $2) })
         return await ChildDoctor.run(ini: ini, target: target, inputs: inputs, group: MultiThreadedEventLoopGroup.singleton)
-    }
-
-    /// Where Netdata looks for stream.conf: netdata.conf's `[directories] config` (and `stock
-    /// config`), else the configuration directories of the environment.
-    static func streamConfDirectories(_ netdata: Ini?, default directories: ConfigDirectories) -> ConfigDirectories {
-        let section = netdata?.section("directories")
-        guard let user = section?.value("config"), !user.isEmpty else { return directories }
-        let stock = section?.value("stock config").flatMap { $0.isEmpty ? nil : $0 } ?? directories.stock
-        return ConfigDirectories(user: user, stock: stock)
     }
 
     private func print(_ steps: [Step], masker: SecretMasker) {
