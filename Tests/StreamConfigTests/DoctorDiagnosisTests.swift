@@ -44,19 +44,103 @@ import Testing
         #expect(diagnose(.connectRefused).code == "connection-refused")
         #expect(diagnose(.connectTimedOut(seconds: 5)).verdict == .unreachable)
         #expect(diagnose(.noAnswer, tls: true).code == "tls-not-served")
-        #expect(diagnose(.noAnswer).code == "no-answer")
+        #expect(diagnose(.noAnswer).code == "closed-without-answer")
+        #expect(diagnose(.noAnswer).summary.contains("closed it without an answer"))
         #expect(diagnose(.tlsFailed("certificate verify failed: self-signed certificate"), tls: true).fix?.contains("--ca-file") == true)
         #expect(diagnose(.answered([0x15, 0x03, 0x01, 0x00, 0x02])).code == "tls-expected")
     }
 
-    @Test func testParentChecksDebianLoopbackBindAndMissingKeys() {
+    /// A parent that stays silent is "no answer" within the timeout, not "closed it"; with
+    /// TLS and no handshake answer, the port does not serve TLS.
+    @Test func testSilenceIsNoAnswerWithinTheTimeout() {
+        let silent = diagnose(.silent(seconds: 2, handshakeDone: false))
+        #expect(silent.code == "no-answer" && silent.verdict == .refused && silent.mark == "FAIL")
+        #expect(silent.summary.hasPrefix("no answer from 10.0.0.1:19999 within 2 s") && !silent.summary.contains("closed"), "\(silent.summary)")
+        #expect(diagnose(.silent(seconds: 2, handshakeDone: false), tls: true).code == "tls-not-served")
+        #expect(diagnose(.silent(seconds: 2, handshakeDone: true), tls: true).code == "no-answer")
+    }
+
+    /// Without the child's GUID, doctor says the key was not tried and why, and whether each
+    /// parent answers at all (a GET).
+    @Test func testUnknownMachineGUIDIsAFailureThatSaysWhy() {
+        let unknown = AnswerDiagnosis.unknownMachineGUID("/var/lib/netdata/registry/netdata.public.unique.id does not exist", hostname: "web1")
+        #expect(unknown.code == "machine-guid-unknown" && !unknown.isSuccess)
+        #expect(unknown.summary.contains("does not exist") && unknown.summary.contains("`web1`") && unknown.fix?.contains("--machine-guid") == true)
+        let reachable = AnswerDiagnosis.reachability(.answered(Array("HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n".utf8)),
+                                                     destination: "p:19999", usedTLS: false)
+        #expect(reachable.code == "reachable" && reachable.summary.contains("HTTP/1.1 404 Not Found") && reachable.summary.contains("the key was not tried"))
+        #expect(AnswerDiagnosis.reachability(.connectRefused, destination: "p:19999", usedTLS: false).code == "connection-refused")
+    }
+
+    /// Debian's stock line (`[global] bind socket to IP`): the finding names FILE:LINE and the
+    /// line to write there, from Advice.
+    @Test func testParentChecksDebianLoopbackBindAndMissingKeys() throws {
         let stream = Ini(Document("[stream]\n    enabled = no\n[API_KEY]\n    enabled = no\n"))
-        let netdata = Ini(Document("[global]\n    bind socket to IP = 127.0.0.1\n"))
-        let codes = ParentChecks.check(streamConf: stream, netdataConf: netdata, target: .v1_37).map(\.code)
-        #expect(codes == ["no-enabled-key", "bound-to-loopback"])
+        let netdata = Ini(Document("# NetData Configuration\n[global]\n    run as user = netdata\n    bind socket to IP = 127.0.0.1\n"))
+        let results = ParentChecks.check(streamConf: stream, netdataConf: netdata, netdataFile: "/etc/netdata/netdata.conf", target: .v1_37)
+        #expect(results.map(\.code) == ["no-enabled-key", "bound-to-loopback"])
+        let loopback = try #require(results.last)
+        #expect(loopback.summary.hasPrefix("/etc/netdata/netdata.conf:4: `bind socket to IP = 127.0.0.1` ([global] bind socket to IP"), "\(loopback.summary)")
+        #expect(loopback.fix == "in /etc/netdata/netdata.conf, change line 4 to `bind socket to IP = *`, then restart Netdata", "\(loopback.fix ?? "")")
+        #expect(loopback.fix?.contains(Advice.listenOnEveryAddress(replacing: "bind socket to IP", value: "127.0.0.1")) == true)
         // `[web] bind to` wins over the old name, as in Netdata.
         let both = Ini(Document("[global]\n    bind socket to IP = 127.0.0.1\n[web]\n    bind to = *\n"))
         #expect(!ParentChecks.check(streamConf: stream, netdataConf: both, target: .v1_37).map(\.code).contains("bound-to-loopback"))
+        // `[global] bind to` is moved too when neither `[web] bind to` nor `bind socket to IP` is there.
+        let old = Ini(Document("[global]\n    bind to = localhost:19999\n"))
+        let moved = try #require(ParentChecks.check(streamConf: stream, netdataConf: old, target: .v1_37).first { $0.code == "bound-to-loopback" })
+        #expect(moved.summary.hasPrefix("netdata.conf:2: `bind to = localhost:19999` ([global] bind to"), "\(moved.summary)")
+        #expect(moved.fix?.contains("`bind to = *:19999`") == true)
+    }
+
+    /// Netdata's moves: `[web] bind to`, else `[global] bind socket to IP`, else `[global] bind to`;
+    /// `[web] default port`, else `[global] port`, else `[global] default port`, else 19999.
+    @Test func testWhereTheWebServerListensIsReadAsNetdataMovesTheOldNames() {
+        let stock = ParentChecks.WebListen(Ini(Document("[global]\n    bind socket to IP = 127.0.0.1\n")))
+        #expect(stock.bindOption?.value == "127.0.0.1" && stock.bindName == "[global] bind socket to IP" && stock.defaultPort == 19999)
+        let web = ParentChecks.WebListen(Ini(Document("[global]\n    bind socket to IP = 127.0.0.1\n    port = 1000\n[web]\n    bind to = 10.0.0.5\n    default port = 2000\n")))
+        #expect(web.bindOption?.value == "10.0.0.5" && web.bindName == "[web] bind to" && web.defaultPort == 2000)
+        let global = ParentChecks.WebListen(Ini(Document("[global]\n    bind to = ::1\n    port = 1000\n    default port = 3000\n")))
+        #expect(global.bindName == "[global] bind to" && global.defaultPort == 1000)
+        let none = ParentChecks.WebListen(Ini(Document("[global]\n    hostname = p\n")))
+        #expect(none.bindOption == nil && none.defaultPort == 19999)
+    }
+
+    /// The replacement keeps the name (so it stays in its section), ports and access lists.
+    @Test func testListenOnEveryAddressReplacesOnlyTheHosts() {
+        #expect(Advice.listenOnEveryAddress(replacing: "bind socket to IP", value: "127.0.0.1") == "bind socket to IP = *")
+        #expect(Advice.listenOnEveryAddress(replacing: "bind to", value: "127.0.0.1:19999 [::1]:19999") == "bind to = *:19999")
+        #expect(Advice.listenOnEveryAddress(replacing: "bind to", value: "localhost:19999=dashboard 127.0.0.1:19998=streaming^SSL=force")
+            == "bind to = *:19999=dashboard *:19998=streaming^SSL=force")
+    }
+
+    /// Every `ok` line is something that works; what is worth knowing but not a failure is a
+    /// `note`; a failure is `FAIL`.
+    @Test func testOkLinesNeverDescribeAProblem() {
+        #expect(diagnose(.answered(Array("Hit me baby, push them over with the version=16320".utf8))).mark == "ok")
+        #expect(diagnose(.answered(Array(StreamAnswer.alreadyStreaming.utf8))).mark == "ok")
+        #expect(diagnose(.connectRefused).mark == "FAIL")
+        let failedPreflight = StreamInfoDiagnosis.diagnose(.noAnswer, destination: "p", childIsV2: false)
+        #expect(failedPreflight.mark == "note" && failedPreflight.isSuccess)
+        let redirect = StreamInfoDiagnosis.diagnose(.answered(Array("HTTP/1.1 301 Moved Permanently\r\nLocation: https://p:19999/x\r\nContent-Length: 0\r\n\r\n".utf8)),
+                                                    destination: "p", childIsV2: false)
+        #expect(redirect.code == "stream-info-tls" && redirect.mark == "note")
+        let origin = #"{"version":1,"status":200,"host_id":"x","ingest_type":"localhost","ingest_status":"online"}"#
+        let own = StreamInfoDiagnosis.diagnose(.answered(Array("HTTP/1.1 200 OK\r\nContent-Length: \(origin.utf8.count)\r\n\r\n\(origin)".utf8)),
+                                               destination: "p", childIsV2: true)
+        #expect(own.code == "stream-info-origin" && own.mark == "FAIL", "\(own)")
+        let skipped = ParentSelection.diagnosis(ParentSelection.order([("a", .noInfo), ("b", .failed)]))
+        #expect(skipped.mark == "note")
+        #expect(ParentSelection.diagnosis(ParentSelection.order([("a", .noInfo), ("b", .noInfo)])).mark == "ok")
+        // A port that forces TLS beside one that does not: a fact, without a fix.
+        let stream = Ini(Document("[11111111-2222-3333-4444-555555555555]\n    type = api\n    enabled = yes\n"))
+        let mixed = Ini(Document("[web]\n    bind to = *:19999 *:19998=streaming^SSL=force\n"))
+        let forced = ParentChecks.check(streamConf: stream, netdataConf: mixed, target: .v1_37).first { $0.code == "tls-forced" }
+        #expect(forced?.mark == "ok" && forced?.fix == nil)
+        // Every `ok` diagnosis of the parent checks and the answers has no fix: nothing to change.
+        let all = ParentChecks.check(streamConf: stream, netdataConf: mixed, target: .v1_37)
+            + [StreamAnswer.promptV1, StreamAnswer.alreadyStreaming].map { diagnose(.answered(Array($0.utf8))) }
+        #expect(all.filter { $0.mark == "ok" }.allSatisfy { $0.fix == nil })
     }
 
     /// `^SSL` straight after the port is part of the port (protocol 1.37.1 and 2.11 both exit):
@@ -107,6 +191,7 @@ import Testing
     @Test func testNoAnswerBlocksTwoXChildrenOnly() {
         #expect(StreamInfoDiagnosis.diagnose(.noAnswer, destination: "p", childIsV2: true).verdict == .refused)
         #expect(StreamInfoDiagnosis.diagnose(.noAnswer, destination: "p", childIsV2: false).isSuccess)
+        #expect(StreamInfoDiagnosis.diagnose(.silent(seconds: 5, handshakeDone: true), destination: "p", childIsV2: true).verdict == .refused)
     }
 
     @Test func testRequestIsWhatA2xChildSends() {

@@ -51,6 +51,26 @@ public enum Advice {
     /// `[web] bind to` that lets remote children in (the fix for a loopback-only parent).
     public static let listenOnEveryAddress = bindTo(.everything, address: "0.0.0.0:19999")
 
+    /// The line that replaces a loopback-only `bind to` (or `[global] bind socket to IP`, the
+    /// name Debian's netdata.conf uses) in place, under the same name so that it stays what
+    /// Netdata reads: every entry's host becomes `*` (every address), its port and access list
+    /// kept; entries without a port keep using `default port`. Debian's
+    /// `bind socket to IP = 127.0.0.1` becomes `bind socket to IP = *`.
+    public static func listenOnEveryAddress(replacing key: String, value: String) -> String {
+        var entries: [String] = []
+        for entry in BindTo(value).entries {
+            let text: String
+            if entry.isUnix {
+                text = entry.text
+            } else {
+                let access = entry.text.firstIndex(of: "=").map { String(entry.text[$0...]) } ?? ""
+                text = (entry.isUDP ? "udp:" : "") + "*" + (entry.port.map { ":\($0)" } ?? "") + access
+            }
+            if !entries.contains(text) { entries.append(text) }
+        }
+        return "\(key) = \(entries.isEmpty ? "*" : entries.joined(separator: " "))"
+    }
+
     /// `[db] mode` that keeps what replication needs (a child in RAM holds only retention × update every).
     public static let databaseEngine = "mode = dbengine"
 

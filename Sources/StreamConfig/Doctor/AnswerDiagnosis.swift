@@ -9,6 +9,10 @@ public struct Diagnosis: Sendable, Equatable, Codable {
         case refused
         case unreachable
         case misconfigured
+        /// Not a failure for this child, but worth knowing (a certificate close to its end, a
+        /// pre-flight that only 2.x children send): printed as `note`, never as `ok`, and it
+        /// does not change the exit status.
+        case note
     }
 
     public var verdict: Verdict
@@ -17,7 +21,17 @@ public struct Diagnosis: Sendable, Equatable, Codable {
     public var summary: String
     public var fix: String?
 
-    public var isSuccess: Bool { verdict == .accepted || verdict == .alreadyConnected }
+    /// Whether this step lets the child stream (the exit status is 0 when every step does).
+    public var isSuccess: Bool { verdict == .accepted || verdict == .alreadyConnected || verdict == .note }
+
+    /// How a line starts in the human output: `ok` only for what works, never for a problem.
+    public var mark: String {
+        switch verdict {
+        case .accepted, .alreadyConnected: return "ok"
+        case .note: return "note"
+        case .refused, .unreachable, .misconfigured: return "FAIL"
+        }
+    }
 
     public init(verdict: Verdict, code: String, summary: String, fix: String?) {
         self.verdict = verdict
@@ -38,8 +52,12 @@ public enum ProbeOutcome: Sendable, Equatable {
     case plaintextAnswerToTLS([UInt8])
     /// The answer bytes the parent sent before closing (or within the read timeout).
     case answered([UInt8])
-    /// Connected (and TLS when asked), request sent, then closed or silent with no answer.
+    /// Connected (and TLS when asked), request sent, then closed with no answer.
     case noAnswer
+    /// Connected, request sent, and nothing came back within the timeout (the connection still
+    /// open). `handshakeDone`: with TLS, whether the TLS handshake had completed (a parent that
+    /// does not serve TLS lets the ClientHello hang).
+    case silent(seconds: Int, handshakeDone: Bool)
 }
 
 public enum AnswerDiagnosis {
@@ -59,7 +77,7 @@ public enum AnswerDiagnosis {
         case .connectRefused:
             return Diagnosis(verdict: .unreachable, code: "connection-refused",
                              summary: "nothing listens at \(destination): the connection was refused",
-                             fix: "start Netdata on the parent, and check the port; a Debian parent listens on 127.0.0.1 only until `[web] bind to` in its netdata.conf allows remote children")
+                             fix: "start Netdata on the parent, and check the port; a Debian parent listens on 127.0.0.1 only until its netdata.conf's `bind socket to IP` (or `[web] bind to`) allows remote children: `stream-config doctor --parent` on the parent names the line")
         case .connectTimedOut(let seconds):
             return Diagnosis(verdict: .unreachable, code: "connect-timeout",
                              summary: "no answer from \(destination) within \(seconds) s (a firewall dropping the packets, or a wrong address)",
@@ -79,12 +97,39 @@ public enum AnswerDiagnosis {
             if usedTLS {
                 return tlsNotServed(destination, because: "accepted the connection but did not answer over TLS")
             }
-            return Diagnosis(verdict: .refused, code: "no-answer",
+            return Diagnosis(verdict: .refused, code: "closed-without-answer",
                              summary: "\(destination) accepted the connection and closed it without an answer (the child logs \"remote netdata does not respond\"; \(RetryDelay.noAnswer.describe(child)))",
                              fix: "if the parent has a TLS certificate (a 1.37.1 parent then answers only TLS children) or forces TLS (`^SSL=force`), add `:SSL` to the destination; else it may be shutting down or overloaded")
+        case .silent(let seconds, let handshakeDone):
+            if usedTLS && !handshakeDone {
+                return tlsNotServed(destination, because: "accepted the connection but gave no answer to the TLS ClientHello within \(seconds) s")
+            }
+            return Diagnosis(verdict: .refused, code: "no-answer",
+                             summary: "no answer from \(destination) within \(seconds) s: it accepted the connection and the request, and sent nothing back (the child logs \"remote netdata does not respond\"; \(RetryDelay.noAnswer.describe(child)))",
+                             fix: "check that the destination is the parent's Netdata port, not a proxy or another service that waits for the client to speak first (one that waits for TLS needs `:SSL`); if it is Netdata, it is stuck or overloaded: see its error.log")
         case .answered(let bytes):
             return answered(bytes, destination: destination, usedTLS: usedTLS, seenAs: seenAs, child: child)
         }
+    }
+
+    /// The child's machine GUID is unknown: doctor does not send a STREAM request with a
+    /// made-up one, since a parent that accepts it registers a node for that GUID, and after the
+    /// probe that node stays in its list (`mirrored_hosts_status`) as a host that is never reachable.
+    public static func unknownMachineGUID(_ why: String, hostname: String) -> Diagnosis {
+        Diagnosis(verdict: .misconfigured, code: "machine-guid-unknown",
+                  summary: "the key was not tried: \(why), and doctor does not send the STREAM request with a made-up machine GUID (the parent would keep a node `\(hostname)` for it that is never reachable)",
+                  fix: "run doctor on the child as a user that can read Netdata's registry file (root or netdata), or pass `--machine-guid GUID` with the child's GUID (the one line of netdata.public.unique.id in the child's registry directory)")
+    }
+
+    /// Without a machine GUID: whether the destination answers at all (a `stream_info` GET,
+    /// which registers nothing on the parent). The key is not checked.
+    public static func reachability(_ outcome: ProbeOutcome, destination: String, usedTLS: Bool) -> Diagnosis {
+        guard case .answered(let bytes) = outcome else {
+            return diagnose(outcome, destination: destination, usedTLS: usedTLS, peerAddress: "this node's address")
+        }
+        let first = String(decoding: bytes.prefix(80), as: UTF8.self).prefix { $0 != "\r" && $0 != "\n" }
+        return Diagnosis(verdict: .accepted, code: "reachable",
+                         summary: "\(destination) answers (\"\(first)\")\(usedTLS ? " over TLS" : ""); the key was not tried", fix: nil)
     }
 
     /// The parent does not serve TLS on this port: 1.37.1 lets the handshake hang, a 2.11 parent

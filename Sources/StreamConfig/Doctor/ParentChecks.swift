@@ -1,7 +1,9 @@
 /// `doctor --parent`: why children cannot stream to this node, from its stream.conf and
-/// netdata.conf (protocol spec 1.6-1.7, stream-conf spec 2.5).
+/// netdata.conf (protocol spec 1.6-1.7, stream-conf spec 2.5). Findings about netdata.conf
+/// start with `FILE:LINE:` of the line to change.
 public enum ParentChecks {
-    public static func check(streamConf: Ini, netdataConf: Ini?, target: NetdataTarget) -> [Diagnosis] {
+    /// - Parameter netdataFile: the name of netdata.conf in messages (its path).
+    public static func check(streamConf: Ini, netdataConf: Ini?, netdataFile: String = "netdata.conf", target: NetdataTarget) -> [Diagnosis] {
         var results: [Diagnosis] = []
         let keys = streamConf.sections.filter { section in
             section.name != "stream" && !["API_KEY", "MACHINE_GUID"].contains(section.name)
@@ -19,64 +21,103 @@ public enum ParentChecks {
         }
         guard let netdataConf else { return results }
         let web = netdataConf.section("web")
+        let listen = WebListen(netdataConf)
+        func at(_ option: Option) -> String { "\(netdataFile):\(option.line + 1)" }
 
-        // `[web] bind to` wins; Netdata moves the old `[global] bind socket to IP` there only when it is absent.
-        if let (bind, name) = web?.value("bind to").map({ ($0, "[web] bind to") })
-            ?? netdataConf.section("global")?.value("bind socket to IP").map({ ($0, "[global] bind socket to IP") }) {
-            results += bindChecks(BindTo(bind), value: bind, name: name)
+        if let option = listen.bindOption {
+            results += bindChecks(BindTo(option.value), option: option, name: listen.bindName, file: netdataFile)
         }
-        if let allow = web?.value("allow streaming from") {
+        if let option = web?.option("allow streaming from") {
+            let allow = option.value
             let pattern = SimplePattern(allow)
             if pattern.words.isEmpty || pattern.words.allSatisfy(\.negative) {
                 results.append(Diagnosis(verdict: .misconfigured, code: "streaming-acl-empty",
-                                         summary: "netdata.conf `[web] allow streaming from = \(allow)` matches no address: every child is refused before stream.conf is read",
+                                         summary: "\(at(option)): `[web] allow streaming from = \(allow)` matches no address: every child is refused before stream.conf is read",
                                          fix: "allow the children's addresses, e.g. `\(Advice.allowStreamingFrom())`, or `*`"))
             } else if !pattern.matches("10.0.0.1") && !pattern.matches("192.168.1.1") && !pattern.matches("172.16.0.1") {
                 results.append(Diagnosis(verdict: .refused, code: "streaming-acl",
-                                         summary: "netdata.conf `[web] allow streaming from = \(allow)`: children from other addresses are refused (\"You are not allowed to access this resource\")",
+                                         summary: "\(at(option)): `[web] allow streaming from = \(allow)`: children from other addresses are refused (\"You are not allowed to access this resource\")",
                                          fix: "make sure it matches every child's address"))
             }
         }
-        let hasKey = web?.value("ssl key").map { !$0.isEmpty } ?? false
-        let hasCertificate = web?.value("ssl certificate").map { !$0.isEmpty } ?? false
-        if hasKey != hasCertificate {
+        let key = web?.option("ssl key").flatMap { $0.value.isEmpty ? nil : $0 }
+        let certificate = web?.option("ssl certificate").flatMap { $0.value.isEmpty ? nil : $0 }
+        if let only = key ?? certificate, (key == nil) != (certificate == nil) {
             results.append(Diagnosis(verdict: .misconfigured, code: "tls-incomplete",
-                                     summary: "netdata.conf sets only one of `[web] ssl key` and `ssl certificate`: TLS is not served",
-                                     fix: "set both (`stream-config tls init --netdata-conf /etc/netdata/netdata.conf`)"))
+                                     summary: "\(at(only)): netdata.conf sets only `[web] \(only.key)`, not `\(only.key == "ssl key" ? "ssl certificate" : "ssl key")`: TLS is not served",
+                                     fix: "set both (`stream-config tls init --netdata-conf \(netdataFile)`)"))
         }
         return results
     }
 
+    /// Where Netdata's web server listens, read as 1.37.1 and 2.x read netdata.conf: they
+    /// move `[global] bind socket to IP`, then `[global] bind to`, to `[web] bind to` when that
+    /// is absent (and `[global] port`, then `[global] default port`, to `[web] default port`);
+    /// without any, every address (`*`) at port 19999.
+    public struct WebListen: Sendable {
+        /// The line Netdata reads as `[web] bind to`, nil for the built-in `*`.
+        public var bindOption: Option?
+        /// How that line is named in messages: `[web] bind to`, `[global] bind socket to IP`...
+        public var bindName: String
+        /// The port of entries without one.
+        public var defaultPort: Int
+
+        public init(_ netdataConf: Ini) {
+            let global = netdataConf.section("global")
+            let web = netdataConf.section("web")
+            let moved: [(section: Section?, key: String)] = [(web, "bind to"), (global, "bind socket to IP"), (global, "bind to")]
+            let found = moved.lazy.compactMap { place -> (option: Option, name: String)? in
+                guard let section = place.section, let option = section.option(place.key) else { return nil }
+                return (option, "[\(section.name)] \(place.key)")
+            }.first
+            bindOption = found?.option
+            bindName = found?.name ?? "[web] bind to"
+            let port = web?.option("default port") ?? global?.option("port") ?? global?.option("default port")
+            let parsed = port.map { StrToLL($0.value) }
+            defaultPort = parsed.flatMap { $0.hasDigits && (1...65535).contains($0.value) ? Int($0.value) : nil } ?? 19999
+        }
+    }
+
     /// `bind to` as Netdata reads it: entries that cannot listen, loopback only, TLS forced.
-    static func bindChecks(_ bind: BindTo, value: String, name: String) -> [Diagnosis] {
+    static func bindChecks(_ bind: BindTo, option: Option, name: String, file: String) -> [Diagnosis] {
         var results: [Diagnosis] = []
+        let value = option.value
+        let location = "\(file):\(option.line + 1)"
+        let written = "`\(option.key) = \(value)`"
+        let said = name == "[web] bind to" ? "`[web] bind to = \(value)`" : "\(written) (\(name), which Netdata reads as `[web] bind to`)"
         let broken = bind.entries.filter(\.caretInPort)
         for entry in broken {
             let port = entry.port ?? ""
             let address = "\(entry.host ?? "*"):\(port.prefix { $0 != "^" })"
             let exits = broken.count == bind.entries.count
             results.append(Diagnosis(verdict: .misconfigured, code: "bind-to-unlistenable",
-                                     summary: "netdata.conf `\(name) = \(value)`: Netdata reads `\(port)` as the port of `\(entry.text)` and cannot listen there" + (exits ? "; with no other entry it exits (\"Cannot listen on any API socket\")" : ""),
+                                     summary: "\(location): \(said): Netdata reads `\(port)` as the port of `\(entry.text)` and cannot listen there" + (exits ? "; with no other entry it exits (\"Cannot listen on any API socket\")" : ""),
                                      fix: "put the access list before ^SSL: `\(Advice.bindTo(entry.tls == .optional ? .tlsOptional : .tlsForced, address: address))`, then restart Netdata"))
         }
         let listening = bind.entries.filter { !$0.caretInPort && !$0.isUDP }
         if bind.loopbackOnly {
             results.append(Diagnosis(verdict: .misconfigured, code: "bound-to-loopback",
-                                     summary: "netdata.conf `\(name) = \(value)`: the parent listens on loopback only, so remote children cannot connect (Debian's default)",
-                                     fix: "listen on the address children use, e.g. `\(Advice.listenOnEveryAddress)` or `\(Advice.bindTo(.everything, address: "10.0.0.5:19999"))`, then restart Netdata"))
+                                     summary: "\(location): \(said): the parent listens on loopback only, so children on other machines cannot connect (Debian's netdata.conf ships `bind socket to IP = 127.0.0.1`)",
+                                     fix: "in \(file), change line \(option.line + 1) to `\(Advice.listenOnEveryAddress(replacing: option.key, value: value))`, then restart Netdata"))
         }
         if !listening.isEmpty, !listening.contains(where: { $0.access.contains(.streaming) }) {
             results.append(Diagnosis(verdict: .misconfigured, code: "bind-to-no-streaming",
-                                     summary: "netdata.conf `\(name) = \(value)`: no port's access list includes `streaming`, so every child is refused",
+                                     summary: "\(location): \(said): no port's access list includes `streaming`, so every child is refused",
                                      fix: "add `streaming` to an access list, e.g. `\(Advice.bindTo(.tlsForced))`"))
         }
         let forced = listening.filter { $0.access.contains(.streaming) && $0.tls == .force }
         if !forced.isEmpty {
             let plain = listening.filter { $0.access.contains(.streaming) && $0.tls != .force }
-            results.append(Diagnosis(verdict: plain.isEmpty ? .misconfigured : .accepted, code: "tls-forced",
-                                     summary: "netdata.conf forces TLS on `\(forced.map(\.text).joined(separator: " "))`: children streaming there must use `:SSL` in their destination, or they are refused (HTTP 400)"
-                                         + (plain.isEmpty ? "" : "; `\(plain.map(\.text).joined(separator: " "))` also takes plaintext"),
-                                     fix: "on each child: `stream-config child set --ssl --ca-file parent.pem ...`"))
+            if plain.isEmpty {
+                results.append(Diagnosis(verdict: .misconfigured, code: "tls-forced",
+                                         summary: "\(location): netdata.conf forces TLS on `\(forced.map(\.text).joined(separator: " "))`, every streaming port: children must use `:SSL` in their destination, or they are refused (HTTP 400)",
+                                         fix: "on each child: `stream-config child set --ssl --ca-file parent.pem ...`"))
+            } else {
+                // Not a problem by itself: a fact children need to know.
+                results.append(Diagnosis(verdict: .accepted, code: "tls-forced",
+                                         summary: "\(location): TLS only on `\(forced.map(\.text).joined(separator: " "))` (children there use `:SSL`); `\(plain.map(\.text).joined(separator: " "))` takes plaintext children too",
+                                         fix: nil))
+            }
         }
         return results
     }

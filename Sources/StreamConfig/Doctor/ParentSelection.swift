@@ -88,7 +88,8 @@ public enum ParentSelection {
             return Diagnosis(verdict: .refused, code: "parent-order", summary: "a 2.x child tries no parent this round: " + lines.joined(separator: "; "),
                              fix: "make at least one parent answer its stream_info (start it, or check the address and port)")
         }
-        return Diagnosis(verdict: .accepted, code: "parent-order",
+        // Skipped parents are a problem of their own (their steps fail): not an `ok` line.
+        return Diagnosis(verdict: tried.count == choices.count ? .accepted : .note, code: "parent-order",
                          summary: "a 2.x child tries \(first.destination) first: " + lines.joined(separator: "; "), fix: nil)
     }
 }

@@ -5,10 +5,11 @@ import X509
 public enum CertificateDiagnosis {
     /// The certificate a child accepted (or would, without verification): what it is, and
     /// whether it runs out soon. Never a failure by itself: a child that verifies it was
-    /// refused already, and one with `ssl skip certificate verification` streams all the same.
+    /// refused already, and one with `ssl skip certificate verification` streams all the same;
+    /// but a certificate past its end or close to it is a `note`, never `ok`.
     public static func presented(_ der: [UInt8]) -> Diagnosis {
         guard let certificate = try? Certificate(derEncoded: der) else {
-            return Diagnosis(verdict: .accepted, code: "tls-certificate",
+            return Diagnosis(verdict: .note, code: "tls-certificate",
                              summary: "the parent's certificate cannot be read here (SHA-256 \(TLSInspect.fingerprint(der)))", fix: nil)
         }
         let line = TLSInspect.oneLine(certificate, der: der)
@@ -16,7 +17,7 @@ public enum CertificateDiagnosis {
             return Diagnosis(verdict: .accepted, code: "tls-certificate", summary: line, fix: nil)
         }
         return Diagnosis(
-            verdict: .accepted, code: problem.expiringSoon ? "tls-certificate-expiring" : "tls-certificate-invalid",
+            verdict: .note, code: problem.expiringSoon ? "tls-certificate-expiring" : "tls-certificate-invalid",
             summary: "the parent's certificate \(problem.text): \(line)",
             fix: "renew the parent's certificate (`stream-config tls init --dir DIR --force` makes a new one) and restart it")
     }

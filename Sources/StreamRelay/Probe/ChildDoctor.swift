@@ -20,21 +20,23 @@ public enum ChildDoctor {
     public struct Inputs: Sendable {
         public var destinations: [String]
         public var hostname: String
-        public var machineGUID: String
-        /// Where the hostname and GUID came from, when worth saying (a step of its own).
-        public var identityNote: String?
+        /// nil: the child's GUID is unknown, and no STREAM request is sent (see `guidProblem`).
+        public var machineGUID: String?
+        /// Why the GUID is unknown (the registry file is missing or unreadable), for the step
+        /// that says so.
+        public var guidProblem: String?
         public var timeoutSeconds: Int?
         /// The line the child runs, when known (`--target`): what it does next depends on it.
         public var childTarget: NetdataTarget?
         public var presented: @Sendable ([UInt8]) -> Diagnosis
         public var untrusted: @Sendable ([UInt8], String?, String?) -> Diagnosis
 
-        public init(destinations: [String], hostname: String, machineGUID: String, identityNote: String?, timeoutSeconds: Int?, childTarget: NetdataTarget?,
+        public init(destinations: [String], hostname: String, machineGUID: String?, guidProblem: String?, timeoutSeconds: Int?, childTarget: NetdataTarget?,
                     presented: @escaping @Sendable ([UInt8]) -> Diagnosis, untrusted: @escaping @Sendable ([UInt8], String?, String?) -> Diagnosis) {
             self.destinations = destinations
             self.hostname = hostname
             self.machineGUID = machineGUID
-            self.identityNote = identityNote
+            self.guidProblem = guidProblem
             self.timeoutSeconds = timeoutSeconds
             self.childTarget = childTarget
             self.presented = presented
@@ -63,11 +65,21 @@ public enum ChildDoctor {
         let seconds = Int64(inputs.timeoutSeconds ?? min(10, ProbeRequest.configuredTimeout(stream, target: target)))
         let tls = StreamProbe.TLSSettings(verify: !NetdataBool.read(stream?.value("ssl skip certificate verification") ?? "no"),
                                           caFile: stream?.value("CAfile"), caPath: stream?.value("CApath"))
-        if let note = inputs.identityNote {
-            steps.append(Step(destination: "identity", diagnosis: Diagnosis(verdict: .accepted, code: "identity", summary: note, fix: nil)))
+        guard let machineGUID = inputs.machineGUID else {
+            // No STREAM request with a made-up GUID: the parent would keep a node for it. Only
+            // whether each parent answers at all, with a GET that registers nothing.
+            steps.append(Step(destination: "identity", diagnosis: AnswerDiagnosis.unknownMachineGUID(inputs.guidProblem ?? "no machine GUID",
+                                                                                                 hostname: inputs.hostname)))
+            for d in destinations {
+                let result = await StreamProbe.run(destination: d, defaultPort: defaultPort,
+                                                   request: StreamInfoDiagnosis.request(machineGUID: StreamInfoDiagnosis.placeholderGUID, destination: d.raw),
+                                                   tls: tls, timeout: .seconds(seconds), group: group)
+                steps.append(Step(destination: d.raw, diagnosis: AnswerDiagnosis.reachability(result.outcome, destination: d.raw, usedTLS: d.tls)))
+            }
+            return steps
         }
-        let request = ProbeRequest.make(apiKey: apiKey, hostname: inputs.hostname, machineGUID: inputs.machineGUID, version: StreamRelay.version)
-        let infoRequest = { (d: Destination) in StreamInfoDiagnosis.request(machineGUID: inputs.machineGUID, destination: d.raw) }
+        let request = ProbeRequest.make(apiKey: apiKey, hostname: inputs.hostname, machineGUID: machineGUID, version: StreamRelay.version)
+        let infoRequest = { (d: Destination) in StreamInfoDiagnosis.request(machineGUID: machineGUID, destination: d.raw) }
         var streamInfo: [(destination: String, answer: ParentSelection.Answer)] = []
         for d in destinations {
             let result = await StreamProbe.run(destination: d, defaultPort: defaultPort, request: request, tls: tls, timeout: .seconds(seconds), group: group)

@@ -32,8 +32,9 @@ public enum StreamProbe {
     }
 
     /// A parent that refuses closes at once; when part of the request is still unread on its side
-    /// the close becomes a TCP reset, and the answer can be lost with it. So a silent answer is
-    /// asked for again (up to 3 times) before it counts as "no answer".
+    /// the close becomes a TCP reset, and the answer can be lost with it. So a connection closed
+    /// without an answer is tried again (up to 3 times, each over in milliseconds) before it
+    /// counts as "closed without an answer". A parent that stays silent costs one `timeout`.
     public static func run(destination: Destination, defaultPort: Int, request: [UInt8], tls: TLSSettings,
                            timeout: TimeAmount, group: EventLoopGroup) async -> Result {
         var result = await attempt(destination: destination, defaultPort: defaultPort, request: request, tls: tls, timeout: timeout, group: group)
@@ -175,6 +176,8 @@ final class ProbeHandler: ChannelInboundHandler, @unchecked Sendable {
     /// This end's address, taken when the connection starts: once the parent has answered
     /// and closed, the channel no longer knows it (read it on the event loop).
     private(set) var localAddress: String?
+    /// With TLS: whether the handshake completed.
+    private var handshakeDone = false
 
     private let rawBytes: FirstBytesRecorder?
 
@@ -209,7 +212,18 @@ final class ProbeHandler: ChannelInboundHandler, @unchecked Sendable {
         context.writeAndFlush(NIOAny(buffer), promise: nil)
         let loopBound = NIOLoopBound(self, eventLoop: context.eventLoop)
         timer = context.eventLoop.scheduleTask(in: timeout) {
-            loopBound.value.finish(final: true)
+            loopBound.value.timedOut()
+        }
+    }
+
+    /// The deadline passed: whatever came is the answer; nothing at all is silence (the
+    /// connection is still open: not the same as a parent that closed without answering).
+    private func timedOut() {
+        guard promise != nil else { return }
+        if received.isEmpty, plaintextAnswer() == nil {
+            complete(.silent(seconds: Int(timeout.nanoseconds / 1_000_000_000), handshakeDone: rawBytes == nil || handshakeDone))
+        } else {
+            finish(final: true)
         }
     }
 
@@ -218,7 +232,27 @@ final class ProbeHandler: ChannelInboundHandler, @unchecked Sendable {
         if received.count < ParentAnswerScanner.maxAnswerBytes, let bytes = buffer.readBytes(length: min(buffer.readableBytes, ParentAnswerScanner.maxAnswerBytes - received.count)) {
             received += bytes
         }
-        finish(final: received.count >= ParentAnswerScanner.maxAnswerBytes)
+        finish(final: received.count >= ParentAnswerScanner.maxAnswerBytes || Self.isWholeHTTPResponse(received))
+    }
+
+    /// The end of a read cycle: a prompt with its version digits is the whole answer (a parent
+    /// that accepts sends nothing more until the child streams), so the probe ends now instead
+    /// of waiting for the deadline.
+    func channelReadComplete(context: ChannelHandlerContext) {
+        if ParentAnswerScanner.isPromptWithVersion(received) { finish(final: true) }
+        context.fireChannelReadComplete()
+    }
+
+    /// An HTTP answer (the `stream_info` pre-flight, an HTTP 400) whose headers and
+    /// `Content-Length` body have all arrived.
+    static func isWholeHTTPResponse(_ bytes: [UInt8]) -> Bool {
+        guard bytes.starts(with: Array("HTTP/".utf8)) else { return false }
+        let separator: [UInt8] = [13, 10, 13, 10]
+        guard bytes.count >= 4, let end = (0...(bytes.count - 4)).first(where: { bytes[$0..<($0 + 4)].elementsEqual(separator) }) else { return false }
+        let headers = String(decoding: bytes[..<end], as: UTF8.self).split(separator: "\r\n")
+        guard let field = headers.first(where: { $0.lowercased().hasPrefix("content-length:") }),
+              let length = Int(String(field.dropFirst("content-length:".count).filter { $0 != " " && $0 != "\t" })) else { return false }
+        return bytes.count - (end + 4) >= length
     }
 
     func channelInactive(context: ChannelHandlerContext) {
@@ -227,15 +261,22 @@ final class ProbeHandler: ChannelInboundHandler, @unchecked Sendable {
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
-        if case TLSUserEvent.handshakeCompleted = event,
-           let tls = try? context.pipeline.syncOperations.handler(type: NIOSSLClientHandler.self) {
-            peerCertificate = try? tls.peerCertificate?.toDERBytes()
+        if case TLSUserEvent.handshakeCompleted = event {
+            handshakeDone = true
+            if let tls = try? context.pipeline.syncOperations.handler(type: NIOSSLClientHandler.self) {
+                peerCertificate = try? tls.peerCertificate?.toDERBytes()
+            }
         }
         context.fireUserInboundEventTriggered(event)
     }
 
     func errorCaught(context: ChannelHandlerContext, error: Error) {
-        if error is NIOSSLError || error is BoringSSLError || "\(type(of: error))".contains("SSL") {
+        if !received.isEmpty {
+            // The answer came over the connection; how the connection ended after it (a TLS
+            // parent that closes without close_notify) does not change it: a plain and a TLS
+            // probe of the same answer get the same diagnosis.
+            finish(final: true)
+        } else if error is NIOSSLError || error is BoringSSLError || "\(type(of: error))".contains("SSL") {
             complete(plaintextAnswer() ?? .tlsFailed(Self.shortTLSReason("\(error)")))
         } else {
             finish(final: true)
