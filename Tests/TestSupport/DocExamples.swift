@@ -275,7 +275,7 @@ public struct DocRunner: Sendable {
             return Outcome(status: 0, stdout: "", stderr: "", failures: [], finished: true, restarts: [])
         }
         let failures = "\(directory)/failures", restarts = "\(directory)/restarts"
-        for file in [failures, restarts] { FileManager.default.createFile(atPath: file, contents: Data()) }
+        for file in [failures, restarts] { _ = FileManager.default.createFile(atPath: file, contents: Data()) }
         let body = rewrite(block.text, on: host)
         let script = prelude(hostName: block.host, host: host) + body + "\necho @@END >>\"$DOC_TEST_FAILURES\"\n"
         let scriptPath = "\(directory)/block-\(block.line).sh"
