@@ -47,7 +47,7 @@ public enum Rules {
              explanation: "Netdata 2.x renames old option names when the new name is absent. When both are set, the new one wins and the old line is ignored (for `buffer size bytes` the old one overrides)."),
         Rule(code: "SC205", severity: .warning, title: "option of another Netdata version",
              explanation: "This option exists only in the other Netdata line than the one checked; this version ignores it. Use --target to pick the version your agents run."),
-        Rule(code: "SC206", severity: .info, title: "renamed option",
+        Rule(code: "SC206", severity: .note, title: "renamed option",
              explanation: "Netdata 2.x still reads this old name by renaming it in memory; the new name is clearer and survives future releases."),
 
         // 3xx: API keys, machine GUIDs and section roles.
@@ -63,11 +63,11 @@ public enum Rules {
              explanation: "`API_KEY`, `MACHINE_GUID` and `YOUR-API-KEY` are the stock file's placeholders. Replace them with a real UUID."),
         Rule(code: "SC306", severity: .error, title: "API key is not enabled",
              explanation: "An API key section is refused unless it says `\(StreamAdvice.enableKey)` (the default for keys is `no`), by 1.37.1 and 2.11 alike, whatever the key looks like. The parent answers \"You are not permitted to access this. Check the logs for more info.\", the same 67 bytes as for an unknown key, and the child logs \"remote server denied access\"."),
-        Rule(code: "SC307", severity: .info, title: "section disabled",
+        Rule(code: "SC307", severity: .note, title: "section disabled",
              explanation: "This key or machine is disabled: children using it are refused. For machine GUID sections this is not a security mechanism, since a child can send any GUID."),
         Rule(code: "SC308", severity: .warning, title: "same UUID in two cases",
              explanation: "Two sections name the same UUID in different letter case; Netdata treats them as different keys, and only the exact spelling a child sends matches."),
-        Rule(code: "SC309", severity: .info, title: "section without type",
+        Rule(code: "SC309", severity: .note, title: "section without type",
              explanation: "Without `\(StreamAdvice.typeAPI)` or `\(StreamAdvice.typeMachine)`, the first connection that uses the section fixes its role until Netdata restarts. The stock file says to set it on every key."),
 
         // 4xx: values.
@@ -129,11 +129,11 @@ public enum Rules {
              explanation: "Netdata 1.37.1 applies the first `:SSL` to every parent and cuts the destination list there: later parents are silently dropped and earlier ones use TLS too (fixed in 1.40)."),
         Rule(code: "SC509", severity: .warning, title: "`:SSL` in a proxy destination on 1.37",
              explanation: "Netdata 1.37.1 does not understand `:SSL` in `proxy destination`; it becomes part of the port and the connection fails."),
-        Rule(code: "SC510", severity: .info, title: "interface on a non-IPv6 destination",
+        Rule(code: "SC510", severity: .note, title: "interface on a non-IPv6 destination",
              explanation: "`%interface` only scopes IPv6 link-local addresses; for IPv4 addresses and host names it is ignored."),
         Rule(code: "SC511", severity: .error, title: "missing `]`",
              explanation: "A bracketed host needs its closing `]`; without it the rest of the entry becomes the host."),
-        Rule(code: "SC512", severity: .info, title: "port given as a service name",
+        Rule(code: "SC512", severity: .note, title: "port given as a service name",
              explanation: "A non-numeric port is looked up in /etc/services on the child; make sure it exists there."),
         Rule(code: "SC513", severity: .error, title: "placeholder instead of a parent's address",
              explanation: "`PARENT_IP_ADDRESS` (the stock file's example), `PARENT_ADDRESS` (the example in this tool's hints) and similar capitalised words with underscores are placeholders: host names have no underscores, so the lookup fails and the child never reaches that parent. Write the parent's address."),
@@ -153,7 +153,7 @@ public enum Rules {
              explanation: "The first matching word decides: in `10.* !10.1.2.3` the `10.*` matches first, so the exclusion never applies. Put negative words first."),
         Rule(code: "SC607", severity: .error, title: "send charts matching sends nothing",
              explanation: "An empty `send charts matching`, or one with only negative words, sends no chart at all."),
-        Rule(code: "SC608", severity: .info, title: "empty allow from",
+        Rule(code: "SC608", severity: .note, title: "empty allow from",
              explanation: "An empty `allow from` disables the check: every address is allowed."),
         Rule(code: "SC609", severity: .warning, title: "loopback wildcard in allow from",
              explanation: "Netdata 1.37.1 and 2.x name a peer at 127.0.0.1 or ::1 `localhost` before matching, so a wildcard such as `127.*` never matches a child connecting over loopback; other 127.x addresses keep their numbers and do match. Add `localhost` to the pattern."),
@@ -169,7 +169,7 @@ public enum Rules {
              explanation: "With `[stream] enabled = yes` and enabled API keys, this node proxies every child it receives to its own parents unless the key section says `\(StreamAdvice.noProxy(.v1_37, machine: false))` (1.37) or `\(StreamAdvice.noProxy(.v2, machine: false))` (2.x); a machine GUID section, `\(StreamAdvice.noProxy(.v2, machine: true))`."),
         Rule(code: "SC705", severity: .warning, title: "proxy without destination or key",
              explanation: "Forwarding needs a destination and an API key after the cascade (machine, key, [stream]); without them the child is silently not forwarded."),
-        Rule(code: "SC706", severity: .info, title: "stock value not inherited",
+        Rule(code: "SC706", severity: .note, title: "stock value not inherited",
              explanation: "A user stream.conf hides the stock file completely: options it omits take Netdata's built-in defaults, not the stock file's values."),
         Rule(code: "SC707", severity: .warning, title: "replication longer than a RAM database holds",
              explanation: "A child's database in RAM (`db = ram` or `alloc`; on 1.37 every mode but `dbengine`) holds retention × update every seconds. Mode `ram` rounds the entries up to whole memory pages (1024 entries of 4 bytes): the default 3600 become 4096, 68 minutes at 1 s. Netdata silently caps the replication period to that, so after a reconnect only that much of the gap is filled, not the 1d the replication period says. Use `dbengine`, raise the retention (in entries), or set the replication period to what the database holds."),
@@ -191,7 +191,7 @@ public enum Rules {
              explanation: "The host of a `bind to` entry ends at the first `:`; write IPv6 addresses in brackets, e.g. `[::]:19999`."),
         Rule(code: "NC108", severity: .warning, title: "old bind socket to IP ignored",
              explanation: "Netdata moves `[global] bind socket to IP` (the name Debian's stock netdata.conf uses) to `[web] bind to` only when `[web] bind to` is absent; when both are set the old line is ignored."),
-        Rule(code: "NC109", severity: .info, title: "listening on loopback only",
+        Rule(code: "NC109", severity: .note, title: "listening on loopback only",
              explanation: "Every `bind to` entry is a loopback address, so children on other machines cannot connect. Debian's stock netdata.conf ships `bind socket to IP = 127.0.0.1`; a parent must listen on an address its children reach, e.g. `bind to = 0.0.0.0:19999`."),
         Rule(code: "NC110", severity: .error, title: "invalid default port",
              explanation: "`[web] default port` is read with strtoll (a leading 0 is octal, text after the digits is ignored) and must be a port between 1 and 65535; entries of `bind to` without a port use it."),
@@ -201,13 +201,13 @@ public enum Rules {
              explanation: "A port with `^SSL=force` or `^SSL=optional` needs `[web] ssl key` and `ssl certificate`; when unset, Netdata looks for CONFIG_DIR/ssl/key.pem and cert.pem. Without readable files it serves no TLS at all (\"To use encryption it is necessary to set ...\"): a `^SSL=force` port then answers its dashboard in plaintext but refuses every child (a plaintext STREAM gets HTTP 400; checked on 1.37.1), and an `^SSL=optional` port takes plaintext only. `stream-config tls init --netdata-conf` makes and sets both."),
         Rule(code: "NC202", severity: .error, title: "TLS file unreadable",
              explanation: "The `ssl key` or `ssl certificate` file cannot be read (checked by lint, which reads the file system; the netdata user must be able to read it too). Netdata then serves no TLS, and a `^SSL=force` port refuses every child."),
-        Rule(code: "NC203", severity: .info, title: "1.37 with a certificate answers only TLS children",
+        Rule(code: "NC203", severity: .note, title: "1.37 with a certificate answers only TLS children",
              explanation: "With `ssl key` and `ssl certificate` set, Netdata 1.37.1 answers no plaintext child on any port, on `^SSL=optional` ports and ports without `^SSL` too: the parent logs \"cannot write to SSL connection - connection is not ready\" and the child \"remote netdata does not respond\" (checked on a real 1.37.1; plain HTTP still works there). Every child needs `:SSL`. Netdata 2.11 keeps taking plaintext children unless the port says `^SSL=force`."),
 
         // NC4xx: netdata.conf [db] replication defaults (read by the parent for every child).
         Rule(code: "NC401", severity: .warning, title: "old replication name ignored",
              explanation: "Netdata 2.x renames `[db] seconds to replicate` to `replication period` and `seconds per replication step` to `replication step` only when the new name is absent; when both are set the old line is ignored."),
-        Rule(code: "NC402", severity: .info, title: "renamed replication option",
+        Rule(code: "NC402", severity: .note, title: "renamed replication option",
              explanation: "Netdata 2.x still reads `[db] seconds to replicate` and `seconds per replication step` by renaming them to `replication period` and `replication step`, which take durations (1d, 1h)."),
         Rule(code: "NC403", severity: .error, title: "invalid replication value",
              explanation: "1.37 reads `[db] seconds to replicate` and `seconds per replication step` as integers with strtoll (text after the digits is ignored); 2.x reads `replication period` and `replication step` as durations and uses the default for a value it rejects."),
@@ -215,7 +215,7 @@ public enum Rules {
              explanation: "`[db] replication period` and `replication step` are Netdata 2.x names; 1.37.1 ignores them and reads `seconds to replicate` and `seconds per replication step` (integers, in seconds)."),
 
         // 8xx: the file itself.
-        Rule(code: "SC801", severity: .info, title: "file permissions",
+        Rule(code: "SC801", severity: .note, title: "file permissions",
              explanation: "stream.conf holds API keys: make it 0640 owned by root:netdata. It must stay readable by the netdata user, or Netdata silently falls back to the stock file."),
     ]
 
