@@ -51,7 +51,7 @@ public enum FleetRules {
         Rule(code: "FL401", severity: .error, title: "proxy chain refused by the grandparent",
              explanation: "A parent forwards its children (`proxy enabled`, `proxy destination`, `proxy api key`, by default its own `[stream]` lines) to a grandparent that refuses them: the forwarded key is unknown or disabled there, typed `machine`, or the proxy's address or the child's machine GUID is not allowed. The children's data stops at the proxy."),
         Rule(code: "FL501", severity: .error, title: "documentation key in use",
-             explanation: "The key `11111111-2222-3333-4444-555555555555` is printed in Netdata's documentation and charts, so anyone can stream with it. Generate your own (`stream-config keygen`) and use it on both ends."),
+             explanation: "The key `\(ExampleKeys.documentation[0])` is printed in Netdata's documentation and charts, so anyone can stream with it. Generate your own (`stream-config keygen`) and use it on both ends."),
         Rule(code: "FL502", severity: .error, title: "key shared across tenants",
              explanation: "One API key is used by hosts the fleet file puts in different tenants (`tenant`): any of them can stream into the other's parents with it. Give each tenant its own key."),
         Rule(code: "FL601", severity: .warning, title: "replication longer than the child keeps",

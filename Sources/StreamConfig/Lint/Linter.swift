@@ -10,6 +10,9 @@ public struct LintOptions: Sendable {
     /// netdata.conf: files it names that the frontend could not read, with the reason
     /// (`NetdataConfChecks.tlsFilePaths` lists the ones to check).
     public var unreadableFiles: [String: String]
+    /// stream.conf: what the frontend found wrong with the files `CAfile`/`CApath` name
+    /// (`StreamTLSFiles.named` lists the ones to look at; SC420).
+    public var fileFacts: [FileFact]
     /// At most this many findings are kept per file (the first ones by line); the rest are
     /// only counted (`LintReport.omitted`), so a file of a million bad lines costs little memory.
     /// `Int.max` keeps them all (a rewrite compares every error before and after).
@@ -18,11 +21,12 @@ public struct LintOptions: Sendable {
     public static let defaultFindingLimit = 1000
 
     public init(target: NetdataTarget? = nil, fileMode: UInt32? = nil, kind: ConfigKind = .stream, unreadableFiles: [String: String] = [:],
-                findingLimit: Int = LintOptions.defaultFindingLimit) {
+                fileFacts: [FileFact] = [], findingLimit: Int = LintOptions.defaultFindingLimit) {
         self.target = target
         self.fileMode = fileMode
         self.kind = kind
         self.unreadableFiles = unreadableFiles
+        self.fileFacts = fileFacts
         self.findingLimit = max(1, findingLimit)
     }
 }
@@ -40,6 +44,7 @@ public enum Linter {
         let (target, reason) = options.target.map { ($0, "chosen with --target") } ?? TargetInference.infer(ini: ini, document: document)
         var context = LintContext(document: document, ini: ini, target: target, file: file,
                                   suppressions: Suppressions(document: document, ini: ini), limit: options.findingLimit)
+        context.fileFacts = options.fileFacts
         SyntaxChecks.run(&context)
         SectionChecks.run(&context)
         OptionChecks.run(&context)
@@ -79,6 +84,8 @@ struct LintContext {
     private let limit: Int
     /// Every section but `[stream]`: API keys and machine GUIDs.
     let receiverSections: [Section]
+    /// What the frontend found about the files options name (`LintOptions.fileFacts`).
+    var fileFacts: [FileFact] = []
 
     init(document: Document, ini: Ini, target: NetdataTarget, file: String, suppressions: Suppressions, limit: Int) {
         self.document = document
@@ -131,9 +138,13 @@ struct LintContext {
 
     // MARK: Section roles
 
+    /// `[API_KEY]`, `[MACHINE_GUID]` and the like (`ExampleKeys.isPlaceholder`): an example's
+    /// section, not a key.
     func isPlaceholder(_ section: Section) -> Bool {
         let length = section.nameBytes.count
+        guard length <= 66 else { return false }  // (a placeholder is short; most names are UUIDs)
         return (length == 7 && section.name.sameBytes("API_KEY")) || (length == 12 && section.name.sameBytes("MACHINE_GUID"))
+            || ExampleKeys.isPlaceholder(section.name)
     }
 
     func roles(of section: Section) -> Set<SectionRole> { Resolver.roles(of: section) }

@@ -54,13 +54,13 @@ public enum Rules {
         Rule(code: "SC301", severity: .error, title: "API key is not a UUID",
              explanation: "Netdata 1.37.1 refuses a key that is not a hyphenated UUID (\"is not valid GUID\"; any letter case passes). Netdata 2.11 accepts any non-empty key that names an enabled API key section (checked on real agents: `api-key-79a5f` and 32 hex digits without hyphens both stream), so a key named `stream` even matches the `[stream]` section. Use a lowercase UUID from `stream-config keygen` or `uuidgen`."),
         Rule(code: "SC302", severity: .error, title: "section name is not a UUID",
-             explanation: "Sections other than `[stream]` are API keys or machine GUIDs, looked up by the exact string a child sends. A name that is not a UUID is refused by 1.37.1 (\"is not valid GUID\"). Netdata 2.11 accepts it as a key when the section is enabled (checked: children with `api-key-79a5f` or 32 hex digits stream), but going by its code only UUID-named key sections make it pick the parent profile."),
+             explanation: "Sections other than `[stream]` are API keys or machine GUIDs, looked up by the exact string a child sends. A name that is not a UUID is refused by 1.37.1 (\"is not valid GUID\"). Netdata 2.11 accepts it as a key when the section is enabled (checked: children with `api-key-79a5f` or 32 hex digits stream), but going by its code only UUID-named key sections make it pick the parent profile. A name that is `stream` misspelt (`[steam]`, `[Stream]`: names are case-sensitive) is no key: the message asks \"did you mean [stream]?\", and the options there are not the sender's settings."),
         Rule(code: "SC303", severity: .error, title: "UUID not in lowercase",
              explanation: "Keys are compared byte for byte: `ABCD...` on the parent and `abcd...` on the child do not match. Write UUIDs in lowercase, as uuidgen does."),
         Rule(code: "SC304", severity: .error, title: "invalid section type",
              explanation: "`type` must be exactly `api` or `machine`. Any other value (`API`, `api # x`, empty) matches neither role and every connection using the section is refused."),
         Rule(code: "SC305", severity: .error, title: "placeholder used as a real value",
-             explanation: "`API_KEY`, `MACHINE_GUID` and `YOUR-API-KEY` are the stock file's placeholders. Replace them with a real UUID."),
+             explanation: "`API_KEY`, `MACHINE_GUID` and `YOUR-API-KEY` are the stock file's placeholders, and words like them (`YOUR_API_KEY`, `PARENT_API_KEY`, `<API_KEY>`, `NEW-KEY`, `xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`) stand for a key in examples. As an `api key` value, or as the name of an enabled section, a child or parent would have to send that literal word. Replace them with a real UUID."),
         Rule(code: "SC306", severity: .error, title: "API key is not enabled",
              explanation: "An API key section is refused unless it says `\(StreamAdvice.enableKey)` (the default for keys is `no`), by 1.37.1 and 2.11 alike, whatever the key looks like. The parent answers \"You are not permitted to access this. Check the logs for more info.\", the same 67 bytes as for an unknown key, and the child logs \"remote server denied access\"."),
         Rule(code: "SC307", severity: .note, title: "section disabled",
@@ -69,6 +69,10 @@ public enum Rules {
              explanation: "Two sections name the same UUID in different letter case; Netdata treats them as different keys, and only the exact spelling a child sends matches."),
         Rule(code: "SC309", severity: .note, title: "section without type",
              explanation: "Without `\(StreamAdvice.typeAPI)` or `\(StreamAdvice.typeMachine)`, the first connection that uses the section fixes its role until Netdata restarts. The stock file says to set it on every key."),
+        Rule(code: "SC310", severity: .warning, title: "Netdata's documentation key",
+             explanation: "`\(ExampleKeys.documentation[0])` is the key Netdata's documentation and stock stream.conf print as the example, so anyone may try it. As a child's `api key` (or a proxy's), any parent that accepts it accepts strangers too; as an enabled key section behind a narrow `allow from`, only that pattern keeps them out. Make a key of your own (`stream-config keygen`) and use it on both ends."),
+        Rule(code: "SC311", severity: .error, title: "documentation key accepted from every address",
+             explanation: "An enabled API key section named `\(ExampleKeys.documentation[0])` (the key of Netdata's documentation) with no `allow from` (the default is `*`), an empty one, or one with a positive `*`: anyone who read the documentation and reaches the port can stream to this parent, and its data and alerts become part of this parent's. Make a key of your own (`stream-config keygen`, or `stream-config parent add-key`), or at least restrict `allow from` to the children's addresses."),
 
         // 4xx: values.
         Rule(code: "SC401", severity: .error, title: "not a boolean Netdata understands",
@@ -109,6 +113,9 @@ public enum Rules {
              explanation: "On 1.37.1 an uncommented empty CApath/CAfile is passed to OpenSSL as \"\", which fails; Netdata then falls back to the system CAs with an info message. Comment the line out or give a path."),
         Rule(code: "SC419", severity: .warning, title: "value read differently after the upgrade",
              explanation: "A 1.37 option name (so a file written for 1.37) with a yes/no/auto value the two lines read differently: 1.37 accepts only yes, no, auto and `on demand` and keeps the inherited default for anything else; 2.x also reads true/on as yes and false/off as no. `health enabled by default = true` did nothing on 1.37 and turns health on after the upgrade. Write the value you mean with yes, no or auto."),
+
+        Rule(code: "SC420", severity: .warning, title: "CA file missing or not a certificate",
+             explanation: "`CAfile` names a file that does not exist on the host lint runs on, cannot be read, or holds no PEM certificate (a DER file, a private key, an empty file); or `CApath` names no directory. OpenSSL then cannot load it: Netdata falls back to the system CAs and refuses a parent they do not vouch for, such as one with a self-signed certificate. Only absolute paths are checked. A warning, not an error: the file may live on the host Netdata runs on, when lint checks a copy elsewhere; check it there. `child set --ca-file` and `--ca-path` refuse such a file unless --force."),
 
         // 5xx: destinations.
         Rule(code: "SC501", severity: .error, title: "URL in a destination",
