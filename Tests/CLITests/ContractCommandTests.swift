@@ -3,11 +3,13 @@ import TestSupport
 import Testing
 
 /// Issue 17, items 4-8 (part): placeholders and Netdata's documentation key, section
-/// did-you-mean, CA files that are no certificate, and one severity word in every format.
+/// did-you-mean, CA files that are no certificate, switching a child's TLS mode in place, and
+/// one severity word in every format.
 @Suite struct ContractCommandTests {
     static let documentationKey = "11111111-2222-3333-4444-555555555555"
     /// Not the documentation key: tests about something else use this one.
     static let key = "51f0c3a2-7d6e-4b89-a1c4-3e2d5f6a7b80"
+    static let goldens = CLI.packageRoot.appendingPathComponent("fixtures/rewrites")
 
     // MARK: item 4: placeholders and the documentation key
 
@@ -111,6 +113,10 @@ import Testing
         #expect(lint.status == 0 && lint.stdout.contains("warning: [SC420] `CAfile = /etc/netdata/ssl/later.crt` does not exist on this host"), "\(lint)")
         #expect(lint.stdout.contains("if the file lives on the Netdata host, check it there"), "\(lint.stdout)")
         #expect(try CLI.run(["lint", "--strict", file]).status == 1, "a warning: exit 1 only with --strict")
+        // Skipping verification with a CA file is a contradiction.
+        let both = try CLI.run(["child", "set", "--file", file, "--destination", "p:19999", "--ssl", "--api-key", Self.key,
+                                "--skip-certificate-verification", "--ca-file", cert])
+        #expect(both.status == 64 && both.stderr.contains("one or the other"), "\(both)")
     }
 
     @Test func testLintChecksCAFileAndCAPathWhereReadable() throws {
@@ -129,6 +135,46 @@ import Testing
         let json = try CLI.run(["lint", "--format", "json", "--target", "2", dir.path("stream.conf")])
         #expect(json.stdout.contains("\"code\" : \"SC420\"") && json.stdout.contains("\"severity\" : \"warning\""), "\(json.stdout)")
         #expect(try lint("relative/ca.pem").stdout.isEmpty, "a relative path is not checked: Netdata's working directory is not ours")
+    }
+
+    // MARK: item 7: switching TLS modes on the real stock file
+
+    /// stock 1.37.1 -> `--skip-certificate-verification` -> `--ca-file` -> `--skip...` again, each
+    /// result compared byte for byte with fixtures/rewrites (CA_FILE stands for the temporary
+    /// certificate's path); no line is added or removed, and the verifying result is the same
+    /// bytes as `--ca-file` on the stock file straight away.
+    @Test func testSwitchingTLSModesOnTheStockFileMatchesTheGoldens() throws {
+        let dir = try TempDir()
+        let (cert, _) = try certificate(dir)
+        let stock = try Data(contentsOf: StockFiles.v1)
+        let file = dir.path("stream.conf")
+        try stock.write(to: URL(fileURLWithPath: file))
+        func childSet(_ tls: [String], _ path: String = file) throws {
+            let result = try CLI.run(["child", "set", "--file", path, "--destination", "parent.example:19999", "--ssl",
+                                      "--api-key", Self.key, "--target", "1.37"] + tls)
+            #expect(result.status == 0, "\(tls): \(result)")
+        }
+        func golden(_ name: String) throws -> String {
+            try String(contentsOf: Self.goldens.appendingPathComponent(name), encoding: .utf8).replacingOccurrences(of: "CA_FILE", with: cert)
+        }
+        let steps: [([String], String)] = [
+            (["--skip-certificate-verification"], "stock-1.37.1.skip.conf"),
+            (["--ca-file", cert], "stock-1.37.1.skip.ca-file.conf"),
+            (["--skip-certificate-verification"], "stock-1.37.1.skip.ca-file.skip.conf"),
+            (["--ca-file", cert], "stock-1.37.1.skip.ca-file.conf"),
+        ]
+        let stockLines = String(decoding: stock, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false).count
+        for (tls, name) in steps {
+            try childSet(tls)
+            let result = try text(file)
+            #expect(result == (try golden(name)), "\(tls) -> \(name)")
+            #expect(result.split(separator: "\n", omittingEmptySubsequences: false).count == stockLines, "\(name): no line added or removed")
+            #expect(try CLI.run(["lint", "--target", "1.37", file]).status == 0, "\(name) lints clean")
+        }
+        let direct = dir.path("direct.conf")
+        try stock.write(to: URL(fileURLWithPath: direct))
+        try childSet(["--ca-file", cert], direct)
+        #expect(try text(direct) == (try golden("stock-1.37.1.skip.ca-file.conf")), "switching back equals setting straight away")
     }
 
     // MARK: item 8: one severity word

@@ -12,7 +12,8 @@ struct Child: ParsableCommand {
             For TLS, prefer --ssl --ca-file PARENT_CERT.pem: the parent's certificate is verified. \
             --skip-certificate-verification encrypts without authenticating the parent (lab use only). \
             --ca-file must be a PEM certificate file on this host and --ca-path a directory \
-            (absolute paths: Netdata opens them from its own working directory); --force writes them anyway.
+            (absolute paths: Netdata opens them from its own working directory); --force writes them anyway. \
+            Switching between the two TLS modes comments out the other mode's lines in place.
             """
         )
 
@@ -40,6 +41,9 @@ struct Child: ParsableCommand {
         func validate() throws {
             if (skipCertificateVerification || caFile != nil || caPath != nil) && !ssl && !destinations.contains(where: { $0.contains(":SSL") }) {
                 throw ValidationError("TLS options need --ssl (or :SSL on a destination)")
+            }
+            if skipCertificateVerification && (caFile != nil || caPath != nil) {
+                throw ValidationError("--skip-certificate-verification turns verification off, so --ca-file/--ca-path would not be used: give one or the other")
             }
         }
 
