@@ -23,6 +23,7 @@ import Testing
             #expect(child.status == 64, "\(key): \(child)")
             let why = key == Self.documentationKey ? "printed in Netdata's documentation" : "is a placeholder from an example"
             #expect(add.stderr.contains(why) && child.stderr.contains(why), "\(key): \(add.stderr)\(child.stderr)")
+            #expect(!add.stderr.contains(Self.documentationKey) && !child.stderr.contains(Self.documentationKey), "UUIDs are masked in messages")
         }
         #expect(try text(file) == "[stream]\n    enabled = no\n", "nothing written")
         // A key of one's own passes.

@@ -13,7 +13,7 @@ extension ConfigEditor {
         destinations: [String], apiKey: String, ssl: Bool = false,
         skipCertificateVerification: Bool = false, caFile: String? = nil, caPath: String? = nil
     ) throws {
-        try Self.requireOwnKey(apiKey, what: "API key")
+        try Self.requireOwnKey(apiKey, what: "The API key")
         try Self.requireCanonicalUUID(apiKey, what: "API key")
         let destination = try Self.destinationValue(destinations, ssl: ssl)
         var edited = self

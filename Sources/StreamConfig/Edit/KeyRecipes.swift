@@ -4,7 +4,7 @@ extension ConfigEditor {
     /// When `[key]` already has exactly these settings nothing changes (a repeated run is
     /// "unchanged"); other settings there are a conflict that names what differs.
     public mutating func addAPIKey(key: String, allowFrom: String? = nil) throws {
-        try Self.requireOwnKey(key, what: "API key")
+        try Self.requireOwnKey(key, what: "The API key")
         try Self.requireCanonicalUUID(key, what: "API key")
         if let allowFrom { try Self.requirePattern(key: "allow from", value: allowFrom) }
         try addSectionOnce(name: key, options: StreamAdvice.keySection(allowFrom: allowFrom).map(StreamAdvice.option))

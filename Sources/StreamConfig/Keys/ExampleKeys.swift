@@ -50,13 +50,14 @@ public enum ExampleKeys {
     }
 
     /// Why `key` cannot be used as a real key, or nil when it can: what `child set` and
-    /// `parent add-key` refuse with (`what` names the value, e.g. "API key").
+    /// `parent add-key` refuse with (`what` names the value and starts the sentence, e.g.
+    /// "The API key" or "--key").
     public static func refusal(_ key: String, what: String) -> String? {
         if isDocumentationKey(key) {
-            return "The \(what) is the key printed in Netdata's documentation (\(key)): anyone who read it can stream with it. Make a key of your own with `stream-config keygen` and use it on the parent and the children."
+            return "\(what) `\(key)` is the key printed in Netdata's documentation: anyone who read it can stream with it. Make a key of your own with `stream-config keygen` and use it on the parent and the children."
         }
         if isPlaceholder(key) {
-            return "The \(what) '\(key)' is a placeholder from an example, not a key. Make a key with `stream-config keygen` and use it on the parent and the children."
+            return "\(what) `\(key)` is a placeholder from an example, not a key. Make a key with `stream-config keygen` and use it on the parent and the children."
         }
         return nil
     }

@@ -18,10 +18,10 @@ struct Parent: ParsableCommand {
     }
 
     /// A placeholder (`API_KEY`, `YOUR_API_KEY`) or Netdata's documentation key is refused
-    /// (exit 64), with why.
+    /// (exit 64), with why; a UUID in the message is masked as everywhere.
     static func validateOwnKey(_ key: String, what: String) throws {
         if let refusal = ExampleKeys.refusal(key, what: what) {
-            throw StreamConfigError.usage(refusal)
+            throw StreamConfigError.usage(SecretMasker([]).mask(refusal))
         }
     }
 
