@@ -1,4 +1,4 @@
-/// Values as Netdata reads them (SC108, SC301-SC305, SC310, SC401-SC418).
+/// Values as Netdata reads them (SC108, SC301-SC305, SC310, SC401-SC420).
 enum ValueChecks {
     /// The value checks of one option Netdata reads as `spec` (the last occurrence of its name:
     /// earlier ones got SC110).
