@@ -95,7 +95,6 @@ import Testing
             (["--ca-file", key], 64, "is not a PEM certificate file (no CERTIFICATE in this PEM file"),
             (["--ca-file", der], 64, "is a DER certificate"),
             (["--ca-file", dir.path("ssl")], 64, "is a directory"),
-            (["--ca-file", "ssl/stream.crt"], 64, "is a relative path"),
             (["--ca-path", cert], 64, "is not a directory"),
             (["--ca-path", dir.path("nowhere")], 66, "does not exist"),
         ]
@@ -104,6 +103,12 @@ import Testing
             #expect(result.status == status && result.stderr.contains(message) && result.stderr.contains("--force"), "\(tls): \(result)")
         }
         #expect(try text(file) == "[stream]\n    enabled = no\n", "nothing written")
+        // A relative path is written as the absolute path it names from here (Netdata's working directory is not ours).
+        let cwd = FileManager.default.currentDirectoryPath
+        let relative = String(repeating: "../", count: cwd.split(separator: "/").count) + String(cert.dropFirst())
+        let resolved = try childSet(["--ca-file", relative])
+        #expect(resolved.status == 0 && resolved.stderr.contains("is written as \(cert)"), "\(resolved)")
+        #expect(try text(file).contains("    CAfile = \(cert)\n"))
         #expect(try childSet(["--ca-file", cert]).status == 0)
         #expect(try childSet(["--ca-path", dir.path("ssl")]).status == 0)
         // --force writes a path that will only exist when Netdata starts; lint then warns (SC420).

@@ -23,6 +23,28 @@ public enum CAFileCheck {
         public var problem: String
     }
 
+    /// `path` as an absolute path: Netdata opens `CAfile` and `CApath` from its own working
+    /// directory, so `child set` writes a relative one (`--ca-file parent.pem`) as seen from
+    /// here. An existing path is resolved (`realpath`); another is joined to the working
+    /// directory, with `.` and `..` taken away.
+    public static func absolute(_ path: String) -> String {
+        guard !path.hasPrefix("/"), !path.isEmpty else { return path }
+        if let resolved = realpath(path, nil) {
+            defer { free(resolved) }
+            return String(cString: resolved)
+        }
+        var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+        guard getcwd(&buffer, buffer.count) != nil else { return path }
+        let directory = String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        var parts: [Substring] = []
+        for part in (directory + "/" + path).split(separator: "/") {
+            if part == "." { continue }
+            if part == ".." { _ = parts.popLast(); continue }
+            parts.append(part)
+        }
+        return "/" + parts.joined(separator: "/")
+    }
+
     /// The problem with `path` as a `CAfile` (`directory: false`) or `CApath`, or nil.
     public static func check(_ path: String, directory: Bool) -> Problem? {
         guard path.hasPrefix("/") else {

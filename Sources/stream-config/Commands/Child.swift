@@ -11,8 +11,8 @@ struct Child: ParsableCommand {
             discussion: """
             For TLS, prefer --ssl --ca-file PARENT_CERT.pem: the parent's certificate is verified. \
             --skip-certificate-verification encrypts without authenticating the parent (lab use only). \
-            --ca-file must be a PEM certificate file on this host and --ca-path a directory \
-            (absolute paths: Netdata opens them from its own working directory); --force writes them anyway. \
+            --ca-file must be a PEM certificate file on this host and --ca-path a directory; --force \
+            writes them anyway. A relative path is written as an absolute one (Netdata opens them from its own working directory). \
             Switching between the two TLS modes comments out the other mode's lines in place.
             """
         )
@@ -57,6 +57,8 @@ struct Child: ParsableCommand {
                 }
                 try Parent.validateOwnKey(apiKey, what: "--api-key")
                 try Parent.validateUUID(apiKey, what: "--api-key")
+                // Netdata opens them from its own working directory: a relative path is written as seen from here.
+                let caFile = caFile.map { Self.absolute($0, option: "--ca-file") }, caPath = caPath.map { Self.absolute($0, option: "--ca-path") }
                 if !rewrite.force {
                     try Self.checkCAFile(caFile, option: "--ca-file", directory: false)
                     try Self.checkCAFile(caPath, option: "--ca-path", directory: true)
@@ -66,6 +68,12 @@ struct Child: ParsableCommand {
                                         skipCertificateVerification: skipCertificateVerification, caFile: caFile, caPath: caPath)
                 }
             }
+        }
+
+        static func absolute(_ path: String, option: String) -> String {
+            let absolute = CAFileCheck.absolute(path)
+            if absolute != path { Terminal.note("\(option) \(path) is written as \(absolute) (Netdata opens it from its own working directory)") }
+            return absolute
         }
 
         /// `--ca-file` must be a PEM certificate file here and `--ca-path` a directory: the
