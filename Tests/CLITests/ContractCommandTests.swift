@@ -28,6 +28,12 @@ import Testing
         #expect(try text(file) == "[stream]\n    enabled = no\n", "nothing written")
         // A key of one's own passes.
         #expect(try CLI.run(["parent", "add-key", "--file", file, "--key", Self.key]).status == 0)
+        // A documentation-key section already there can be disabled and removed.
+        let old = try dir.file("old.conf", "[\(Self.documentationKey)]\n    type = api\n    enabled = yes\n")
+        #expect(try CLI.run(["parent", "disable-key", "--file", old, Self.documentationKey]).status == 0)
+        #expect(try CLI.run(["parent", "remove-key", "--file", old, Self.documentationKey]).status == 0)
+        let left = try text(old)
+        #expect(left.isEmpty, "\(left)")
     }
 
     @Test func testLintFlagsTheDocumentationKeyAcceptedFromEveryAddress() throws {
