@@ -39,7 +39,12 @@ public enum Linter {
     }
 
     public static func lint(document: Document, file: String, options: LintOptions = LintOptions()) -> LintReport {
-        let ini = Ini(document)
+        lint(document: document, ini: Ini(document), file: file, options: options)
+    }
+
+    /// The same, with Netdata's reading of `document` already made (a frontend that looked at
+    /// the files it names need not read a large file twice). `ini` must be `Ini(document)`.
+    public static func lint(document: Document, ini: Ini, file: String, options: LintOptions = LintOptions()) -> LintReport {
         if options.kind == .netdata { return lintNetdataConf(document: document, ini: ini, file: file, options: options) }
         let (target, reason) = options.target.map { ($0, "chosen with --target") } ?? TargetInference.infer(ini: ini, document: document)
         var context = LintContext(document: document, ini: ini, target: target, file: file,
@@ -165,8 +170,9 @@ struct LintContext {
         for section in ini.sections {
             let name = section.name.trimmingSpaces
             if !name.isEmpty, !SecretMasker.isNonSecretSectionName(name) { add(name) }
-            for option in section.options where !option.value.isEmpty && !SecretMasker.isPlaceholder(option.value)
-                && (option.key.utf8.suffix(7).elementsEqual("api key".utf8) || SecretMasker.isKeyLikeName(option.key)) {
+            // The name first: few options hold keys, and it is the cheaper test.
+            for option in section.options where (option.key.utf8.suffix(7).elementsEqual("api key".utf8) || SecretMasker.isKeyLikeName(option.key))
+                && !option.value.isEmpty && !SecretMasker.isPlaceholder(option.value) {
                 add(option.value)
             }
         }

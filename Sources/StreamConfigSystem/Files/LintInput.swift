@@ -25,7 +25,7 @@ public struct LintInput: Sendable {
         let ini = Ini(document)
         let unreadable = kind == .netdata ? FileAccess.unreadableFiles(NetdataConfChecks.tlsFilePaths(ini)) : [:]
         let facts = kind == .stream ? CAFileCheck.facts(ini) : []
-        return Linter.lint(document: document, file: name,
+        return Linter.lint(document: document, ini: ini, file: name,
                            options: LintOptions(target: target, fileMode: mode, kind: kind, unreadableFiles: unreadable, fileFacts: facts))
     }
 }
