@@ -6,7 +6,7 @@ import Testing
 /// terminal inside tmux for the "What now?" prompt.
 @Suite(.enabled(if: StockFiles.hasV2, Comment(rawValue: StockFiles.v2Missing))) struct EditCommandTests {
     static let stock = StockFiles.v2
-    static let key = "11111111-2222-3333-4444-555555555555"
+    static let key = "51f0c3a2-7d6e-4b89-a1c4-3e2d5f6a7b80"  // not Netdata's documentation key (SC310)
     static let validSection = "\n[\(key)]\n    type = api\n    enabled = yes\n    allow from = 10.*\n"
     /// Netdata reads the value as `yes # note`, which is not a boolean: a lint error (SC108).
     static let invalidSection = "\n[\(key)]\n    type = api\n    enabled = yes # note\n"
@@ -96,7 +96,7 @@ import Testing
         #expect(result.stderr.contains("starting from the stock file"))
         #expect(result.stderr.contains("5 lines added, 0 removed (compared with the stock file)"))
         #expect(result.stdout.contains("+    enabled = yes\n"))
-        #expect(result.stdout.contains("+[11111111…]"), "API keys are masked in the diff")
+        #expect(result.stdout.contains("+[51f0c3a2…]"), "API keys are masked in the diff")
         #expect(result.stderr.contains("sudo systemctl restart netdata"))
     }
 

@@ -3,7 +3,7 @@ import TestSupport
 import Testing
 
 @Suite struct LintCommandTests {
-    let key = "11111111-2222-3333-4444-555555555555"
+    let key = "51f0c3a2-7d6e-4b89-a1c4-3e2d5f6a7b80"  // not Netdata's documentation key (SC310)
     static let stockV1 = StockFiles.v1.path
 
     @Test func testCleanFileExitsZero() throws {

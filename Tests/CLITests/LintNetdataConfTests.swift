@@ -20,7 +20,7 @@ import Testing
         let text = "[global]\n    bind socket to IP = 127.0.0.1\n"
         let byContent = try dir.file("parent.ini", text)
         let detected = try CLI.run(["lint", "--format", "gcc", byContent])
-        #expect(detected.status == 0 && detected.stdout.contains("info: [NC109]"), "\(detected.stdout)\(detected.stderr)")
+        #expect(detected.status == 0 && detected.stdout.contains("note: [NC109]"), "\(detected.stdout)\(detected.stderr)")
         // Read as stream.conf, the same file has nothing of netdata.conf's checks.
         let forced = try CLI.run(["lint", "--format", "gcc", "--kind", "stream", byContent])
         #expect(!forced.stdout.contains("NC109"), "\(forced.stdout)")

@@ -5,7 +5,7 @@ import Testing
 @Suite(.enabled(if: StockFiles.hasV2, Comment(rawValue: StockFiles.v2Missing))) struct RewriteCommandTests {
     static let stockV2 = StockFiles.v2
     static let stockV1 = StockFiles.v1
-    let key = "11111111-2222-3333-4444-555555555555"
+    let key = "51f0c3a2-7d6e-4b89-a1c4-3e2d5f6a7b80"  // not Netdata's documentation key (SC310)
 
     func stockCopy(_ dir: TempDir, _ stock: URL = stockV2) throws -> String {
         try dir.file("stream.conf", try String(contentsOf: stock, encoding: .utf8), mode: 0o640)
@@ -71,7 +71,7 @@ import Testing
         #expect(builtIn.stdout == "15s\n")
         #expect(builtIn.stderr.contains("built-in default for Netdata 2.x"))
         let masked = try CLI.run(["get", "--file", file, "stream", "api key"])
-        #expect(masked.stdout == "11111111…\n")
+        #expect(masked.stdout == "51f0c3a2…\n")
         #expect(try CLI.run(["get", "--file", file, "--show-secrets", "stream", "api key"]).stdout == "\(key)\n")
     }
 
@@ -126,12 +126,12 @@ import Testing
         #expect(try CLI.run(["parent", "add-key", "--file", file, "--key", key]).status == 0)
         #expect(try CLI.run(["parent", "disable-key", "--file", file, key]).status == 0)
         let list = try CLI.run(["parent", "list-keys", "--file", file])
-        #expect(list.stdout.contains("11111111…") && list.stdout.contains("disabled"))
+        #expect(list.stdout.contains("51f0c3a2…") && list.stdout.contains("disabled"))
         #expect(!list.stdout.contains(key))
         #expect(try CLI.run(["parent", "list-keys", "--file", file, "--show-secrets"]).stdout.contains(key))
         let json = try CLI.run(["parent", "list-keys", "--file", file, "--format", "json"])
         let items = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [[String: Any]]
-        let mine = try #require(items?.first { $0["name"] as? String == "11111111…" }, "\(json.stdout)")
+        let mine = try #require(items?.first { $0["name"] as? String == "51f0c3a2…" }, "\(json.stdout)")
         #expect(mine["role"] as? String == "api" && mine["enabled"] as? Bool == false && mine["allow_from"] as? String == "*")
         #expect(items?.contains { $0["name"] as? String == "API_KEY" } == true)
         #expect(!json.stdout.contains(key))
@@ -156,7 +156,7 @@ import Testing
         #expect(result.status == 0)
         #expect(result.stdout.hasPrefix("--- a/stream.conf\n+++ b/stream.conf\n@@ "))
         #expect(result.stdout.contains("-    enabled = no\n+    enabled = yes\n"))
-        #expect(result.stdout.contains("+    api key = 11111111…\n"))
+        #expect(result.stdout.contains("+    api key = 51f0c3a2…\n"))
         #expect(try Data(contentsOf: URL(fileURLWithPath: file)) == before)
     }
 

@@ -94,6 +94,47 @@ struct TLSInteropTests {
         }
     }
 
+    /// Issue 17 item 7: children switched between `--skip-certificate-verification` and
+    /// `--ca-file` with `child set` (the other mode's stock lines commented out in place) still
+    /// stream over TLS to a real 1.37.1 parent: one ends verifying, one skipping verification.
+    @Test func testChildSwitchedBetweenTLSModesStillStreams() async throws {
+        try await NetdataLab.run { lab in
+            let parent = try lab.instance(hostname: "tls-switch-parent", streamConf: "[\(apiKey)]\n    type = api\n    enabled = yes\n")
+            let ssl = parent.etcDir.appendingPathComponent("ssl").path
+            let cert = "\(ssl)/stream.crt"
+            let made = try await StreamConfigCLI.run(["tls", "init", "--dir", ssl, "--name", "localhost", "127.0.0.1",
+                                                      "--days", "2", "--netdata-conf", parent.netdataConfURL.path])
+            #expect(made.status == 0, "\(made)")
+            try await parent.start()
+
+            let stockText = try String(contentsOf: Self.stock, encoding: .utf8)
+            func child(_ host: String, modes: [[String]]) async throws -> (NetdataInstance, String) {
+                let instance = try lab.instance(hostname: host, streamConf: stockText)
+                let ca = instance.etcDir.appendingPathComponent("parent.crt").path
+                try FileManager.default.copyItem(atPath: cert, toPath: ca)
+                for mode in modes {
+                    let set = try await StreamConfigCLI.run(["child", "set", "--file", instance.streamConfURL.path, "--destination", parent.address,
+                                                             "--ssl", "--api-key", apiKey, "--target", "1.37"] + mode.map { $0 == "CA" ? ca : $0 })
+                    #expect(set.status == 0, "\(host) \(mode): \(set)")
+                }
+                let conf = try String(contentsOf: instance.streamConfURL, encoding: .utf8)
+                #expect(conf.components(separatedBy: "\n").count == stockText.components(separatedBy: "\n").count, "\(host): no line added or removed\n\(conf)")
+                return (instance, conf)
+            }
+            let (verifying, verifyingConf) = try await child("tls-switch-verify", modes: [["--skip-certificate-verification"], ["--ca-file", "CA"]])
+            #expect(verifyingConf.contains("\n    #ssl skip certificate verification = yes\n") && verifyingConf.contains("\n    CAfile = "), "\(verifyingConf)")
+            let (skipping, skippingConf) = try await child("tls-switch-skip", modes: [["--ca-file", "CA"], ["--skip-certificate-verification"]])
+            #expect(skippingConf.contains("\n    ssl skip certificate verification = yes\n") && skippingConf.contains("\n    #CAfile = "), "\(skippingConf)")
+
+            try await verifying.start()
+            try await skipping.start()
+            for host in ["tls-switch-verify", "tls-switch-skip"] {
+                #expect(await waitUntilStreaming(host, at: parent, caFile: cert), "\(host) not streaming over TLS\n\(lab.logTails())")
+            }
+            #expect(!verifying.log().contains("certificate is not valid"), "\(verifying.logTail())")
+        }
+    }
+
     @Test func testRelayServesTLSWithTLSInitFiles() async throws {
         try await NetdataLab.run { lab in
             let parent = try lab.instance(hostname: "tls-relay-parent", streamConf: "[\(relayParentKey)]\n    enabled = yes\n")

@@ -1,3 +1,4 @@
+import StreamConfig
 import SwiftASN1
 import Testing
 import X509
@@ -90,6 +91,31 @@ import X509
         #expect(TLSInspect.expiryProblem(c, now: c.notValidAfter.addingTimeInterval(-86400 * 3 - 60), soon: 14)?.expiringSoon == true)
         #expect(TLSInspect.expiryProblem(c, now: c.notValidBefore.addingTimeInterval(-1), soon: 14)?.text.hasPrefix("is not valid before") == true)
         #expect(TLSInspect.utc(c.notValidBefore).hasSuffix(" UTC"))
+    }
+
+    /// `CAFileCheck` (issue 17 item 6): what `child set --ca-file/--ca-path` and lint's SC420 say.
+    @Test func testCAFileCheckTellsACertificateFromEverythingElse() throws {
+        let scratch = try Scratch()
+        let g = Self.generated
+        let pem = try scratch.file("parent.crt", g.certificatePEM)
+        #expect(CAFileCheck.check(pem, directory: false) == nil)
+        #expect(CAFileCheck.check(scratch.path, directory: true) == nil)
+        func problem(_ path: String, directory: Bool = false) -> (CAFileCheck.Problem.Kind, String)? {
+            CAFileCheck.check(path, directory: directory).map { ($0.kind, $0.problem) }
+        }
+        #expect(problem(scratch.path("none.crt"))?.0 == .missing)
+        #expect(problem(scratch.path("none/x.crt"))?.0 == .missing)
+        #expect(problem(try scratch.file("key.pem", g.keyPEM))?.1.hasPrefix("is not a PEM certificate file (no CERTIFICATE in this PEM file") == true)
+        #expect(problem(try scratch.file("empty.pem", ""))?.1 == "is empty, not a PEM certificate file")
+        #expect(problem(try scratch.file("text.pem", "hello\n"))?.1.hasPrefix("is not a PEM certificate file") == true)
+        #expect(problem(scratch.path)?.1.hasPrefix("is a directory") == true)
+        #expect(problem("parent.crt")?.1.hasPrefix("is a relative path") == true)
+        #expect(problem(pem, directory: true)?.0 == .wrongKind)
+        #expect(problem(scratch.path("nowhere"), directory: true)?.0 == .missing)
+        #expect(CAFileCheck.certificateProblem(g.der)?.contains("is a DER certificate") == true)
+        // lint's facts: only the absolute paths in force in [stream].
+        let ini = Ini(Document("[stream]\n    CAfile = \(scratch.path("none.crt"))\n    CApath = \(scratch.path)\n[k]\n    CAfile = /x\n"))
+        #expect(CAFileCheck.facts(ini) == [FileFact(option: "CAfile", path: scratch.path("none.crt"), problem: "does not exist")])
     }
 }
 

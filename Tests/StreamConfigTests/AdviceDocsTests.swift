@@ -118,11 +118,21 @@ import Testing
             ("[stream]\n    enabled = yes\n    destination = 10.0.0.1:19999\n    api key = \(key)\n", .v1_37, "SC706", StreamAdvice.stockTimeout137),
             ("[stream]\n    enabled = yes\n    destination = 10.0.0.1:19999\n    api key = \(key)\n    timeout seconds = 60\n[\(key)]\n    type = api\n    enabled = yes\n", .v1_37, "SC704", StreamAdvice.noProxy(.v1_37, machine: false)),
             ("[stream]\n    enabled = yes\n    destination = 10.0.0.1:19999\n    api key = \(key)\n[\(key)]\n    type = api\n    enabled = yes\n", .v2, "SC704", StreamAdvice.noProxy(.v2, machine: false)),
+            // Netdata's documentation key: a key of one's own, in the lines `parent add-key` and `child set` write.
+            ("[\(ExampleKeys.documentation[0])]\n    type = api\n    enabled = yes\n", .v1_37, "SC311", StreamAdvice.typeAPI),
+            ("[\(ExampleKeys.documentation[0])]\n    type = api\n    enabled = yes\n", .v1_37, "SC311", StreamAdvice.enableKey),
+            ("[\(ExampleKeys.documentation[0])]\n    type = api\n    enabled = yes\n    allow from = 10.*\n", .v2, "SC310", StreamAdvice.apiKey("NEW-KEY")),
+            ("[stream]\n    enabled = yes\n    destination = 10.0.0.1:19999\n    api key = \(ExampleKeys.documentation[0])\n", .v2, "SC310", StreamAdvice.apiKey("NEW-KEY")),
         ]
         for (text, target, code, line) in cases {
             let found = Linter.lint(bytes: Array(text.utf8), file: "f", options: LintOptions(target: target)).diagnostics.filter { $0.code == code }
             #expect(found.contains { $0.hint?.contains("`\(line)`") == true }, "\(code) on \(target): \(found.map { $0.hint ?? "-" }) should name `\(line)`")
         }
+        // SC420 (a CA file that is no certificate here): the documented CAfile line.
+        let caFile = "[stream]\n    enabled = yes\n    destination = 10.0.0.1:19999:SSL\n    api key = \(key)\n    CAfile = /x.pem\n"
+        let facts = [FileFact(option: "CAfile", path: "/x.pem", problem: "does not exist")]
+        let sc420 = Linter.lint(bytes: Array(caFile.utf8), file: "f", options: LintOptions(target: .v2, fileFacts: facts)).diagnostics.filter { $0.code == "SC420" }
+        #expect(sc420.first?.hint?.contains("`\(StreamAdvice.caFile(StreamAdvice.Example.parentCertificate))`") == true, "\(sc420)")
         // doctor's fixes.
         let refused = AnswerDiagnosis.diagnose(.answered(Array(StreamAnswer.notPermitted.utf8)), destination: "10.0.0.5:19999", usedTLS: false, peerAddress: "10.1.2.3")
         for line in StreamAdvice.keySection(allowFrom: "10.1.2.3") { #expect(refused.fix?.contains("`\(line)`") == true, "\(refused)") }

@@ -22,7 +22,7 @@ enum EditFixtures {
         return try #require(document.lines.indices.first { $0 >= start && document.lines[$0].text == bytes })
     }
 
-    static let key = "11111111-2222-3333-4444-555555555555"
+    static let key = "51f0c3a2-7d6e-4b89-a1c4-3e2d5f6a7b80"  // not Netdata's documentation key (SC310)
 }
 
 @Suite(.enabled(if: StockFiles.hasV2, Comment(rawValue: StockFiles.v2Missing))) struct EditTests {
@@ -354,25 +354,84 @@ enum EditFixtures {
         let caFile = try F.index(of: "    #CAfile =", in: stock)
         var editor = ConfigEditor(stock)
         try editor.setChild(destinations: ["parent1:19999", "parent2:SSL"], apiKey: F.key, ssl: true,
-                            skipCertificateVerification: true, caFile: "/etc/ssl/ca.pem", caPath: "/etc/ssl/certs")
+                            caFile: "/etc/ssl/ca.pem", caPath: "/etc/ssl/certs")
         var expected = stock.lines
         expected[enabled] = F.line("    enabled = yes")
         expected[destination] = F.line("    destination = parent1:19999:SSL parent2:SSL")
         expected[apiKey] = F.line("    api key = \(F.key)")
-        expected[skip] = F.line("    ssl skip certificate verification = yes")
         expected[caPath] = F.line("    CApath = /etc/ssl/certs")
         expected[caFile] = F.line("    CAfile = /etc/ssl/ca.pem")
         #expect(editor.document.lines == expected)
+        #expect(editor.document.lines[skip] == stock.lines[skip], "the stock comment stays")
 
-        // Running it again changes nothing; without verification skipping the line goes away.
+        // Running it again changes nothing; without TLS options CAfile and CApath stay.
         let once = editor.document
         try editor.setChild(destinations: ["parent1:19999", "parent2:SSL"], apiKey: F.key, ssl: true,
-                            skipCertificateVerification: true, caFile: "/etc/ssl/ca.pem", caPath: "/etc/ssl/certs")
+                            caFile: "/etc/ssl/ca.pem", caPath: "/etc/ssl/certs")
         #expect(editor.document == once)
         try editor.setChild(destinations: ["parent1"], apiKey: F.key)
         expected[destination] = F.line("    destination = parent1")
-        expected.remove(at: skip)
         #expect(editor.document.lines == expected)
+    }
+
+    /// Issue 17 item 7: switching a child between skipping verification and verifying with a CA
+    /// file reactivates and comments out the stock lines where they are, on both stock files; a
+    /// CAfile/CApath is commented out when verification is switched off; the file round-trips.
+    @Test(arguments: [F.v1, F.v2])
+    func switchingTLSModesCommentsOutAndReactivatesInPlace(version: String) throws {
+        let stock = try F.stock(version)
+        let skip = try F.index(of: "    #ssl skip certificate verification = yes", in: stock)
+        let caPath = try F.index(of: "    #CApath =", in: stock)
+        let caFile = try F.index(of: "    #CAfile =", in: stock)
+        let destinations = ["parent.example:19999"]
+        var editor = ConfigEditor(stock)
+        try editor.setChild(destinations: destinations, apiKey: F.key, ssl: true, caPath: "/etc/ssl/certs")
+        try editor.setChild(destinations: destinations, apiKey: F.key, ssl: true, skipCertificateVerification: true)
+        let skipping = editor.document
+        #expect(skipping.lines.count == stock.lines.count, "no line added or removed")
+        #expect(skipping.lines[skip] == F.line("    ssl skip certificate verification = yes"))
+        #expect(skipping.lines[caPath] == F.line("    #CApath = /etc/ssl/certs"), "CApath commented out in place")
+        #expect(skipping.lines[caFile] == stock.lines[caFile])
+
+        try editor.setChild(destinations: destinations, apiKey: F.key, ssl: true, caFile: "/etc/netdata/ssl/parent.crt")
+        let verifying = editor.document
+        #expect(verifying.lines.count == stock.lines.count)
+        #expect(verifying.lines[skip] == stock.lines[skip], "back to the stock comment, byte for byte")
+        #expect(verifying.lines[caFile] == F.line("    CAfile = /etc/netdata/ssl/parent.crt"))
+        #expect(verifying.lines[caPath] == F.line("    #CApath = /etc/ssl/certs"))
+        // Straight from the stock file (plus the CApath the child once had) gives the same bytes.
+        var direct = ConfigEditor(stock)
+        try direct.setChild(destinations: destinations, apiKey: F.key, ssl: true, caFile: "/etc/netdata/ssl/parent.crt")
+        #expect(direct.document.lines.enumerated().filter { $0.offset != caPath }.map(\.element)
+                == verifying.lines.enumerated().filter { $0.offset != caPath }.map(\.element))
+
+        // And back: the CAfile is commented out where it is, the skip line reactivated.
+        try editor.setChild(destinations: destinations, apiKey: F.key, ssl: true, skipCertificateVerification: true)
+        #expect(editor.document.lines[caFile] == F.line("    #CAfile = /etc/netdata/ssl/parent.crt"))
+        #expect(editor.document == Document(bytes: editor.document.render()))
+        #expect(Document(bytes: editor.document.render()).render() == editor.document.render(), "lossless")
+        let ini = Ini(editor.document)
+        #expect(ini.section("stream")?.value("CAfile") == nil && ini.section("stream")?.value("CApath") == nil)
+        #expect(ini.section("stream")?.value("ssl skip certificate verification") == "yes")
+    }
+
+    @Test func skippingVerificationWithACAFileIsRefused() throws {
+        var editor = ConfigEditor(try F.stock(F.v1))
+        let before = editor.document
+        let error = try #require(throws: EditError.self) {
+            try editor.setChild(destinations: ["p:SSL"], apiKey: F.key, skipCertificateVerification: true, caFile: "/ca.pem")
+        }
+        #expect(error.code == .invalidValue && error.message.contains("not both"))
+        #expect(editor.document == before)
+    }
+
+    @Test func commentOutKeepsEveryOtherByte() throws {
+        var editor = ConfigEditor(Document("[stream]\r\n\tCAfile = /a\r\n    x = 1\r\n    CAfile = /b"))
+        #expect(try editor.commentOut(section: "stream", key: "CAfile"))
+        #expect(editor.document.renderedString == "[stream]\r\n\t#CAfile = /a\r\n    x = 1\r\n    #CAfile = /b")
+        #expect(try !editor.commentOut(section: "stream", key: "CAfile"), "nothing left to comment out")
+        try editor.set(section: "stream", key: "CAfile", value: "/c")
+        #expect(editor.document.renderedString == "[stream]\r\n\tCAfile = /c\r\n    x = 1\r\n    #CAfile = /b", "set reactivates the first one")
     }
 
     @Test func setChildIsAllOrNothing() throws {

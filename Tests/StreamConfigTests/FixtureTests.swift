@@ -5,7 +5,9 @@ import Testing
 
 /// Every `fixtures/rules/NAME.conf` (stream.conf) and `fixtures/netdata-rules/NAME.conf`
 /// (netdata.conf) has `NAME.expected` next to it: a `target:` line, then one `CODE LINE:COLUMN`
-/// line per finding the linter must report, no more, no less.
+/// line per finding the linter must report, no more, no less. A `fact: OPTION PATH | PROBLEM`
+/// line is what a frontend found about a file the option names (`FileFact`, SC420): the core
+/// reads no file system, so the fixture says what `lint` would have found.
 @Suite struct FixtureTests {
     struct Fixture: CustomTestStringConvertible, Sendable {
         var name: String
@@ -37,10 +39,17 @@ import Testing
         var lines = expectedText.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty && !$0.hasPrefix("#") }
         let targetLine = try #require(lines.first, "missing target line")
         lines.removeFirst()
+        let facts = lines.filter { $0.hasPrefix("fact:") }.compactMap { line -> FileFact? in
+            let parts = line.dropFirst(5).components(separatedBy: " | ")
+            let named = parts[0].trimmingCharacters(in: .whitespaces).split(separator: " ", maxSplits: 1).map(String.init)
+            guard parts.count == 2, named.count == 2 else { return nil }
+            return FileFact(option: named[0], path: named[1], problem: parts[1])
+        }
+        lines.removeAll { $0.hasPrefix("fact:") }
         let targetName = targetLine.replacingOccurrences(of: "target:", with: "").trimmingCharacters(in: .whitespaces)
         let target: NetdataTarget? = targetName == "auto" ? nil : NetdataTarget(rawValue: targetName)
         // netdata.conf fixtures are named NCxxx-....conf: the kind comes from the folder, as --kind does.
-        let report = Linter.lint(bytes: try Paths.bytes(fixture.conf), file: fixture.name, options: LintOptions(target: target, kind: fixture.kind))
+        let report = Linter.lint(bytes: try Paths.bytes(fixture.conf), file: fixture.name, options: LintOptions(target: target, kind: fixture.kind, fileFacts: facts))
         let actual = findings(report)
         #expect(actual == lines.sorted(), "\(fixture.name): \(report.diagnostics.map { "\($0.code) \($0.line):\($0.column) \($0.message)" }.joined(separator: "\n"))")
         let owner = String(fixture.name.prefix(5))

@@ -76,7 +76,7 @@ import Testing
         #expect(report.diagnostics.count + report.omitted.total >= lines)
         #expect(report.diagnostics.first?.line == 2, "the first findings by line are kept")
         #expect(report.diagnostics.map(\.line) == report.diagnostics.map(\.line).sorted())
-        let shownNotes = report.diagnostics.filter { $0.severity == .info }.count
+        let shownNotes = report.diagnostics.filter { $0.severity == .note }.count
         let counted: Int = report.errorCount + report.warningCount + report.omitted.notes + shownNotes
         #expect(counted == report.diagnostics.count + report.omitted.total)
         let small = Linter.lint(bytes: Array(text.utf8), file: "big.conf", options: LintOptions(target: .v2, findingLimit: 10))

@@ -5,13 +5,15 @@ extension ConfigEditor {
     /// Sets `enabled = yes`, `destination` (entries joined by single spaces; with `ssl`, `:SSL`
     /// is appended to every entry that does not contain it, which is how Netdata spots TLS) and
     /// `api key`. `ssl skip certificate verification = yes` is written only when asked and
-    /// removed otherwise; `CAfile`/`CApath` are written when given and left alone when nil.
+    /// commented out otherwise; `CAfile`/`CApath` are written when given, commented out when
+    /// verification is skipped (the two are refused together), and left alone otherwise.
     /// On the stock files every line lands in place (commented-out lines are uncommented).
     /// All or nothing: on error the document is unchanged.
     public mutating func setChild(
         destinations: [String], apiKey: String, ssl: Bool = false,
         skipCertificateVerification: Bool = false, caFile: String? = nil, caPath: String? = nil
     ) throws {
+        try Self.requireOwnKey(apiKey, what: "The API key")
         try Self.requireCanonicalUUID(apiKey, what: "API key")
         let destination = try Self.destinationValue(destinations, ssl: ssl)
         var edited = self
@@ -19,19 +21,31 @@ extension ConfigEditor {
         for (key, value) in [StreamAdvice.enableSending, StreamAdvice.line("destination", destination), StreamAdvice.apiKey(apiKey)].map(StreamAdvice.option) {
             try edited.set(section: stream, key: key, value: value)
         }
+        // Switching TLS modes keeps the file's shape: the other mode's lines are commented out
+        // where they are (the stock file's `#ssl skip certificate verification = yes`,
+        // `#CAfile =`), and `set` reactivates a commented line in place.
         let skip = StreamAdvice.option(StreamAdvice.skipCertificateVerification)
+        let caFileKey = StreamAdvice.option(StreamAdvice.caFile("")).key
         if skipCertificateVerification {
+            guard caFile == nil && caPath == nil else {
+                throw EditError(.invalidValue, "Skipping certificate verification ignores CAfile and CApath; give either the parent's certificate (--ca-file) or --skip-certificate-verification, not both.")
+            }
             try edited.set(section: stream, key: skip.key, value: skip.value)
+            // Verification is off: a CAfile or CApath left active would only mislead.
+            try edited.commentOut(section: stream, key: caFileKey)
+            try edited.commentOut(section: stream, key: Self.caPathKey)
         } else {
-            try edited.unset(section: stream, key: skip.key)
+            try edited.commentOut(section: stream, key: skip.key)
         }
-        if let caPath { try edited.set(section: stream, key: "CApath", value: caPath) }
+        if let caPath { try edited.set(section: stream, key: Self.caPathKey, value: caPath) }
         if let caFile {
             let line = StreamAdvice.option(StreamAdvice.caFile(caFile))
             try edited.set(section: stream, key: line.key, value: line.value)
         }
         self = edited
     }
+
+    static let caPathKey = "CApath"
 
     static func destinationValue(_ destinations: [String], ssl: Bool) throws -> String {
         guard !destinations.isEmpty else {

@@ -115,6 +115,32 @@ public struct ConfigEditor: Sendable {
         return try commit(edited, expecting: expected)
     }
 
+    // MARK: comment out
+
+    /// Turns every active occurrence of `key` in `[section]` into a comment on the same line:
+    /// `#` goes after the line's indentation, every other byte stays (`    CAfile = /x` becomes
+    /// `    #CAfile = /x`, the stock file's form). A later `set` reactivates that line in place.
+    /// Returns whether anything changed.
+    @discardableResult
+    public mutating func commentOut(section: String, key: String) throws -> Bool {
+        let name = Array(section.utf8)
+        let keyBytes = Array(key.utf8)
+        let ini = self.ini
+        guard let sectionIndex = ini.sectionIndex(named: name) else { return false }
+        let lines = Set(ini.sections[sectionIndex].options.filter { $0.keyBytes == keyBytes }.map(\.line))
+        guard !lines.isEmpty else { return false }
+        for line in lines { try requireSingleChunk(line, purpose: "comment out '\(key)'") }
+        var expected = ini.effectiveValues
+        expected[name]?[keyBytes] = nil
+        var edited = document
+        for line in lines {
+            let text = document.lines[line].text
+            let indent = EditSyntax.indentation(of: text)
+            edited.replaceLine(at: line, with: indent + [EditSyntax.hash] + text[indent.count...])
+        }
+        return try commit(edited, expecting: expected)
+    }
+
     // MARK: helpers
 
     func headerLines(of section: Int, in ini: Ini) -> [Int] {

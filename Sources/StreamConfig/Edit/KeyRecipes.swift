@@ -4,6 +4,7 @@ extension ConfigEditor {
     /// When `[key]` already has exactly these settings nothing changes (a repeated run is
     /// "unchanged"); other settings there are a conflict that names what differs.
     public mutating func addAPIKey(key: String, allowFrom: String? = nil) throws {
+        try Self.requireOwnKey(key, what: "The API key")
         try Self.requireCanonicalUUID(key, what: "API key")
         if let allowFrom { try Self.requirePattern(key: "allow from", value: allowFrom) }
         try addSectionOnce(name: key, options: StreamAdvice.keySection(allowFrom: allowFrom).map(StreamAdvice.option))
@@ -69,6 +70,12 @@ extension ConfigEditor {
         throw EditError(.invalidValue, "The value for '\(key)' is empty (an unset shell variable?); Netdata reads an empty pattern as everyone. Give the addresses to allow, e.g. '10.* localhost', or '*' for everyone.")
     }
 
+    /// A placeholder (`API_KEY`, `YOUR_API_KEY`) or the key Netdata's documentation prints is
+    /// no key of one's own: `ExampleKeys` says which, and why.
+    static func requireOwnKey(_ key: String, what: String) throws {
+        if let refusal = ExampleKeys.refusal(key, what: what) { throw EditError(.invalidKey, refusal) }
+    }
+
     /// Netdata matches the child's string against section names byte for byte, so we insist on
     /// the one spelling `uuidgen` prints (spec 1.6).
     static func requireCanonicalUUID(_ text: String, what: String) throws {
@@ -78,7 +85,7 @@ extension ConfigEditor {
         case .notLowercase:
             throw EditError(.invalidKey, "The \(what) '\(text)' has upper-case letters; Netdata compares keys byte for byte, so use the lower-case form '\(text.lowercased())' on both sides.")
         case .invalid:
-            throw EditError(.invalidKey, "'\(text)' is not a UUID; a \(what) must look like 11111111-2222-3333-4444-555555555555 (generate one with `uuidgen`).")
+            throw EditError(.invalidKey, "'\(text)' is not a UUID; a \(what) must be a UUID written as `uuidgen` prints it (8-4-4-4-12 lowercase hex digits; `stream-config keygen` makes one).")
         }
     }
 }

@@ -21,8 +21,9 @@ public struct FleetReport: Sendable {
 /// themselves, and each stream judged the way the receiving Netdata would (`Admission` for its
 /// stream.conf, `BindTo` and the access lists for its netdata.conf).
 public enum FleetChecker {
-    /// The key Netdata's documentation prints (and its Helm chart ships with `allow from = *`).
-    public static let documentationKey = "11111111-2222-3333-4444-555555555555"
+    /// The key Netdata's documentation prints (and its Helm chart ships with `allow from = *`):
+    /// the first of `ExampleKeys.documentation`, the one list lint (SC310, SC311) checks too.
+    public static let documentationKey = ExampleKeys.documentation[0]
 
     /// A machine GUID no parent has a section for: used when a host's GUID was not collected,
     /// so only its key is judged.
@@ -448,16 +449,15 @@ struct FleetRun {
 
     /// FL501: the documentation key as a child's key, a forwarded key or a parent's section.
     mutating func documentationKeys() {
-        let key = FleetChecker.documentationKey
         for host in hosts {
             guard let file = host.streamConf else { continue }
             for section in file.ini.sections {
-                if section.name.lowercased() == key {
+                if ExampleKeys.isDocumentationKey(section.name) {
                     findings.emit("FL501", in: file, header: section,
                                   "`\(host.name)` accepts the key from Netdata's documentation: anyone who read it can stream here",
                                   hint: "make a key with `stream-config keygen` and use it here and on the children")
                 }
-                for option in section.options where option.key.hasSuffix("api key") && option.value.lowercased() == key {
+                for option in section.options where option.key.hasSuffix("api key") && ExampleKeys.isDocumentationKey(option.value) {
                     findings.emit("FL501", in: file, at: option,
                                   "`\(host.name)` streams with the key from Netdata's documentation: any parent that accepts it accepts anyone",
                                   hint: "make a key with `stream-config keygen`; write `\(StreamAdvice.apiKey("NEW-KEY"))` here and a `[NEW-KEY]` section on its parents")

@@ -1,7 +1,9 @@
+/// How much a finding matters. The raw values are the words every format prints (human, gcc,
+/// JSON, SARIF's `level`, `--explain`, the man page): `note` as gcc and SARIF say it.
 public enum Severity: String, Sendable, Codable, Comparable, CaseIterable {
-    case info, warning, error
+    case note, warning, error
 
-    private var rank: Int { self == .info ? 0 : self == .warning ? 1 : 2 }
+    private var rank: Int { self == .note ? 0 : self == .warning ? 1 : 2 }
     public static func < (lhs: Severity, rhs: Severity) -> Bool { lhs.rank < rhs.rank }
 }
 
@@ -71,7 +73,7 @@ public struct OmittedFindings: Sendable, Equatable {
         switch severity {
         case .error: errors += 1
         case .warning: warnings += 1
-        case .info: notes += 1
+        case .note: notes += 1
         }
     }
 }

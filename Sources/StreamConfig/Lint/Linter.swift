@@ -10,6 +10,9 @@ public struct LintOptions: Sendable {
     /// netdata.conf: files it names that the frontend could not read, with the reason
     /// (`NetdataConfChecks.tlsFilePaths` lists the ones to check).
     public var unreadableFiles: [String: String]
+    /// stream.conf: what the frontend found wrong with the files `CAfile`/`CApath` name
+    /// (`StreamTLSFiles.named` lists the ones to look at; SC420).
+    public var fileFacts: [FileFact]
     /// At most this many findings are kept per file (the first ones by line); the rest are
     /// only counted (`LintReport.omitted`), so a file of a million bad lines costs little memory.
     /// `Int.max` keeps them all (a rewrite compares every error before and after).
@@ -18,11 +21,12 @@ public struct LintOptions: Sendable {
     public static let defaultFindingLimit = 1000
 
     public init(target: NetdataTarget? = nil, fileMode: UInt32? = nil, kind: ConfigKind = .stream, unreadableFiles: [String: String] = [:],
-                findingLimit: Int = LintOptions.defaultFindingLimit) {
+                fileFacts: [FileFact] = [], findingLimit: Int = LintOptions.defaultFindingLimit) {
         self.target = target
         self.fileMode = fileMode
         self.kind = kind
         self.unreadableFiles = unreadableFiles
+        self.fileFacts = fileFacts
         self.findingLimit = max(1, findingLimit)
     }
 }
@@ -35,11 +39,17 @@ public enum Linter {
     }
 
     public static func lint(document: Document, file: String, options: LintOptions = LintOptions()) -> LintReport {
-        let ini = Ini(document)
+        lint(document: document, ini: Ini(document), file: file, options: options)
+    }
+
+    /// The same, with Netdata's reading of `document` already made (a frontend that looked at
+    /// the files it names need not read a large file twice). `ini` must be `Ini(document)`.
+    public static func lint(document: Document, ini: Ini, file: String, options: LintOptions = LintOptions()) -> LintReport {
         if options.kind == .netdata { return lintNetdataConf(document: document, ini: ini, file: file, options: options) }
         let (target, reason) = options.target.map { ($0, "chosen with --target") } ?? TargetInference.infer(ini: ini, document: document)
         var context = LintContext(document: document, ini: ini, target: target, file: file,
                                   suppressions: Suppressions(document: document, ini: ini), limit: options.findingLimit)
+        context.fileFacts = options.fileFacts
         SyntaxChecks.run(&context)
         SectionChecks.run(&context)
         OptionChecks.run(&context)
@@ -79,6 +89,8 @@ struct LintContext {
     private let limit: Int
     /// Every section but `[stream]`: API keys and machine GUIDs.
     let receiverSections: [Section]
+    /// What the frontend found about the files options name (`LintOptions.fileFacts`).
+    var fileFacts: [FileFact] = []
 
     init(document: Document, ini: Ini, target: NetdataTarget, file: String, suppressions: Suppressions, limit: Int) {
         self.document = document
@@ -131,9 +143,13 @@ struct LintContext {
 
     // MARK: Section roles
 
+    /// `[API_KEY]`, `[MACHINE_GUID]` and the like (`ExampleKeys.isPlaceholder`): an example's
+    /// section, not a key.
     func isPlaceholder(_ section: Section) -> Bool {
         let length = section.nameBytes.count
+        guard length <= 66 else { return false }  // (a placeholder is short; most names are UUIDs)
         return (length == 7 && section.name.sameBytes("API_KEY")) || (length == 12 && section.name.sameBytes("MACHINE_GUID"))
+            || ExampleKeys.isPlaceholder(section.name)
     }
 
     func roles(of section: Section) -> Set<SectionRole> { Resolver.roles(of: section) }
@@ -154,8 +170,9 @@ struct LintContext {
         for section in ini.sections {
             let name = section.name.trimmingSpaces
             if !name.isEmpty, !SecretMasker.isNonSecretSectionName(name) { add(name) }
-            for option in section.options where !option.value.isEmpty && !SecretMasker.isPlaceholder(option.value)
-                && (option.key.utf8.suffix(7).elementsEqual("api key".utf8) || SecretMasker.isKeyLikeName(option.key)) {
+            // The name first: few options hold keys, and it is the cheaper test.
+            for option in section.options where (option.key.utf8.suffix(7).elementsEqual("api key".utf8) || SecretMasker.isKeyLikeName(option.key))
+                && !option.value.isEmpty && !SecretMasker.isPlaceholder(option.value) {
                 add(option.value)
             }
         }

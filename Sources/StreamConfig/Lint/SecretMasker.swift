@@ -46,9 +46,10 @@ public struct SecretMasker: Sendable {
     }
 
     /// Names that are never secrets, whatever they follow: the stock file's placeholders
-    /// (`API_KEY`, `MACHINE_GUID`, any case) and words in capitals such as `KEY` in advice.
+    /// (`API_KEY`, `MACHINE_GUID`, any case), the words like them (`ExampleKeys.isPlaceholder`:
+    /// `YOUR-API-KEY`, `<API_KEY>`) and words in capitals such as `KEY` in advice.
     public static func isPlaceholder(_ name: String) -> Bool {
-        if isStockPlaceholder(name) { return true }
+        if isStockPlaceholder(name) || ExampleKeys.isPlaceholder(name) { return true }
         return !name.isEmpty && name.utf8.allSatisfy { (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains($0) || $0 == UInt8(ascii: "_") }
     }
 
@@ -65,9 +66,9 @@ public struct SecretMasker: Sendable {
     }
 
     /// Section names that are no secret: `[stream]` in any case, its misspellings (`[steam]`)
-    /// and the stock placeholders.
+    /// and placeholders (`[API_KEY]`, `[YOUR-API-KEY]`).
     public static func isNonSecretSectionName(_ name: String) -> Bool {
-        isStockPlaceholder(name) || (name.utf8.count <= 9 && Suggestions.editDistance(name.lowercased(), "stream") <= 2)
+        name == "stream" || isStockPlaceholder(name) || Suggestions.isStreamMisspelling(name) || ExampleKeys.isPlaceholder(name)
     }
 
     public func mask(_ text: String) -> String {

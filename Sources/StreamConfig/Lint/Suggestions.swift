@@ -17,6 +17,12 @@ enum Suggestions {
         return distance <= allowed ? candidate : nil
     }
 
+    /// `[steam]`, `[Stream]`, `[straem]`: a section name that is `stream` misspelt (at most two
+    /// edits, any letter case), never a key. Its did-you-mean shows the name unmasked.
+    public static func isStreamMisspelling(_ name: String) -> Bool {
+        name != "stream" && name.utf8.count >= 4 && name.utf8.count <= 9 && editDistance(name.lowercased(), "stream") <= 2
+    }
+
     static func editDistance(_ a: String, _ b: String) -> Int {
         let a = Array(a.utf8)
         let b = Array(b.utf8)

@@ -1,4 +1,4 @@
-/// Values as Netdata reads them (SC108, SC301-SC305, SC401-SC418).
+/// Values as Netdata reads them (SC108, SC301-SC305, SC310, SC401-SC420).
 enum ValueChecks {
     /// The value checks of one option Netdata reads as `spec` (the last occurrence of its name:
     /// earlier ones got SC110).
@@ -79,6 +79,11 @@ enum ValueChecks {
                 context.emit("SC418", at: option, onValue: false,
                              "`\(option.key)` is empty but not commented out: Netdata 1.37 hands \"\" to OpenSSL, which fails, and falls back to the system CAs",
                              hint: "comment the line out or give a path")
+            }
+            if let fact = context.fileFacts.first(where: { $0.option == option.key && $0.path == value }) {
+                context.emit("SC420", at: option,
+                             "`\(option.key) = \(value)` \(fact.problem) on this host: if Netdata runs here, OpenSSL cannot load it, Netdata falls back to the system CAs and refuses a parent they do not vouch for (a self-signed one); if the file lives on the Netdata host, check it there",
+                             hint: option.key == "CApath" ? "give the directory of CA certificates, or comment the line out" : "give the parent's certificate (or its CA) in PEM: `\(StreamAdvice.caFile(StreamAdvice.Example.parentCertificate))`, a copy of the parent's stream.crt")
             }
         case .databaseMode:
             guard !DatabaseMode.validModes(context.target).contains(value) else { return }
@@ -193,19 +198,22 @@ enum ValueChecks {
         }
     }
 
-    static let placeholderKeys: Set<String> = ["API_KEY", "YOUR-API-KEY", "YOUR_API_KEY", "MACHINE_GUID", "your-api-key"]
-
     private static func apiKey(_ context: inout LintContext, _ option: Option) {
         let value = option.value
         guard !value.isEmpty else { return }
-        if placeholderKeys.contains(value) {
-            context.emit("SC305", at: option, "`\(value)` is the stock file's placeholder, not a key",
+        if ExampleKeys.isPlaceholder(value) {
+            let whose = SecretMasker.isStockPlaceholder(value) || value == "YOUR-API-KEY" ? "the stock file's placeholder" : "a placeholder from an example"
+            context.emit("SC305", at: option, "`\(value)` is \(whose), not a key",
                          hint: "use a UUID from `stream-config keygen`, the same on the parent and the child")
             return
         }
         switch UUIDSyntax.classify(value) {
         case .canonical:
-            break
+            if ExampleKeys.isDocumentationKey(value) {
+                context.emit("SC310", at: option,
+                             "this `\(option.key)` is the key printed in Netdata's documentation: a parent that accepts it accepts anyone who read the documentation",
+                             hint: "make a key of your own with `stream-config keygen`; write `\(StreamAdvice.line(option.key, "NEW-KEY"))` here and give the parent a `[NEW-KEY]` section (`stream-config parent add-key`)")
+            }
         case .notLowercase:
             context.emit("SC303", at: option, "the API key is not lowercase: the parent's section must have exactly this spelling",
                          hint: "write `\(StreamAdvice.line(option.key, value.lowercased()))` and name the parent's section the same")

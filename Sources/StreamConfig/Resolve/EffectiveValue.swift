@@ -70,6 +70,7 @@ public enum Resolver {
 
     /// Checks that Netdata reads `key` in `[section]`, with a did-you-mean when it does not.
     public static func validate(section: String, key: String, in ini: Ini, target: NetdataTarget) throws -> OptionSpec {
+        try validate(section: section, in: ini)
         let schema = Schema.forTarget(target)
         let roles = roles(ofSection: section, in: ini)
         if let spec = spec(key, roles: roles, schema: schema) { return spec }
@@ -85,10 +86,20 @@ public enum Resolver {
         throw ResolveError(message: message, suggestion: suggestion)
     }
 
+    /// A section name that is `stream` misspelt (`steam`, `Stream`) and not in the file is a
+    /// typo, not a key: refused with a did-you-mean (the name is no key, so it is shown as is).
+    /// One that is in the file is what Netdata reads, and can be read or cleaned up.
+    public static func validate(section: String, in ini: Ini) throws {
+        guard Suggestions.isStreamMisspelling(section), ini.section(section) == nil else { return }
+        throw ResolveError(message: "there is no [\(section)] in the file, and Netdata would read one as an API key or machine GUID section, not as the sender's settings (did you mean [stream]?)",
+                           suggestion: "stream")
+    }
+
     /// Every option Netdata reads in `[section]`, in the schema's order, with the value in force
     /// and where it comes from (`get SECTION`). A section that is not in the file has only
     /// defaults; `[stream]` is the sender's, any other name a key or machine section.
     public static func effectiveSection(_ section: String, in ini: Ini, target: NetdataTarget) throws -> [(String, EffectiveValue)] {
+        try validate(section: section, in: ini)
         let roles = roles(ofSection: section, in: ini)
         let names = Schema.forTarget(target).options.filter { !$0.roles.isDisjoint(with: roles) }.map(\.name)
         var seen = Set<String>()

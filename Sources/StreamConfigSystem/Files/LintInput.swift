@@ -1,8 +1,8 @@
 import StreamConfig
 
 /// One input of `lint`, read as Netdata would read it: a regular file (its mode is checked too)
-/// or standard input, its kind (stream.conf or netdata.conf), and for netdata.conf which TLS
-/// files it names cannot be read from here.
+/// or standard input, its kind (stream.conf or netdata.conf), and which TLS files it names
+/// cannot be read from here (netdata.conf) or are no certificate here (stream.conf `CAfile`).
 public struct LintInput: Sendable {
     public var document: Document
     public var kind: ConfigKind
@@ -22,7 +22,10 @@ public struct LintInput: Sendable {
 
     /// Lints `document` (this input's, or what a fix made of it) with what was read here.
     public func lint(_ document: Document, name: String, target: NetdataTarget?) -> LintReport {
-        let unreadable = kind == .netdata ? FileAccess.unreadableFiles(NetdataConfChecks.tlsFilePaths(Ini(document))) : [:]
-        return Linter.lint(document: document, file: name, options: LintOptions(target: target, fileMode: mode, kind: kind, unreadableFiles: unreadable))
+        let ini = Ini(document)
+        let unreadable = kind == .netdata ? FileAccess.unreadableFiles(NetdataConfChecks.tlsFilePaths(ini)) : [:]
+        let facts = kind == .stream ? CAFileCheck.facts(ini) : []
+        return Linter.lint(document: document, ini: ini, file: name,
+                           options: LintOptions(target: target, fileMode: mode, kind: kind, unreadableFiles: unreadable, fileFacts: facts))
     }
 }

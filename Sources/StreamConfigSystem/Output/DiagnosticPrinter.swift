@@ -58,8 +58,7 @@ public struct DiagnosticPrinter: Sendable {
 
     private func human(_ d: Diagnostic, document: Document, mask: SecretMasker) -> String {
         let severityColor = d.severity == .error ? "1;31" : d.severity == .warning ? "1;33" : "1;36"
-        let label = d.severity == .info ? "note" : d.severity.rawValue
-        var out = paint("\(printable(d.file)):\(d.line):\(d.column):", "1") + " " + paint("\(label)[\(d.code)]", severityColor) + ": "
+        var out = paint("\(printable(d.file)):\(d.line):\(d.column):", "1") + " " + paint("\(d.severity.rawValue)[\(d.code)]", severityColor) + ": "
             + printable(mask.mask(d.message)) + "\n"
         if d.line - 1 < document.lines.count {
             let raw = document.lines[d.line - 1].text
@@ -130,7 +129,7 @@ public struct DiagnosticPrinter: Sendable {
         let rules = Rules.all.map { RuleDescriptor(id: $0.code, name: $0.title, shortDescription: Message(text: $0.title), fullDescription: Message(text: $0.explanation)) }
         let results = reports.flatMap { report in
             findings(report).map { f in
-                Result(ruleId: f.code, level: f.severity == "info" ? "note" : f.severity, message: Message(text: f.message + (f.hint.map { " Hint: \($0)" } ?? "")),
+                Result(ruleId: f.code, level: f.severity, message: Message(text: f.message + (f.hint.map { " Hint: \($0)" } ?? "")),
                        locations: [Location(physicalLocation: PhysicalLocation(artifactLocation: ArtifactLocation(uri: f.file),
                                                                                region: Region(startLine: f.line, startColumn: f.column, endColumn: f.column + f.length)))])
             }

@@ -10,7 +10,10 @@ struct Child: ParsableCommand {
             abstract: "Enable streaming in [stream]: destinations, API key and TLS settings.",
             discussion: """
             For TLS, prefer --ssl --ca-file PARENT_CERT.pem: the parent's certificate is verified. \
-            --skip-certificate-verification encrypts without authenticating the parent (lab use only).
+            --skip-certificate-verification encrypts without authenticating the parent (lab use only). \
+            --ca-file must be a PEM certificate file on this host and --ca-path a directory; --force \
+            writes them anyway. A relative path is written as an absolute one (Netdata opens them from its own working directory). \
+            Switching between the two TLS modes comments out the other mode's lines in place.
             """
         )
 
@@ -39,6 +42,9 @@ struct Child: ParsableCommand {
             if (skipCertificateVerification || caFile != nil || caPath != nil) && !ssl && !destinations.contains(where: { $0.contains(":SSL") }) {
                 throw ValidationError("TLS options need --ssl (or :SSL on a destination)")
             }
+            if skipCertificateVerification && (caFile != nil || caPath != nil) {
+                throw ValidationError("--skip-certificate-verification turns verification off, so --ca-file/--ca-path would not be used: give one or the other")
+            }
         }
 
         func run() throws {
@@ -49,11 +55,38 @@ struct Child: ParsableCommand {
                 guard let apiKey = try KeyInput.read(apiKey, orEnvironmentFor: "--api-key") else {
                     throw StreamConfigError.usage("give the parent's API key: --api-key KEY, --api-key - (from standard input), --api-key @FILE, or $\(KeyInput.environmentVariable)")
                 }
+                try Parent.validateOwnKey(apiKey, what: "--api-key")
                 try Parent.validateUUID(apiKey, what: "--api-key")
+                // Netdata opens them from its own working directory: a relative path is written as seen from here.
+                let caFile = caFile.map { Self.absolute($0, option: "--ca-file") }, caPath = caPath.map { Self.absolute($0, option: "--ca-path") }
+                if !rewrite.force {
+                    try Self.checkCAFile(caFile, option: "--ca-file", directory: false)
+                    try Self.checkCAFile(caPath, option: "--ca-path", directory: true)
+                }
                 try Rewrite.run(rewrite, describe: "streaming enabled to \(destinations.joined(separator: " "))") { editor, _ in
                     try editor.setChild(destinations: destinations, apiKey: apiKey, ssl: ssl,
                                         skipCertificateVerification: skipCertificateVerification, caFile: caFile, caPath: caPath)
                 }
+            }
+        }
+
+        static func absolute(_ path: String, option: String) -> String {
+            let absolute = CAFileCheck.absolute(path)
+            if absolute != path { Terminal.note("\(option) \(path) is written as \(absolute) (Netdata opens it from its own working directory)") }
+            return absolute
+        }
+
+        /// `--ca-file` must be a PEM certificate file here and `--ca-path` a directory: the
+        /// stream.conf written is for the Netdata on this host (exit 66 when missing or
+        /// unreadable, 64 when not a certificate or directory; --force writes the path anyway).
+        static func checkCAFile(_ path: String?, option: String, directory: Bool) throws {
+            guard let path, let problem = CAFileCheck.check(path, directory: directory) else { return }
+            let message = "\(option) \(path) \(problem.problem)"
+            let hint = directory ? "give the directory of CA certificates, or --force if it will be there when Netdata starts"
+                : "give the parent's certificate (or its CA) in PEM, e.g. a copy of the parent's /etc/netdata/ssl/stream.crt, or --force if it will be there when Netdata starts"
+            switch problem.kind {
+            case .missing, .unreadable: throw StreamConfigError.noInput(message, hint: hint)
+            case .wrongKind: throw StreamConfigError.usage(message, hint: hint)
             }
         }
     }

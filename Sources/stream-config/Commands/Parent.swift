@@ -17,6 +17,14 @@ struct Parent: ParsableCommand {
         }
     }
 
+    /// A placeholder (`API_KEY`, `YOUR_API_KEY`) or Netdata's documentation key is refused
+    /// (exit 64), with why; a UUID in the message is masked as everywhere.
+    static func validateOwnKey(_ key: String, what: String) throws {
+        if let refusal = ExampleKeys.refusal(key, what: what) {
+            throw StreamConfigError.usage(SecretMasker([]).mask(refusal))
+        }
+    }
+
     /// The KEY argument of `disable-key` and `remove-key`, read as `KeyInput` reads keys.
     static func keyArgument(_ argument: String?) throws -> String {
         guard let key = try KeyInput.read(argument, orEnvironmentFor: "KEY") else {
@@ -46,6 +54,7 @@ struct Parent: ParsableCommand {
         func run() throws {
             try withUserErrors {
                 let key = try KeyInput.read(self.key, orEnvironmentFor: "--key") ?? KeyGenerator.randomKey()
+                try Parent.validateOwnKey(key, what: "--key")
                 try Parent.validateUUID(key, what: "--key")
                 let json = rewrite.format == .json
                 let changed = try Rewrite.run(rewrite, describe: "added API key \(key)", key: json ? key : nil) { editor, _ in

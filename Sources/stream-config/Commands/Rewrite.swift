@@ -13,7 +13,7 @@ struct RewriteOptions: ParsableArguments {
     @Flag(help: "Create --file when it does not exist.")
     var create = false
 
-    @Flag(help: "Write even if the result still has lint errors the change did not cause, or names an option Netdata does not know.")
+    @Flag(help: "Write even if the result still has lint errors the change did not cause, names an option Netdata does not know, or (child set) names a --ca-file or --ca-path that is not usable on this host.")
     var force = false
 
     @Option(help: "Netdata line to check against: 1.37, 2 or auto.")
