@@ -147,7 +147,7 @@ struct FleetNamespaceInteropTests {
                     vars: {streams_to: [gp]}
                     hosts:
                       \(entry("pa"))
-                      \(entry("pb"))
+                      \(entry("pb", ", tls_key: \(ssl)/stream.key, tls_certificate: \(ssl)/stream.crt"))
                   pa_children:
                     vars: {streams_to: [pa]}
                     hosts:

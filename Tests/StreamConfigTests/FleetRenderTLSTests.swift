@@ -42,3 +42,28 @@ import Testing
         #expect(Ini(try #require(plain[0].netdataConf)).section("web")?.value("bind to") == "*:19999")
     }
 }
+
+/// `tls_key` and `tls_certificate`: render writes the parent's TLS lines itself.
+@Suite struct FleetRenderTLSRoleTests {
+    @Test func testTLSVariablesBecomeTheParentsSSLLinesAndItsChildrenUseSSL() throws {
+        var fleet = FleetRenderTLSTests.fleet(parentWeb: "[global]\n    run as user = netdata\n")
+        fleet.hosts[0].tlsKey = "/etc/netdata/ssl/stream.key"
+        fleet.hosts[0].tlsCertificate = "/etc/netdata/ssl/stream.crt"
+        var store = FleetKeyStore()
+        let rendered = try FleetRenderer.render(fleet, keys: &store, generateKey: FleetRenderTests.Keys().make)
+        let netdata = try #require(rendered[0].netdataConf).renderedString
+        let bind = Advice.bindTo(.tlsForced, address: "*:19999")
+        #expect(netdata == "[global]\n    run as user = netdata\n\n[web]\n    \(bind)\n    \(Advice.sslKey("/etc/netdata/ssl/stream.key"))\n    \(Advice.sslCertificate("/etc/netdata/ssl/stream.crt"))\n",
+                "\(netdata)")
+        #expect(Ini(rendered[1].streamConf).section("stream")?.value("destination") == "10.1.0.5:19999:SSL")
+        let report = FleetChecker.check(FleetRenderTests.asFleet(rendered, like: fleet))
+        #expect(report.files.flatMap { $0.report.diagnostics }.filter { $0.code.hasPrefix("FL") || $0.severity == .error }.isEmpty)
+    }
+
+    @Test func testOnlyOneOfTheTwoIsRefused() {
+        var fleet = FleetRenderTLSTests.fleet(parentWeb: "")
+        fleet.hosts[0].tlsKey = "/etc/netdata/ssl/stream.key"
+        var store = FleetKeyStore()
+        #expect(throws: FleetRenderError.self) { try FleetRenderer.render(fleet, keys: &store, generateKey: FleetRenderTests.Keys().make) }
+    }
+}

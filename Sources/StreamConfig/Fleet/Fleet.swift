@@ -112,6 +112,10 @@ public struct FleetHost: Sendable {
     /// `fleet render`: `ca_file`, the path on this host of the certificate (or CA) that verifies
     /// its TLS parents (`CAfile` in its `[stream]`).
     public var caFile: String? = nil
+    /// `fleet render`: `tls_key` and `tls_certificate`, the paths on this host of the key and
+    /// certificate it serves TLS with (`[web] ssl key` and `ssl certificate`).
+    public var tlsKey: String? = nil
+    public var tlsCertificate: String? = nil
     /// `fleet check`: the collected copy of the file its `[stream] CAfile` names (what a TLS
     /// child trusts), when there is one.
     public var caBundle: FleetCABundle? = nil

@@ -58,9 +58,10 @@ public struct FleetRenderedHost: Sendable {
 ///   `[web] bind to` on every address (the old `[global] bind socket to IP` is removed);
 /// - a receiver that also sends forwards its children (Netdata's default), and its parents
 ///   accept its key from its address, so chains pass `fleet check`;
-/// - TLS: a receiver whose netdata.conf has `[web] ssl key` and `ssl certificate` serves TLS
-///   only (`bind to = *:19999=...^SSL=force`), and its senders use `:SSL` to it, with
-///   `CAfile` = their `ca_file` when the fleet gives one (else the system's CAs verify it).
+/// - TLS: a receiver with `tls_key` and `tls_certificate` (written as `[web] ssl key` and
+///   `ssl certificate`), or whose collected netdata.conf has both, serves TLS only
+///   (`bind to = *:19999=...^SSL=force`), and its senders use `:SSL` to it, with `CAfile` =
+///   their `ca_file` when the fleet gives one (else the system's CAs verify it).
 ///
 /// Each file starts from the host's collected one (only streaming lines change, every other
 /// byte stays) or, without one, from `stock` (Netdata's stock stream.conf) or nothing.
@@ -101,8 +102,11 @@ public enum FleetRenderer {
                 }
             }
         }
-        // Receivers that serve TLS: their collected netdata.conf has a key and a certificate.
-        let servesTLS = hosts.map { ParentWeb(netdataConf: $0.netdataConf?.ini).hasCertificate }
+        // Receivers that serve TLS: given a key and a certificate, or their collected netdata.conf has both.
+        for host in hosts where (host.tlsKey == nil) != (host.tlsCertificate == nil) {
+            throw FleetRenderError("`\(host.name)`: give both `tls_key` and `tls_certificate` (the files it serves TLS with), or neither")
+        }
+        let servesTLS = hosts.map { $0.tlsCertificate != nil || ParentWeb(netdataConf: $0.netdataConf?.ini).hasCertificate }
         var result: [FleetRenderedHost] = []
         result.reserveCapacity(hosts.count)
         for (i, host) in hosts.enumerated() {
@@ -137,6 +141,12 @@ public enum FleetRenderer {
                     let bind = StreamAdvice.option(Advice.bindTo(servesTLS[i] ? .tlsForced : .everything, address: "*:\(port)"))
                     try editor.set(section: "web", key: bind.key, value: bind.value)
                     if editor.value(section: "global", key: "bind socket to IP") != nil { try editor.unset(section: "global", key: "bind socket to IP") }
+                    if let key = host.tlsKey, let certificate = host.tlsCertificate {
+                        for line in [Advice.sslKey(key), Advice.sslCertificate(certificate)] {
+                            let option = StreamAdvice.option(line)
+                            try editor.set(section: "web", key: option.key, value: option.value)
+                        }
+                    }
                 } catch {
                     throw FleetRenderError("`\(host.name)` netdata.conf: \(error)")
                 }
