@@ -224,7 +224,7 @@ final class NamespaceFleet {
 
     /// Run when netdata and namespaces are there; under STREAM_CONFIG_REQUIRE_INTEROP=1 always
     /// (then a missing one fails the test).
-    static var shouldRun: Bool {
+    static let shouldRun: Bool = {
         if NetdataLab.interopRequired { return true }
         if !NetdataLab.netdataInstalled { return false }
         if let why = unavailableReason {
@@ -232,7 +232,7 @@ final class NamespaceFleet {
             return false
         }
         return true
-    }
+    }()
 
     let token = String(UInt32.random(in: 0...UInt32.max), radix: 16)
     let subnet = Int.random(in: 1...254)
