@@ -145,11 +145,14 @@ struct Denied: Error, CustomStringConvertible {
     /// relative to the fleet file, no more, no less.
     @Test func testTheFixtureFleetProducesExactlyItsExpectedFindings() throws {
         let directory = Self.fixture.path
-        let fleet = FleetLoader.load(fleetPath: "fleet.yaml", bytes: Array(try Data(contentsOf: Self.fixture.appendingPathComponent("fleet.yaml")))) { path in
+        let read: FleetLoader.ReadFile = { path in
             let full = directory + "/" + path
             guard FileManager.default.fileExists(atPath: full) else { return nil }
             return Array(try Data(contentsOf: URL(fileURLWithPath: full)))
         }
+        var fleet = FleetLoader.load(fleetPath: "fleet.yaml", bytes: Array(try Data(contentsOf: Self.fixture.appendingPathComponent("fleet.yaml"))), readFile: read)
+        // The collected certificates (FL207), as `fleet check` reads them.
+        FleetTLSFiles.attach(&fleet, read: read)
         let report = FleetChecker.check(fleet)
         let actual = report.files.flatMap { $0.report.diagnostics }.map { "\($0.file) \($0.code) \($0.line):\($0.column)" }.sorted()
         let expected = try String(contentsOf: Self.fixture.appendingPathComponent("fleet.expected"), encoding: .utf8)

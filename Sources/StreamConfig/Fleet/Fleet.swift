@@ -27,6 +27,32 @@ public struct FleetCluster: Sendable, Equatable {
     }
 }
 
+/// The certificates a child trusts (its collected `CAfile`): `id` names the bundle among the
+/// fleet's (equal bundles, equal ids); the system side reads and compares certificates.
+public struct FleetCABundle: Sendable, Equatable {
+    public var id: String
+    public var path: String
+
+    public init(id: String, path: String) {
+        self.id = id
+        self.path = path
+    }
+}
+
+/// The certificate a parent serves (its collected `ssl certificate`): its SHA-256 fingerprint and
+/// the ids of the fleet's CA bundles that verify it (the certificate itself, or the CA that signed it).
+public struct FleetServerCertificate: Sendable, Equatable {
+    public var path: String
+    public var fingerprint: String
+    public var verifiedBy: Set<String>
+
+    public init(path: String, fingerprint: String, verifiedBy: Set<String>) {
+        self.path = path
+        self.fingerprint = fingerprint
+        self.verifiedBy = verifiedBy
+    }
+}
+
 /// One file as read: the path findings show, and its lossless document.
 public struct FleetFile: Sendable {
     public var path: String
@@ -83,6 +109,19 @@ public struct FleetHost: Sendable {
     public var streamsTo: [String] = []
     public var keyOwner: String = ""
     public var streamsToLocation: FleetLocation? = nil
+    /// `fleet render`: `ca_file`, the path on this host of the certificate (or CA) that verifies
+    /// its TLS parents (`CAfile` in its `[stream]`).
+    public var caFile: String? = nil
+    /// `fleet render`: `tls_key` and `tls_certificate`, the paths on this host of the key and
+    /// certificate it serves TLS with (`[web] ssl key` and `ssl certificate`).
+    public var tlsKey: String? = nil
+    public var tlsCertificate: String? = nil
+    /// `fleet check`: the collected copy of the file its `[stream] CAfile` names (what a TLS
+    /// child trusts), when there is one.
+    public var caBundle: FleetCABundle? = nil
+    /// `fleet check`: the collected copy of its `[web] ssl certificate`, and which CA bundles of
+    /// the fleet verify it.
+    public var serverCertificate: FleetServerCertificate? = nil
 
     public init(name: String, address: String, target: NetdataTarget? = nil, tenant: String? = nil, hostnameOverride: String? = nil,
                 machineGUID: String? = nil, machineGUIDLocation: FleetLocation? = nil, streamConf: FleetFile? = nil,

@@ -187,7 +187,7 @@ struct FleetRun {
                               hint: "remove `:SSL` (`\(StreamAdvice.line(edge.destinationOption.key, "\(hostText):\(port)"))`), or give the parent a certificate: `stream-config tls init --netdata-conf netdata.conf`")
                 return false
             }
-            return true
+            return trustsCertificate(edge, parent: r, senderFile: senderFile, forwarding: forwarding)
         }
         let tlsFix = "`\(StreamAdvice.line(edge.destinationOption.key, StreamAdvice.tlsEntry("\(hostText):\(port)")))` with `\(StreamAdvice.caFile("/etc/netdata/ssl/parent.crt"))` (`stream-config child set --ssl --ca-file`)"
         if entry.tls == .force {
@@ -203,6 +203,19 @@ struct FleetRun {
             return false
         }
         return true
+    }
+
+    /// FL207: a verifying TLS sender whose collected CA file does not verify the certificate the
+    /// parent serves (both collected).
+    mutating func trustsCertificate(_ edge: FleetEdge, parent r: Int, senderFile: FleetFile, forwarding: String) -> Bool {
+        let sender = hosts[edge.sender]
+        guard let bundle = sender.caBundle, let served = hosts[r].serverCertificate, !served.verifiedBy.contains(bundle.id),
+              let stream = senderFile.ini.section("stream"), let option = stream.option("CAfile") else { return true }
+        if let skip = stream.value("ssl skip certificate verification"), NetdataBool.read(skip) { return true }
+        findings.emit("FL207", in: senderFile, at: option,
+                      "\(forwarding)\(who(edge.sender)) verifies its TLS parents with `\(option.key) = \(option.value)` (collected as \(bundle.path)), which does not verify the certificate \(who(r)) serves (\(served.path), SHA-256 \(served.fingerprint.prefix(23))…): the child closes every connection (\"the server SSL certificate is not valid\")",
+                      hint: "put the parent's certificate (\(served.path)), or the CA that signed it, in the child's `\(option.key)` file")
+        return false
     }
 
     /// netdata.conf `[web] allow connections from` / `allow streaming from` (checked before stream.conf).

@@ -57,7 +57,11 @@ public struct FleetRenderedHost: Sendable {
 ///   `allow from` listing exactly the addresses that send that key to it, and in netdata.conf a
 ///   `[web] bind to` on every address (the old `[global] bind socket to IP` is removed);
 /// - a receiver that also sends forwards its children (Netdata's default), and its parents
-///   accept its key from its address, so chains pass `fleet check`.
+///   accept its key from its address, so chains pass `fleet check`;
+/// - TLS: a receiver with `tls_key` and `tls_certificate` (written as `[web] ssl key` and
+///   `ssl certificate`), or whose collected netdata.conf has both, serves TLS only
+///   (`bind to = *:19999=...^SSL=force`), and its senders use `:SSL` to it, with `CAfile` =
+///   their `ca_file` when the fleet gives one (else the system's CAs verify it).
 ///
 /// Each file starts from the host's collected one (only streaming lines change, every other
 /// byte stays) or, without one, from `stock` (Netdata's stock stream.conf) or nothing.
@@ -98,13 +102,20 @@ public enum FleetRenderer {
                 }
             }
         }
+        // Receivers that serve TLS: given a key and a certificate, or their collected netdata.conf has both.
+        for host in hosts where (host.tlsKey == nil) != (host.tlsCertificate == nil) {
+            throw FleetRenderError("`\(host.name)`: give both `tls_key` and `tls_certificate` (the files it serves TLS with), or neither")
+        }
+        let servesTLS = hosts.map { $0.tlsCertificate != nil || ParentWeb(netdataConf: $0.netdataConf?.ini).hasCertificate }
         var result: [FleetRenderedHost] = []
         result.reserveCapacity(hosts.count)
         for (i, host) in hosts.enumerated() {
             var stream = ConfigEditor(host.streamConf?.document ?? stock ?? Document(""))
             do {
                 if let key = senderKey[i], !destinations[i].isEmpty {
-                    try stream.setChild(destinations: destinations[i].map { entry(hosts[$0].address) }, apiKey: key)
+                    let tls = destinations[i].contains { servesTLS[$0] }
+                    try stream.setChild(destinations: destinations[i].map { entry(hosts[$0].address, tls: servesTLS[$0]) }, apiKey: key,
+                                        caFile: tls ? host.caFile : nil)
                 } else if stream.value(section: "stream", key: "enabled") == nil {
                     let off = StreamAdvice.option(StreamAdvice.disableSending)
                     try stream.set(section: "stream", key: off.key, value: off.value)
@@ -127,9 +138,15 @@ public enum FleetRenderer {
             if !accepts[i].isEmpty {
                 var editor = ConfigEditor(host.netdataConf?.document ?? Document(""))
                 do {
-                    let bind = StreamAdvice.option(Advice.bindTo(.everything, address: "*:\(port)"))
+                    let bind = StreamAdvice.option(Advice.bindTo(servesTLS[i] ? .tlsForced : .everything, address: "*:\(port)"))
                     try editor.set(section: "web", key: bind.key, value: bind.value)
                     if editor.value(section: "global", key: "bind socket to IP") != nil { try editor.unset(section: "global", key: "bind socket to IP") }
+                    if let key = host.tlsKey, let certificate = host.tlsCertificate {
+                        for line in [Advice.sslKey(key), Advice.sslCertificate(certificate)] {
+                            let option = StreamAdvice.option(line)
+                            try editor.set(section: "web", key: option.key, value: option.value)
+                        }
+                    }
                 } catch {
                     throw FleetRenderError("`\(host.name)` netdata.conf: \(error)")
                 }
@@ -140,9 +157,10 @@ public enum FleetRenderer {
         return result
     }
 
-    /// A destination entry for an address (IPv6 in brackets).
-    static func entry(_ address: String) -> String {
-        address.contains(":") ? "[\(address)]:\(port)" : "\(address):\(port)"
+    /// A destination entry for an address (IPv6 in brackets), `:SSL` for a TLS parent.
+    static func entry(_ address: String, tls: Bool = false) -> String {
+        let plain = address.contains(":") ? "[\(address)]:\(port)" : "\(address):\(port)"
+        return tls ? StreamAdvice.tlsEntry(plain) : plain
     }
 }
 

@@ -29,7 +29,7 @@ struct FleetFileParser {
     }
 
     /// Variables a host may have (also in `vars`).
-    static let hostKeys: Set<String> = ["address", "config", "machine_guid", "netdata", "tenant", "hostname", "streams_to", "key_scope"]
+    static let hostKeys: Set<String> = ["address", "config", "machine_guid", "netdata", "tenant", "hostname", "streams_to", "key_scope", "ca_file", "tls_key", "tls_certificate"]
     static let groupKeys: Set<String> = ["hosts", "vars", "cluster", "groups", "children"]
     static let topKeys: Set<String> = ["hosts", "groups", "vars"]
 

@@ -75,6 +75,9 @@ public enum FleetLoader {
             host.streamsToLocation = streamsTo.location
             host.keyOwner = vars["key_scope"]?.text == "host" ? entry.name : streamsTo.group ?? entry.name
         }
+        host.caFile = vars["ca_file"]?.text
+        host.tlsKey = vars["tls_key"]?.text
+        host.tlsCertificate = vars["tls_certificate"]?.text
         if let scope = vars["key_scope"], scope.text != "host", scope.text != "group" {
             parser.problem(at: scope.location, "`key_scope: \(scope.text)` of host `\(entry.name)` must be `group` or `host`")
         }

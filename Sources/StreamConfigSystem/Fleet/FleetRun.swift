@@ -9,10 +9,13 @@ import Glibc
 public enum FleetRun {
     /// The fleet in `path`, with every host's files.
     public static func load(_ path: String) throws -> Fleet {
-        FleetLoader.load(fleetPath: path, bytes: try FileAccess.read(path).bytes) { file in
+        let read: FleetLoader.ReadFile = { file in
             guard FileAccess.exists(file) else { return nil }
             return try FileAccess.read(file).bytes
         }
+        var fleet = FleetLoader.load(fleetPath: path, bytes: try FileAccess.read(path).bytes, readFile: read)
+        FleetTLSFiles.attach(&fleet, read: read)
+        return fleet
     }
 
     public struct HostChange: Encodable, Sendable {
