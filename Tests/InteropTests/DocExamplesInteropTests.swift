@@ -27,7 +27,7 @@ struct DocExamplesInteropTests {
         }
         try Data((UUID().uuidString.lowercased() + "\n").utf8).write(to: root.appendingPathComponent("var/lib/netdata/registry/netdata.public.unique.id"))
         try Data((UUID().uuidString.lowercased() + "\n").utf8).write(to: root.appendingPathComponent("root/parent.key"))
-        for log in ["error.log", "access.log"] { fm.createFile(atPath: "\(host.log)/\(log)", contents: Data()) }
+        for log in ["error.log", "access.log"] { _ = fm.createFile(atPath: "\(host.log)/\(log)", contents: Data()) }
         // The parent's certificate, as copied to a child: made by tls init.
         let tls = root.appendingPathComponent("parent-tls").path
         let made = try await StreamConfigCLI.run(["tls", "init", "--dir", tls, "--name", "parent.example"])
