@@ -507,6 +507,9 @@ struct FleetRun {
 
     // MARK: The report
 
+    /// Fleet codes that replace lint codes reported at the same line of the same file.
+    static let supersedes: [String: Set<String>] = ["FL501": ["SC310", "SC311"]]
+
     mutating func report() -> FleetReport {
         var byFile = findings.finish()
         var files: [FleetReport.File] = []
@@ -514,7 +517,15 @@ struct FleetRun {
             var report = lint ?? LintReport(file: file.path, target: target, targetReason: "", diagnostics: [], secrets: [], kind: kind)
             if let extra = byFile.removeValue(forKey: file.path) {
                 let suppressions = Suppressions(document: file.document, ini: file.ini)
-                report.diagnostics += extra.filter { !suppressions.silences($0) }
+                let kept = extra.filter { !suppressions.silences($0) }
+                // A cross-host finding says more than the file's own at the same line: FL501 (the
+                // documentation key is an error anywhere in a fleet) replaces lint's SC310/SC311.
+                let superseding = Set(kept.compactMap { Self.supersedes[$0.code] == nil ? nil : $0.line })
+                report.diagnostics.removeAll { diagnostic in
+                    superseding.contains(diagnostic.line)
+                        && kept.contains { $0.line == diagnostic.line && Self.supersedes[$0.code]?.contains(diagnostic.code) == true }
+                }
+                report.diagnostics += kept
                 report.diagnostics.sort { ($0.line, $0.column, $0.code) < ($1.line, $1.column, $1.code) }
             }
             if let extra = findings.secrets[file.path] { report.secrets.formUnion(extra) }
