@@ -167,6 +167,22 @@ struct RelayCLITests {
         }
     }
 
+    /// `-q`: the relay's only output is its log, so quiet means warnings and errors only. The
+    /// lines are written in order, so once the reload's error is there, the notices written at
+    /// start (the configuration summary, "listening on") would be there before it.
+    @Test(arguments: [true, false])
+    func testQuietLogsOnlyWarningsAndErrors(quiet: Bool) async throws {
+        try await NetdataLab.run { lab in
+            let relay = try await lab.startRelay(streamConf: conf(key: firstKey, destination: "127.0.0.1:1"),
+                                                 arguments: quiet ? ["-q"] : [])
+            try "garbage\n".write(to: relay.confURL, atomically: false, encoding: .utf8)
+            relay.signal(SIGHUP)
+            #expect(await relay.waitForLog("keeping the running configuration", timeout: .seconds(10)), "\(relay.log())")
+            #expect(relay.log().contains("listening on") == !quiet, "\(relay.log())")
+            #expect(relay.log().contains("level=notice") == !quiet, "\(relay.log())")
+        }
+    }
+
     @Test func testSigtermDrainsAndExitsZero() async throws {
         try await NetdataLab.run { lab in
             let metricsPort = try FreePort.pick()
