@@ -64,26 +64,7 @@ final class NamespaceAgent {
                 update every = 1
                 seconds to replicate = 300
 
-            [directories]
-                config = \(d)/etc
-                stock config = \(NetdataLab.stockConfigDir)
-                log = \(d)/log
-                web = \(NetdataLab.webDir)
-                cache = \(d)/cache
-                lib = \(d)/lib
-                home = \(d)/lib
-                lock = \(d)/lock
-                plugins = "\(d)/plugins.d" "\(NetdataLab.stockPluginsDir)"
-                health config = \(d)/etc/health.d
-                stock health config = \(NetdataLab.stockConfigDir)/health.d
-                registry = \(d)/lib/registry
-
-            [logs]
-                debug = \(d)/log/debug.log
-                error = \(d)/log/error.log
-                access = \(d)/log/access.log
-                health = \(d)/log/health.log
-                errors flood protection period = 0
+            \(NetdataLab.privateDirectorySections(d))
 
             [web]
             \(web.map { "    \($0)" }.joined(separator: "\n"))

@@ -118,26 +118,7 @@ final class NetdataInstance {
             dbengine multihost disk space MB = 128
             cleanup orphan hosts after secs = 3600
 
-        [directories]
-            config = \(d)/etc
-            stock config = \(NetdataLab.stockConfigDir)
-            log = \(d)/log
-            web = \(NetdataLab.webDir)
-            cache = \(d)/cache
-            lib = \(d)/lib
-            home = \(d)/lib
-            lock = \(d)/lock
-            plugins = "\(d)/plugins.d" "\(NetdataLab.stockPluginsDir)"
-            health config = \(d)/etc/health.d
-            stock health config = \(NetdataLab.stockConfigDir)/health.d
-            registry = \(d)/lib/registry
-
-        [logs]
-            debug = \(d)/log/debug.log
-            error = \(d)/log/error.log
-            access = \(d)/log/access.log
-            health = \(d)/log/health.log
-            errors flood protection period = 0
+        \(NetdataLab.privateDirectorySections(d))
 
         [web]
             bind to = \(bindAddress):\(port)
@@ -288,5 +269,34 @@ final class NetdataInstance {
                 .suffix(lines).joined(separator: "\n")
             return "---- \(hostname) \(name) (\(logURL(name).path)):\n\(tail)\n"
         }.joined()
+    }
+}
+
+extension NetdataLab {
+    /// The `[directories]` and `[logs]` sections of a private instance rooted at `d`: its own
+    /// configuration, data, lock and log directories, the package's stock files and plugins.
+    static func privateDirectorySections(_ d: String) -> String {
+        """
+        [directories]
+            config = \(d)/etc
+            stock config = \(NetdataLab.stockConfigDir)
+            log = \(d)/log
+            web = \(NetdataLab.webDir)
+            cache = \(d)/cache
+            lib = \(d)/lib
+            home = \(d)/lib
+            lock = \(d)/lock
+            plugins = "\(d)/plugins.d" "\(NetdataLab.stockPluginsDir)"
+            health config = \(d)/etc/health.d
+            stock health config = \(NetdataLab.stockConfigDir)/health.d
+            registry = \(d)/lib/registry
+
+        [logs]
+            debug = \(d)/log/debug.log
+            error = \(d)/log/error.log
+            access = \(d)/log/access.log
+            health = \(d)/log/health.log
+            errors flood protection period = 0
+        """
     }
 }
