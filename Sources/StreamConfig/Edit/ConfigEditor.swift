@@ -101,17 +101,9 @@ public struct ConfigEditor: Sendable {
     /// bring an earlier duplicate into force). Returns whether anything was removed.
     @discardableResult
     public mutating func unset(section: String, key: String) throws -> Bool {
-        let name = Array(section.utf8)
-        let keyBytes = Array(key.utf8)
-        let ini = self.ini
-        guard let sectionIndex = ini.sectionIndex(named: name) else { return false }
-        let lines = ini.sections[sectionIndex].options.filter { $0.keyBytes == keyBytes }.map(\.line)
-        guard !lines.isEmpty else { return false }
-        for line in lines { try requireSingleChunk(line, purpose: "remove '\(key)'") }
-        var expected = ini.effectiveValues
-        expected[name]?[keyBytes] = nil
+        guard let (lines, expected) = try activeLines(section: section, key: key, purpose: "remove '\(key)'") else { return false }
         var edited = document
-        for line in Set(lines).sorted(by: >) { edited.removeLines(line..<(line + 1)) }
+        for line in lines.sorted(by: >) { edited.removeLines(line..<(line + 1)) }
         return try commit(edited, expecting: expected)
     }
 
@@ -123,15 +115,7 @@ public struct ConfigEditor: Sendable {
     /// Returns whether anything changed.
     @discardableResult
     public mutating func commentOut(section: String, key: String) throws -> Bool {
-        let name = Array(section.utf8)
-        let keyBytes = Array(key.utf8)
-        let ini = self.ini
-        guard let sectionIndex = ini.sectionIndex(named: name) else { return false }
-        let lines = Set(ini.sections[sectionIndex].options.filter { $0.keyBytes == keyBytes }.map(\.line))
-        guard !lines.isEmpty else { return false }
-        for line in lines { try requireSingleChunk(line, purpose: "comment out '\(key)'") }
-        var expected = ini.effectiveValues
-        expected[name]?[keyBytes] = nil
+        guard let (lines, expected) = try activeLines(section: section, key: key, purpose: "comment out '\(key)'") else { return false }
         var edited = document
         for line in lines {
             let text = document.lines[line].text
@@ -142,6 +126,21 @@ public struct ConfigEditor: Sendable {
     }
 
     // MARK: helpers
+
+    /// The lines where `key` is active in `[section]` (nil when there is none), each one a
+    /// single chunk for Netdata, and the effective values once `key` is gone from that section.
+    func activeLines(section: String, key: String, purpose: String) throws -> (Set<Int>, [[UInt8]: [[UInt8]: [UInt8]]])? {
+        let name = Array(section.utf8)
+        let keyBytes = Array(key.utf8)
+        let ini = self.ini
+        guard let sectionIndex = ini.sectionIndex(named: name) else { return nil }
+        let lines = Set(ini.sections[sectionIndex].options.filter { $0.keyBytes == keyBytes }.map(\.line))
+        guard !lines.isEmpty else { return nil }
+        for line in lines { try requireSingleChunk(line, purpose: purpose) }
+        var expected = ini.effectiveValues
+        expected[name]?[keyBytes] = nil
+        return (lines, expected)
+    }
 
     func headerLines(of section: Int, in ini: Ini) -> [Int] {
         ini.sections[section].headerEntries.map { ini.entries[$0].line }
