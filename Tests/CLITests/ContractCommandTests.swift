@@ -51,6 +51,29 @@ import Testing
         #expect(placeholder.status == 1 && placeholder.stdout.contains("error: [SC305] `YOUR_API_KEY` is a placeholder"), "\(placeholder)")
     }
 
+    /// Netdata 2.x takes any word as a key: one that merely looks like a placeholder
+    /// (`PROD-KEY-7F3A9C2E51`) is no finding and is masked in every format, and a word flagged as
+    /// a placeholder that is not one examples print (`PROD-KEY`) is masked in the finding and in
+    /// `child set`'s refusal.
+    @Test func testKeysThatLookLikePlaceholdersAreNeverPrintedInFull() throws {
+        let dir = try TempDir()
+        let real = "PROD-KEY-7F3A9C2E51"
+        let file = try dir.file("stream.conf", "[stream]\n    enabled = yes\n    destination = 10.0.0.1:19999\n    api key = \(real)\n\n[\(real)]\n    type = api\n    enabled = yes\n    allow from = 10.*\n")
+        for format in ["human", "gcc", "json", "sarif"] {
+            let lint = try CLI.run(["lint", "--format", format, "--target", "2", file])
+            #expect(!lint.stdout.contains(real) && !lint.stderr.contains(real), "\(format): \(lint)")
+            // SARIF lists every rule it may report; its results name theirs as `ruleId`.
+            let reported = format == "sarif" ? #""ruleId" : "SC305""# : "SC305"
+            #expect(!lint.stdout.contains(reported), "\(format): a real key is no placeholder: \(lint.stdout)")
+        }
+        let word = "PROD-KEY"
+        let flagged = try dir.file("word.conf", "[\(word)]\n    type = api\n    enabled = yes\n    allow from = 10.*\n")
+        let lint = try CLI.run(["lint", "--format", "gcc", "--target", "2", flagged])
+        #expect(lint.stdout.contains("[SC305]") && !lint.stdout.contains(word), "\(lint)")
+        let child = try CLI.run(["child", "set", "--file", file, "--destination", "10.0.0.1:19999", "--api-key", word])
+        #expect(child.status == 64 && child.stderr.contains("placeholder") && !child.stderr.contains(word), "\(child)")
+    }
+
     // MARK: item 5: section did-you-mean, never masked
 
     @Test func testMisspeltStreamSectionGetsDidYouMeanUnmasked() throws {

@@ -19,8 +19,15 @@ import Testing
             #expect(ExampleKeys.isPlaceholder(word), "\(word)")
         }
         for word in [key, documentation, "api-key-79a5f", "stream", "webfarm-prod", "MYKEY", "my-key", "<x>", "", "KEY_", "API KEY",
-                     "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxx"] {
+                     "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxx", "PROD-KEY-7F3A9C2E51", "KEY1", "API_KEY_2"] {
             #expect(!ExampleKeys.isPlaceholder(word), "\(word)")
+        }
+        // Only the exact words examples print are shown unmasked.
+        for word in ["API_KEY", "YOUR-API-KEY", "<API_KEY>", "NEW-KEY", "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx"] {
+            #expect(ExampleKeys.isWellKnownPlaceholder(word) && SecretMasker.isNonSecretSectionName(word), "\(word)")
+        }
+        for word in ["PROD-KEY", "CHILD_GUID", "PROD-KEY-7F3A9C2E51", "WEB-UUID"] {
+            #expect(!ExampleKeys.isWellKnownPlaceholder(word) && !SecretMasker.isNonSecretSectionName(word), "\(word)")
         }
         #expect(ExampleKeys.isDocumentationKey(documentation.uppercased()) && !ExampleKeys.isDocumentationKey(key))
         #expect(FleetChecker.documentationKey == documentation, "fleet check uses the same list")

@@ -29,37 +29,61 @@ public enum ExampleKeys {
     /// Words that mark a placeholder for a key or GUID.
     private static let keyWords: Set<String> = ["KEY", "APIKEY", "GUID", "UUID"]
 
+    /// The placeholders examples print, exactly (any letter case, also in `<...>` or `{...}`):
+    /// the only words a file may hold where a key goes that are shown unmasked, because a real
+    /// Netdata 2.x key can be any word, `PROD-KEY-7F3A` too.
+    static let wellKnown: Set<String> = [
+        "API_KEY", "API-KEY", "APIKEY", "YOUR_API_KEY", "YOUR-API-KEY", "YOUR_KEY", "YOUR-KEY",
+        "PARENT_API_KEY", "PARENT-API-KEY", "NEW-KEY", "NEW_KEY", "KEY", "MACHINE_GUID", "UUID", "GUID",
+    ]
+
+    /// `text` is one of `wellKnown` or the `xxxxxxxx-xxxx-...` template: what the masker
+    /// leaves as it is (`SecretMasker.isPlaceholder`, `isNonSecretSectionName`).
+    public static func isWellKnownPlaceholder(_ text: String) -> Bool {
+        guard text.utf8.count <= 40, text.utf8.contains(where: isPlaceholderLetter) else { return false }
+        let inner = unbracketed(Substring(text))
+        return wellKnown.contains(inner.uppercased()) || isTemplateUUID(inner)
+    }
+
+    private static func unbracketed(_ text: Substring) -> Substring {
+        if let first = text.first, let last = text.last, text.count > 2,
+           (first == "<" && last == ">") || (first == "{" && last == "}") {
+            return text.dropFirst().dropLast()
+        }
+        return text
+    }
+
+    private static func isTemplateUUID(_ inner: Substring) -> Bool {
+        inner.utf8.count == 36 && inner.utf8.allSatisfy({ $0 == UInt8(ascii: "x") || $0 == UInt8(ascii: "X") || $0 == UInt8(ascii: "-") })
+            && UUIDSyntax.isUUID(String(inner.map { $0 == "-" ? "-" : "0" }))
+    }
+
     /// A word written where a key or machine GUID goes in an example: the stock file's
     /// `API_KEY`, `MACHINE_GUID` and `YOUR-API-KEY`, this tool's `NEW-KEY`, and the like
-    /// (`YOUR_API_KEY`, `PARENT_API_KEY`, `<API_KEY>`, `{UUID}`, `your-api-key`): capital
-    /// words joined by `_` or `-` with one of KEY, APIKEY, GUID or UUID among them, or words
-    /// starting with `your` in any case; also the `xxxxxxxx-xxxx-...` UUID template. A real
-    /// key such as `api-key-79a5f` (Netdata 2.x accepts any word) is not one.
+    /// (`YOUR_API_KEY`, `PARENT_API_KEY`, `<API_KEY>`, `{UUID}`, `your-api-key`): words of
+    /// letters only, in capitals and joined by `_` or `-`, with one of KEY, APIKEY, GUID or UUID
+    /// among them, or starting with `your` in any case; also the `xxxxxxxx-xxxx-...` UUID
+    /// template. A word with a digit is never one: real keys such as `api-key-79a5f` or
+    /// `PROD-KEY-7F3A9C2E51` (Netdata 2.x accepts any word) are not flagged. Lint reports these
+    /// (SC305) and `child set`/`parent add-key` refuse them; only `isWellKnownPlaceholder`
+    /// words are shown unmasked.
     public static func isPlaceholder(_ text: String) -> Bool {
         // Every placeholder has a k, g, u or x in it (KEY, GUID, UUID, xxxx); a UUID, the
         // usual section name, has none: most names are passed without allocating.
         guard text.utf8.count <= 66, text.utf8.contains(where: isPlaceholderLetter) else { return false }
-        var inner = Substring(text)
-        if let first = inner.first, let last = inner.last, inner.count > 2,
-           (first == "<" && last == ">") || (first == "{" && last == "}") {
-            inner = inner.dropFirst().dropLast()
-        }
+        let inner = unbracketed(Substring(text))
         guard !inner.isEmpty else { return false }
-        if inner.utf8.count == 36, inner.utf8.allSatisfy({ $0 == UInt8(ascii: "x") || $0 == UInt8(ascii: "X") || $0 == UInt8(ascii: "-") }),
-           UUIDSyntax.isUUID(String(inner.map { $0 == "-" ? "-" : "0" })) {
-            return true  // xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx
-        }
+        if isTemplateUUID(inner) { return true }  // xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx
         let words = inner.split(omittingEmptySubsequences: false) { $0 == "_" || $0 == "-" }
-        guard words.allSatisfy({ !$0.isEmpty && $0.utf8.allSatisfy(isLetterOrDigit) }) else { return false }
+        guard words.allSatisfy({ !$0.isEmpty && $0.utf8.allSatisfy(isLetter) }) else { return false }
         let upper = words.map { $0.uppercased() }
         guard upper.contains(where: keyWords.contains) else { return false }
         let capitals = inner.utf8.allSatisfy { !(UInt8(ascii: "a")...UInt8(ascii: "z")).contains($0) }
         return capitals || upper.first == "YOUR"
     }
 
-    private static func isLetterOrDigit(_ byte: UInt8) -> Bool {
+    private static func isLetter(_ byte: UInt8) -> Bool {
         (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte) || (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte)
-            || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte)
     }
 
     /// Why `key` cannot be used as a real key, or nil when it can: what `child set` and
@@ -70,7 +94,8 @@ public enum ExampleKeys {
             return "\(what) `\(key)` is the key printed in Netdata's documentation: anyone who read it can stream with it. Make a key of your own with `stream-config keygen` and use it on the parent and the children."
         }
         if isPlaceholder(key) {
-            return "\(what) `\(key)` is a placeholder from an example, not a key. Make a key with `stream-config keygen` and use it on the parent and the children."
+            let shown = isWellKnownPlaceholder(key) ? key : SecretMasker.mask(key)
+            return "\(what) `\(shown)` is a placeholder from an example, not a key. Make a key with `stream-config keygen` and use it on the parent and the children."
         }
         return nil
     }

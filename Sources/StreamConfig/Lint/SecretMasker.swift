@@ -46,10 +46,12 @@ public struct SecretMasker: Sendable {
     }
 
     /// Names that are never secrets, whatever they follow: the stock file's placeholders
-    /// (`API_KEY`, `MACHINE_GUID`, any case), the words like them (`ExampleKeys.isPlaceholder`:
-    /// `YOUR-API-KEY`, `<API_KEY>`) and words in capitals such as `KEY` in advice.
+    /// (`API_KEY`, `MACHINE_GUID`, any case), the exact words examples print
+    /// (`ExampleKeys.isWellKnownPlaceholder`: `YOUR-API-KEY`, `<API_KEY>`) and words in
+    /// capitals such as `KEY` in advice. Words merely like a placeholder (`PROD-KEY-7F3A`) are
+    /// masked: Netdata 2.x takes any word as a key.
     public static func isPlaceholder(_ name: String) -> Bool {
-        if isStockPlaceholder(name) || ExampleKeys.isPlaceholder(name) { return true }
+        if isStockPlaceholder(name) || ExampleKeys.isWellKnownPlaceholder(name) { return true }
         return !name.isEmpty && name.utf8.allSatisfy { (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains($0) || $0 == UInt8(ascii: "_") }
     }
 
@@ -66,9 +68,9 @@ public struct SecretMasker: Sendable {
     }
 
     /// Section names that are no secret: `[stream]` in any case, its misspellings (`[steam]`)
-    /// and placeholders (`[API_KEY]`, `[YOUR-API-KEY]`).
+    /// and the exact placeholders examples print (`[API_KEY]`, `[YOUR-API-KEY]`).
     public static func isNonSecretSectionName(_ name: String) -> Bool {
-        name == "stream" || isStockPlaceholder(name) || Suggestions.isStreamMisspelling(name) || ExampleKeys.isPlaceholder(name)
+        name == "stream" || isStockPlaceholder(name) || Suggestions.isStreamMisspelling(name) || ExampleKeys.isWellKnownPlaceholder(name)
     }
 
     public func mask(_ text: String) -> String {
