@@ -49,32 +49,38 @@ import TestSupport
         }
     }
 
-    @Test func testNoArgumentPrintsUsageAndTheFilesAndExits1() throws {
-        let setup = try Setup()
-        let result = try setup.run("/bin/sh", [Self.wrapper])
-        #expect(result.status == 1, "\(result)")
-        #expect(result.stderr.contains("Usage:") && result.stderr.contains("FILE"), "\(result.stderr)")
-        // The list of stock files, one a line, as `edit --list` finds them.
-        let listed = result.stderr.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
-        #expect(listed.contains("stream.conf") && listed.contains("health.d/cpu.conf"), "\(result.stderr)")
-        #expect(!FileManager.default.fileExists(atPath: setup.ranMarker) && CLI.listingWithoutLockFiles(setup.user).isEmpty)
+    @Test func testNoArgumentPrintsUsageAndTheFilesAndExits1() async throws {
+        try await offThePool {
+            let setup = try Setup()
+            let result = try setup.run("/bin/sh", [Self.wrapper])
+            #expect(result.status == 1, "\(result)")
+            #expect(result.stderr.contains("Usage:") && result.stderr.contains("FILE"), "\(result.stderr)")
+            // The list of stock files, one a line, as `edit --list` finds them.
+            let listed = result.stderr.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
+            #expect(listed.contains("stream.conf") && listed.contains("health.d/cpu.conf"), "\(result.stderr)")
+            #expect(!FileManager.default.fileExists(atPath: setup.ranMarker) && CLI.listingWithoutLockFiles(setup.user).isEmpty)
+        }
     }
 
-    @Test func testHelpPrintsUsageAndExits0() throws {
-        let setup = try Setup()
-        let result = try setup.run("/bin/sh", [Self.wrapper, "--help"])
-        #expect(result.status == 0 && result.stdout.contains("Usage:") && result.stdout.contains("--list"), "\(result)")
-        let list = try setup.run("/bin/sh", [Self.wrapper, "--list"])
-        #expect(list.status == 0 && list.stdout == "health.d/cpu.conf\nstream.conf\n", "\(list)")
+    @Test func testHelpPrintsUsageAndExits0() async throws {
+        try await offThePool {
+            let setup = try Setup()
+            let result = try setup.run("/bin/sh", [Self.wrapper, "--help"])
+            #expect(result.status == 0 && result.stdout.contains("Usage:") && result.stdout.contains("--list"), "\(result)")
+            let list = try setup.run("/bin/sh", [Self.wrapper, "--list"])
+            #expect(list.status == 0 && list.stdout == "health.d/cpu.conf\nstream.conf\n", "\(list)")
+        }
     }
 
     /// Standard input and output are pipes here: the editor is not started, nothing changes.
-    @Test func testWithoutATerminalNoEditorStarts() throws {
-        let setup = try Setup()
-        let result = try setup.run("/bin/sh", [Self.wrapper, "stream.conf"])
-        #expect(result.status == 1 && result.stderr.contains("no terminal"), "\(result)")
-        #expect(!FileManager.default.fileExists(atPath: setup.ranMarker), "the editor ran without a terminal")
-        #expect(CLI.listingWithoutLockFiles(setup.user).isEmpty)
+    @Test func testWithoutATerminalNoEditorStarts() async throws {
+        try await offThePool {
+            let setup = try Setup()
+            let result = try setup.run("/bin/sh", [Self.wrapper, "stream.conf"])
+            #expect(result.status == 1 && result.stderr.contains("no terminal"), "\(result)")
+            #expect(!FileManager.default.fileExists(atPath: setup.ranMarker), "the editor ran without a terminal")
+            #expect(CLI.listingWithoutLockFiles(setup.user).isEmpty)
+        }
     }
 
     /// Standard input on a terminal but standard output into a file (`edit-config stream.conf > log`): refused too.

@@ -157,7 +157,11 @@ import Testing
         #expect(result.stdout.hasPrefix("--- a/stream.conf\n+++ b/stream.conf\n@@ "))
         #expect(result.stdout.contains("-    enabled = no\n+    enabled = yes\n"))
         #expect(result.stdout.contains("+    api key = 51f0c3a2…\n"))
+        #expect(result.stderr.contains("keys in this diff are shortened: it is not a patch to apply"), "\(result.stderr)")
         #expect(try Data(contentsOf: URL(fileURLWithPath: file)) == before)
+        // With --show-secrets the diff is a patch, and says nothing more.
+        let full = try CLI.run(["child", "set", "--file", file, "--destination", "10.0.0.1", "--api-key", key, "--dry-run", "--show-secrets"])
+        #expect(full.stdout.contains("+    api key = \(key)\n") && !full.stderr.contains("shortened"), "\(full)")
     }
 
     @Test func testWritesKeepModeAndNewFilesAre0640() throws {

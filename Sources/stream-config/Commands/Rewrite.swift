@@ -63,13 +63,14 @@ enum Rewrite {
             (json.findings, json.key) = (DiagnosticPrinter(format: .json, color: false, showSecrets: options.showSecrets).findings(report), key)
             Terminal.stdout(JSONOutput.string(json))
         }
-        guard let diff = outcome.diff else {
+        guard outcome.diff != nil else {
             Terminal.note("\(outcome.path): unchanged (it already has this)")
             return nil
         }
         if !outcome.written {
-            // On a terminal, control characters from the file are escaped; piped, the diff stays a patch.
-            if options.format != .json { Terminal.write(1, Terminal.isTTY(1) ? PrintableText.escaped(diff, keepingNewlines: true) : diff) }
+            // On a terminal, control characters from the file are escaped; piped, the diff stays a
+            // patch unless it shortened keys, which it then says.
+            if options.format != .json { FileFix.printDiff(outcome, showSecrets: options.showSecrets) }
             Terminal.note("dry run, \(outcome.path) not written")
             return outcome.changed
         }
