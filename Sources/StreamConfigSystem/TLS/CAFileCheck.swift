@@ -105,3 +105,20 @@ public enum CAFileCheck {
         }
     }
 }
+
+extension CAFileCheck {
+    /// `child set`'s check: `--ca-file` must be a PEM certificate file here and `--ca-path` a
+    /// directory, since the stream.conf written is for the Netdata on this host. Throws
+    /// `noInput` (exit 66) when missing or unreadable, `usage` (64) when not a certificate or
+    /// directory; `--force` skips the check.
+    public static func require(_ path: String?, option: String, directory: Bool) throws {
+        guard let path, let problem = check(path, directory: directory) else { return }
+        let message = "\(option) \(path) \(problem.problem)"
+        let hint = directory ? "give the directory of CA certificates, or --force if it will be there when Netdata starts"
+            : "give the parent's certificate (or its CA) in PEM, e.g. a copy of the parent's /etc/netdata/ssl/stream.crt, or --force if it will be there when Netdata starts"
+        switch problem.kind {
+        case .missing, .unreadable: throw StreamConfigError.noInput(message, hint: hint)
+        case .wrongKind: throw StreamConfigError.usage(message, hint: hint)
+        }
+    }
+}

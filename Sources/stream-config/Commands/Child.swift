@@ -58,10 +58,10 @@ struct Child: ParsableCommand {
                 try Parent.validateOwnKey(apiKey, what: "--api-key")
                 try Parent.validateUUID(apiKey, what: "--api-key")
                 // Netdata opens them from its own working directory: a relative path is written as seen from here.
-                let caFile = caFile.map { Self.absolute($0, option: "--ca-file") }, caPath = caPath.map { Self.absolute($0, option: "--ca-path") }
+                let caFile = caFile.map { absolute($0, option: "--ca-file") }, caPath = caPath.map { absolute($0, option: "--ca-path") }
                 if !rewrite.force {
-                    try Self.checkCAFile(caFile, option: "--ca-file", directory: false)
-                    try Self.checkCAFile(caPath, option: "--ca-path", directory: true)
+                    try CAFileCheck.require(caFile, option: "--ca-file", directory: false)
+                    try CAFileCheck.require(caPath, option: "--ca-path", directory: true)
                 }
                 try Rewrite.run(rewrite, describe: "streaming enabled to \(destinations.joined(separator: " "))") { editor, _ in
                     try editor.setChild(destinations: destinations, apiKey: apiKey, ssl: ssl,
@@ -69,25 +69,11 @@ struct Child: ParsableCommand {
                 }
             }
         }
-
-        static func absolute(_ path: String, option: String) -> String {
-            let absolute = CAFileCheck.absolute(path)
-            if absolute != path { Terminal.note("\(option) \(path) is written as \(absolute) (Netdata opens it from its own working directory)") }
-            return absolute
-        }
-
-        /// `--ca-file` must be a PEM certificate file here and `--ca-path` a directory: the
-        /// stream.conf written is for the Netdata on this host (exit 66 when missing or
-        /// unreadable, 64 when not a certificate or directory; --force writes the path anyway).
-        static func checkCAFile(_ path: String?, option: String, directory: Bool) throws {
-            guard let path, let problem = CAFileCheck.check(path, directory: directory) else { return }
-            let message = "\(option) \(path) \(problem.problem)"
-            let hint = directory ? "give the directory of CA certificates, or --force if it will be there when Netdata starts"
-                : "give the parent's certificate (or its CA) in PEM, e.g. a copy of the parent's /etc/netdata/ssl/stream.crt, or --force if it will be there when Netdata starts"
-            switch problem.kind {
-            case .missing, .unreadable: throw StreamConfigError.noInput(message, hint: hint)
-            case .wrongKind: throw StreamConfigError.usage(message, hint: hint)
-            }
-        }
     }
+}
+
+private func absolute(_ path: String, option: String) -> String {
+    let absolute = CAFileCheck.absolute(path)
+    if absolute != path { Terminal.note("\(option) \(path) is written as \(absolute) (Netdata opens it from its own working directory)") }
+    return absolute
 }

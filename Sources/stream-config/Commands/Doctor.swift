@@ -53,54 +53,12 @@ struct Doctor: AsyncParsableCommand {
     }
 
     private func diagnose() async throws -> Bool {
-        let directories = ConfigDirectories.fromEnvironment()
-        // netdata.conf: the one given, else Netdata's (absent: Netdata runs on its defaults).
-        var netdataPath = netdataConf ?? { let path = directories.userFile("netdata.conf"); return FileAccess.exists(path) ? path : nil }()
-        var netdataDocument: Document?
-        var steps: [Step] = []
-        do {
-            netdataDocument = try netdataPath.map { Document(bytes: try FileAccess.read($0).bytes) }
-        } catch let error as StreamConfigError where netdataConf == nil {
-            // Netdata's own file, not asked for: go on with Netdata's defaults, and say so.
-            steps.append(Step(destination: "netdata.conf", diagnosis: Diagnosis(
-                verdict: .note, code: "netdata-conf-unreadable",
-                summary: "\(error.message); going on with Netdata's defaults (registry directory, web server)",
-                fix: "run doctor as root, or pass --netdata-conf")))
-            netdataPath = nil
+        let files = try DoctorFiles.read(config: config, netdataConf: netdataConf, target: target.target, parent: parent)
+        var steps = files.steps.map { Step(destination: $0.destination, diagnosis: $0.diagnosis) }
+        if !parent {
+            steps += try await probeChild(ini: files.streamConf, netdata: files.netdataConf, target: files.target, secrets: files.secrets)
         }
-        let netdata = netdataDocument.map { Ini($0) }
-        let path: String
-        if let config {
-            path = config
-        } else if let found = directories.forNetdata(netdata).effectiveFile() {
-            path = found.path
-        } else {
-            throw StreamConfigError.noInput("no stream.conf found", hint: "pass --config")
-        }
-        let document = Document(bytes: try FileAccess.read(path).bytes)
-        let report = Linter.lint(document: document, file: path, options: LintOptions(target: target.target))
-        let ini = Ini(document)
-        for e in report.diagnostics.filter({ $0.severity == .error }).prefix(10) {
-            steps.append(Step(destination: "lint", diagnosis: .lintError(e, file: path, masker: SecretMasker(report.secrets))))
-        }
-        if parent, let netdataConf = netdataPath, let netdataDocument, let netdata {
-            // netdata.conf's own errors (NC1xx-NC4xx, SC1xx), as `lint` reports them; NC101 is the
-            // bind-to-unlistenable check below.
-            let netdataReport = Linter.lint(document: netdataDocument, file: netdataConf,
-                                            options: LintOptions(target: target.target, kind: .netdata,
-                                                                 unreadableFiles: FileAccess.unreadableFiles(NetdataConfChecks.tlsFilePaths(netdata))))
-            for e in netdataReport.diagnostics where e.severity == .error && e.code != "NC101" {
-                steps.append(Step(destination: "lint", diagnosis: .lintError(e, file: netdataConf)))
-            }
-        }
-        if parent {
-            for d in ParentChecks.check(streamConf: ini, netdataConf: netdata, netdataFile: netdataPath ?? "netdata.conf", target: report.target) {
-                steps.append(Step(destination: "parent", diagnosis: d))
-            }
-        } else {
-            steps += try await probeChild(ini: ini, netdata: netdata, target: report.target, secrets: report.secrets)
-        }
-        print(steps, masker: SecretMasker(report.secrets))
+        print(steps, masker: SecretMasker(files.secrets))
         return steps.allSatisfy { $0.diagnosis.isSuccess }
     }
 
@@ -114,23 +72,6 @@ struct Doctor: AsyncParsableCommand {
     }
 
     private func print(_ steps: [Step], masker: SecretMasker) {
-        switch format {
-        case .json:
-            struct Item: Encodable {
-                var destination: String, verdict: String, code: String, summary: String, fix: String?
-            }
-            Terminal.stdout(JSONOutput.string(steps.map { step in
-                let d = step.diagnosis
-                return Item(destination: masker.mask(step.destination), verdict: d.verdict.rawValue, code: d.code,
-                            summary: masker.mask(d.summary), fix: d.fix.map(masker.mask))
-            }))
-        case .human:
-            for step in steps {
-                let d = step.diagnosis
-                let mark = d.mark.padded(4)
-                Terminal.stdout("\(mark) \(masker.mask(step.destination)): \(masker.mask(d.summary))")
-                if let fix = d.fix { Terminal.stdout("     fix: \(masker.mask(fix))") }
-            }
-        }
+        Terminal.write(1, DoctorOutput.text(steps.map { ($0.destination, $0.diagnosis) }, json: format == .json, masker: masker))
     }
 }

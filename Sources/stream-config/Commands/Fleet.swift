@@ -67,22 +67,9 @@ struct FleetCheck: ParsableCommand {
 
     private func print(_ report: FleetReport, fleetPath: String) {
         let printer = DiagnosticPrinter(format: output.format, color: output.format == .human && Terminal.wantsColor(1), showSecrets: output.showSecrets)
-        let withFindings = report.files.filter { !$0.report.diagnostics.isEmpty || $0.report.omitted.total > 0 }
-        switch output.format {
-        case .human, .gcc:
-            var out = ""
-            for file in withFindings { out += printer.render(file.report, document: file.document) }
-            if !out.isEmpty { Terminal.write(1, out) }
-        case .json:
-            Terminal.stdout(printer.json(withFindings.map(\.report)))
-        case .sarif:
-            Terminal.stdout(printer.sarif(withFindings.map(\.report)))
-        }
-        if output.format == .human {
-            let notes = withFindings.reduce(0) { $0 + $1.report.diagnostics.count } - report.errorCount - report.warningCount
-            Terminal.info("\(fleetPath): \(report.hostCount) host\(report.hostCount == 1 ? "" : "s"), \(report.edgeCount) stream\(report.edgeCount == 1 ? "" : "s") between them; "
-                + "\(report.errorCount) error\(report.errorCount == 1 ? "" : "s"), \(report.warningCount) warning\(report.warningCount == 1 ? "" : "s"), \(max(0, notes)) note\(notes == 1 ? "" : "s")")
-        }
+        let text = printer.fleetOutput(report)
+        if !text.isEmpty { Terminal.write(1, text) }
+        if output.format == .human { Terminal.info(printer.fleetSummary(report, fleetPath: fleetPath)) }
     }
 }
 
