@@ -20,9 +20,11 @@ public struct LintInput: Sendable {
         return LintInput(document: document, kind: kind ?? ConfigKind.detect(fileName: name, ini: Ini(document)).0, mode: mode)
     }
 
-    /// Lints `document` (this input's, or what a fix made of it) with what was read here.
-    public func lint(_ document: Document, name: String, target: NetdataTarget?) -> LintReport {
+    /// Lints `document` (this input's, or what a fix made of it) with what was read here;
+    /// `relay`: the file is `stream-config relay`'s (`lint --relay`).
+    public func lint(_ document: Document, name: String, target: NetdataTarget?, relay: Bool = false) -> LintReport {
         let unreadable = kind == .netdata ? FileAccess.unreadableFiles(NetdataConfChecks.tlsFilePaths(Ini(document))) : [:]
-        return Linter.lint(document: document, file: name, options: LintOptions(target: target, fileMode: mode, kind: kind, unreadableFiles: unreadable))
+        return Linter.lint(document: document, file: name,
+                           options: LintOptions(target: target, fileMode: mode, kind: kind, unreadableFiles: unreadable, relay: relay && kind == .stream))
     }
 }
