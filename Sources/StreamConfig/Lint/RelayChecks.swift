@@ -3,19 +3,20 @@
 /// honour, so a setting that silently does nothing is named with its line.
 ///
 /// The relay honours what decides admission and forwarding: `[stream]` `enabled`,
-/// `destination`, `api key`, `default port`, `ssl skip certificate verification`, `CAfile`
-/// and `CApath`; in key and machine sections `type`, `enabled`, `allow from` and the `proxy
-/// enabled`, `proxy destination` and `proxy api key` options (1.37 `default proxy ...` too).
-/// Everything else Netdata reads configures a database, alerts, a Netdata sender, chart
-/// filtering or compression, none of which the relay does.
+/// `destination`, `api key`, `default port`, `ssl skip certificate verification`, `CAfile`,
+/// `CApath`, `send charts matching` and `enable compression`; in key and machine sections
+/// `type`, `enabled`, `allow from`, the `proxy ...` options (1.37 `default proxy ...` too) and
+/// `enable compression`. Everything else Netdata reads configures a database, alerts, a
+/// Netdata sender or the compression algorithm, none of which the relay has.
 public enum RelayHonoured {
     static let stream: Set<String> = [
         "enabled", "destination", "api key", "default port", "ssl skip certificate verification", "CAfile", "CApath",
+        "send charts matching", "enable compression",
     ]
     static let receiver: Set<String> = [
-        "type", "enabled", "allow from",
-        "proxy enabled", "proxy destination", "proxy api key",
-        "default proxy enabled", "default proxy destination", "default proxy api key",
+        "type", "enabled", "allow from", "enable compression",
+        "proxy enabled", "proxy destination", "proxy api key", "proxy send charts matching",
+        "default proxy enabled", "default proxy destination", "default proxy api key", "default proxy send charts matching",
     ]
 
     /// Whether the relay honours `key` in a section with these roles.
@@ -25,9 +26,6 @@ public enum RelayHonoured {
 
     /// Why the relay does not honour an option Netdata reads (the SC901 message's reason).
     static func reason(_ key: String, roles: Set<SectionRole>) -> String {
-        if key.contains("send charts matching") {
-            return "the relay forwards every chart of every child"
-        }
         if key.contains("compression") {
             return "the child and the parent negotiate the compression algorithm and its level between them"
         }
