@@ -14,7 +14,7 @@ cd "$root"
 seconds=${1:-20}
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(document lint handshake answers values tar fleet)
+[ ${#targets[@]} -gt 0 ] || targets=(document lint handshake answers values tar fleet filter)
 
 # FUZZ_SANITIZE=fuzzer drops AddressSanitizer for long campaigns (several times the inputs a
 # second; Swift's own bounds and overflow checks still trap); CI keeps it.
