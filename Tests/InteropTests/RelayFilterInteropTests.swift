@@ -25,6 +25,22 @@ private func keySection(_ key: String, destination: String, extra: String = "") 
 }
 
 extension NetdataInstance {
+    /// Seconds of `chart` of `host` between `after` and `before` (epoch seconds) with no value
+    /// here; nil when not answered.
+    func emptySeconds(_ host: String, chart: String, after: Int, before: Int) async -> [Int]? {
+        guard let r = try? await HTTP.get("\(baseURL)/host/\(host)/api/v1/data?chart=\(chart)&after=\(after)&before=\(before)&format=json&options=jsonwrap"),
+              r.status == 0, let json = try? JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any],
+              let result = json["result"] as? [String: Any], let rows = result["data"] as? [[Any]] else { return nil }
+        var seen = Set<Int>()
+        var empty: [Int] = []
+        for row in rows {
+            guard let t = row.first as? Int else { continue }
+            seen.insert(t)
+            if row.dropFirst().allSatisfy({ $0 is NSNull }) { empty.append(t) }
+        }
+        return empty + (after...before).filter { !seen.contains($0) }
+    }
+
     /// Chart ids and names `host` has here (`/api/v1/charts`), nil when not answered.
     func charts(of host: String?) async -> [(id: String, name: String)]? {
         let prefix = host.map { "\(baseURL)/host/\($0)" } ?? baseURL
@@ -115,6 +131,72 @@ struct RelayFilterInteropTests {
             let answered = filtered.log("access.log").split(separator: "\n").filter { $0.contains("REPLAY_CHART \"cpu.") || $0.contains("REPLAY_CHART \"netdata.") }
             #expect(!answered.isEmpty, "no REPLAY_CHART for a filtered chart reached the child\n\(filtered.logTail("access.log"))")
             #expect(relay.log().contains("sending only the charts matching '\(test.pattern)'"), "\(relay.log())")
+        }
+    }
+
+    /// The parent (dbengine) stops for 10 s and comes back: both children reconnect through the
+    /// relay, the parent asks them for the gap, and the filtered child answers it for the charts
+    /// that pass exactly as well as a child the relay only splices (the control): in this lab a
+    /// 1.37.1 parent leaves some seconds of such a gap empty on the spliced path too, so the
+    /// claim is "no worse than without the filter", with the replication requests as evidence.
+    @Test func testReplicationAfterAGapFillsTheFilteredChartsAsWellAsWithoutTheFilter() async throws {
+        try await NetdataLab.run { lab in
+            let parent = try lab.instance(hostname: "fp-gap", streamConf: "[\(parentKey)]\n    enabled = yes\n", dbMode: "dbengine")
+            try await parent.start()
+            let relay = try await lab.startRelay(streamConf: "[stream]\n    enabled = no\n\n"
+                + keySection(filteredKey, destination: parent.address, extra: "    default proxy send charts matching = !system.cpu system.* *.load")
+                + keySection(plainKey, destination: parent.address))
+            // Replication needs children that keep their data in dbengine.
+            func child(_ host: String, key: String) throws -> NetdataInstance {
+                try lab.instance(hostname: host, streamConf: "[stream]\n    enabled = yes\n    destination = \(relay.address)\n    api key = \(key)\n",
+                                 dbMode: "dbengine")
+            }
+            let filtered = try child("filtered-gap", key: filteredKey)
+            let control = try child("spliced-gap", key: plainKey)
+            try await filtered.start()
+            try await control.start()
+            #expect(await parent.waitUntilStreaming("filtered-gap", chart: "system.load"), "\(lab.logTails())\n\(relay.log())")
+            #expect(await parent.waitUntilStreaming("spliced-gap", chart: "system.load"), "\(lab.logTails())")
+
+            func links(_ child: NetdataInstance) -> [Substring] {
+                child.log().split(separator: "\n").filter { $0.contains("established link with negotiated capabilities") }
+            }
+            let requestsBefore = filtered.log("access.log").split(separator: "\n").count
+            await parent.stop()
+            let stopped = Int(Date().timeIntervalSince1970)
+            // The gap itself: the parent stays down this long (not a wait for anything).
+            try await Task.sleep(for: .seconds(10))
+            try await parent.start()
+            let restarted = Int(Date().timeIntervalSince1970)
+            #expect(await poll(timeout: .seconds(90)) { links(filtered).count >= 2 && links(control).count >= 2 },
+                    "the children did not come back\n\(lab.logTails())\n\(relay.log())")
+            #expect(await parent.waitUntilStreaming("filtered-gap", chart: "system.load", timeout: .seconds(30)), "\(lab.logTails())")
+            #expect(await parent.waitUntilStreaming("spliced-gap", chart: "system.load", timeout: .seconds(30)), "\(lab.logTails())")
+
+            // The parent asked the filtered child for the gap of a chart that passes; the relay
+            // answered for a dropped one.
+            let requests = filtered.log("access.log").split(separator: "\n").dropFirst(requestsBefore)
+            #expect(requests.contains { $0.contains("REPLAY_CHART \"system.load\" \"true\"") && !$0.hasSuffix(" 0 0") },
+                    "\(requests.filter { $0.contains("system.") }.suffix(10))")
+            #expect(requests.contains { $0.contains("REPLAY_CHART \"system.cpu\" \"true\" 0 0") }, "\(requests.suffix(10))")
+
+            // Once replication has settled, the filtered chart's gap is no emptier than the control's.
+            var counts: (filtered: Int, control: Int) = (-1, -1)
+            let settled = await poll(timeout: .seconds(30), interval: .seconds(1)) {
+                guard let f = await parent.emptySeconds("filtered-gap", chart: "system.load", after: stopped + 1, before: restarted - 1),
+                      let c = await parent.emptySeconds("spliced-gap", chart: "system.load", after: stopped + 1, before: restarted - 1) else { return false }
+                counts = (f.count, c.count)
+                return f.count <= c.count
+            }
+            print("RelayFilterInteropTests: of the \(restarted - stopped - 1) s the parent was down, empty at the parent: filtered \(counts.filtered) s, spliced \(counts.control) s")
+            #expect(settled, "empty seconds in the gap: filtered \(counts.filtered), spliced \(counts.control)")
+            var ids: Set<String> = []
+            #expect(await poll(timeout: .seconds(10)) {
+                ids = Set(await parent.charts(of: "filtered-gap")?.map(\.id) ?? [])
+                return ids.contains("system.load")
+            }, "\(ids.sorted())")
+            #expect(!ids.contains("system.cpu"), "\(ids.sorted())")
+            #expect(links(filtered).allSatisfy { $0.contains("REPLICATION") && !$0.contains("COMPRESSION") }, "\(links(filtered))")
         }
     }
 }
