@@ -199,4 +199,49 @@ struct RelayFilterInteropTests {
             #expect(links(filtered).allSatisfy { $0.contains("REPLICATION") && !$0.contains("COMPRESSION") }, "\(links(filtered))")
         }
     }
+
+    /// A simulated 2.x child offering all four 2.x codecs (LZ4, ZSTD, GZIP, BROTLI) through a
+    /// filtering relay: the parent is offered none of them, so the child is told to send plain
+    /// text, and only its matching chart reaches the parent.
+    @Test func testA2xChildOfferingEveryCodecIsFilteredInPlainText() async throws {
+        try await NetdataLab.run { lab in
+            let parent = try lab.instance(hostname: "fp-2x", streamConf: "[\(parentKey)]\n    enabled = yes\n")
+            try await parent.start()
+            let relay = try await lab.startRelay(streamConf: "[stream]\n    enabled = no\n\n"
+                + keySection(filteredKey, destination: parent.address, extra: "    default proxy send charts matching = fake.load"))
+            let codecs = 1 << 10 | 1 << 19 | 1 << 20 | 1 << 21
+            let fake = Simulated2xChild(hostname: "fake-2x-filtered", machineGUID: "5a1e0000-e852-41f1-8a46-02fc0000f11e",
+                                        apiKey: filteredKey, offered: Simulated2xChild.capabilities | codecs)
+            let socket = try RawSocket(port: relay.port)
+            let answer = try await onOwnThread { try fake.handshake(socket) }
+            let version = Int(answer.split(separator: "=").last ?? "") ?? -1
+            #expect(answer.hasPrefix("Hit me baby, push them over with the version=") && version & codecs == 0, "\(answer)")
+            let stop = PacedStream()
+            let thread = Thread {
+                defer { socket.close(); stop.finish() }
+                guard socket.send("""
+                    CHART "fake.load" "" "Simulated load" "load" "fake" "fake.load" "line" 1000 1 "" "fake.plugin" "fake"
+                    DIMENSION "one" "one" "absolute" 1 1 ""
+                    CHART "fake.hidden" "" "Filtered out" "load" "fake" "fake.hidden" "line" 1001 1 "" "fake.plugin" "fake"
+                    DIMENSION "one" "one" "absolute" 1 1 ""
+
+                    """) else { return }
+                var i = 0
+                while i < 60 {
+                    let block = "BEGIN \"fake.load\" \(i == 0 ? 0 : 1_000_000)\nSET \"one\" = \(40 + i % 10)\nEND\n"
+                        + "BEGIN \"fake.hidden\" \(i == 0 ? 0 : 1_000_000)\nSET \"one\" = 7\nEND\n"
+                    guard socket.send(block) else { return }
+                    i += 1
+                    if stop.waitForStop(upTo: 1) { return }
+                }
+            }
+            thread.start()
+            let streamed = await parent.waitUntilStreaming("fake-2x-filtered", chart: "fake.load", timeout: .seconds(30))
+            let ids = Set(await parent.charts(of: "fake-2x-filtered")?.map(\.id) ?? [])
+            await stop.stop()
+            #expect(streamed, "\(lab.logTails())\n\(relay.log())")
+            #expect(ids.contains("fake.load") && !ids.contains("fake.hidden"), "\(ids.sorted())")
+            #expect(!parent.log().contains("parser_action"), "\(parent.logTail())")
+        }
+    }
 }
