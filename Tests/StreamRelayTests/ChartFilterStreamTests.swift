@@ -204,6 +204,25 @@ import Testing
         _ = try channel.finish()
     }
 
+    @Test func testAChildWhoseChartsAreAllDroppedStillReachesTheParentWithEmptyLines() throws {
+        let loop = EmbeddedEventLoop()
+        let channel = EmbeddedChannel(handler: ChartFilterHandler(filter: ChartFilter(pattern: "apps.*", target: .v1_37), keepalive: .seconds(60)),
+                                      loop: loop)
+        try channel.writeInbound(ByteBuffer(string: "CHART \"system.cpu\" \"\"\n"))
+        #expect(try channel.readInbound(as: ByteBuffer.self).map { String(buffer: $0) } == "", "the first read goes on, empty")
+        let dropped = "BEGIN \"system.cpu\" 1000000\nSET \"user\" = 1\nEND\n"
+        loop.advanceTime(by: .seconds(59))
+        try channel.writeInbound(ByteBuffer(string: dropped))
+        #expect(try channel.readInbound(as: ByteBuffer.self) == nil)
+        loop.advanceTime(by: .seconds(2))
+        try channel.writeInbound(ByteBuffer(string: dropped))
+        #expect(try channel.readInbound(as: ByteBuffer.self).map { String(buffer: $0) } == "\n", "a no-op line for the parent after 60 s")
+        loop.advanceTime(by: .seconds(30))
+        try channel.writeInbound(ByteBuffer(string: dropped))
+        #expect(try channel.readInbound(as: ByteBuffer.self) == nil, "not again before another 60 s")
+        _ = try channel.finish()
+    }
+
     @Test func testAFilterFailureIsAnErrorInThePipeline() throws {
         let handler = ChartFilterHandler(filter: ChartFilter(pattern: "*.load", target: .v1_37), maxLineBytes: 100)
         let channel = EmbeddedChannel(handler: handler)
