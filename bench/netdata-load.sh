@@ -8,7 +8,7 @@
 #
 # Usage: bench/netdata-load.sh [--charts N] [--dims N] [--window S] [--warmup S]
 #                              [--sync-timeout S] [--relay-bin PATH] [--markdown FILE]
-#                              [--only proxy|relay] [--keep]
+#                              [--only proxy|relay] [--filter-half] [--keep]
 #   --charts N        load charts on the child (default 10000)
 #   --dims N          dimensions per chart (default 10); values/s = charts x dims
 #   --window S        measurement window, seconds (default 30)
@@ -18,6 +18,11 @@
 #   --relay-bin PATH  stream-config binary (default .build/release/stream-config)
 #   --markdown FILE   also write a markdown table fragment to FILE
 #   --only T          run only one topology: proxy or relay
+#   --filter-half     the middle hop forwards only the even-numbered load charts (half the values;
+#                     the child's proc charts are filtered out too): `default proxy send charts
+#                     matching = ndbench.c*0 ndbench.c*2 ndbench.c*4 ndbench.c*6 ndbench.c*8` on both
+#                     the Netdata proxy and the relay; the probes use the last even chart, and the
+#                     last odd chart must be missing at the parent
 #   --keep            keep the temp dir (logs, configs) instead of removing it
 #
 # Method: CPU% = delta(utime+stime) of /proc/PID/stat (all threads of the process) over the window
@@ -38,7 +43,7 @@ usage() { sed -n '2,/^set -euo/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//'; }
 
 # ---------------------------------------------------------------- options
 CHARTS=10000 DIMS=10 WINDOW=30 WARMUP=20 SYNC_TIMEOUT=600
-RELAY_BIN=.build/release/stream-config MARKDOWN="" ONLY="" KEEP=0
+RELAY_BIN=.build/release/stream-config MARKDOWN="" ONLY="" KEEP=0 FILTER=""
 while [ $# -gt 0 ]; do
     case "$1" in
         --charts) CHARTS=${2:?}; shift 2 ;;
@@ -50,6 +55,7 @@ while [ $# -gt 0 ]; do
         --markdown) MARKDOWN=${2:?}; shift 2 ;;
         --only) ONLY=${2:?}; shift 2 ;;
         --keep) KEEP=1; shift ;;
+        --filter-half) FILTER="ndbench.c*0 ndbench.c*2 ndbench.c*4 ndbench.c*6 ndbench.c*8"; shift ;;
         -h|--help) usage; exit 0 ;;
         *) echo "netdata-load.sh: unknown option '$1'" >&2; usage >&2; exit 64 ;;
     esac
@@ -73,6 +79,16 @@ CHILD_HOST=ndbench-child
 HZ=$(getconf CLK_TCK)
 VALUES=$((CHARTS * DIMS))
 LAST_CHART="ndbench.c$((CHARTS - 1))"
+FILTER_LINE="" DROPPED_CHART=""
+if [ -n "$FILTER" ]; then
+    (( CHARTS >= 2 )) || { echo "netdata-load.sh: --filter-half needs --charts 2 or more" >&2; exit 64; }
+    FILTER_LINE="    default proxy send charts matching = $FILTER"
+    if (( (CHARTS - 1) % 2 == 1 )); then
+        DROPPED_CHART="ndbench.c$((CHARTS - 1))" LAST_CHART="ndbench.c$((CHARTS - 2))"
+    else
+        DROPPED_CHART="ndbench.c$((CHARTS - 2))"
+    fi
+fi
 
 log() { printf '[netdata-load %(%H:%M:%S)T] %s\n' -1 "$*" >&2; }
 
@@ -530,6 +546,7 @@ EOF
     default proxy enabled = yes
     default proxy destination = tcp:127.0.0.1:$PORT_PARENT
     default proxy api key = $KEY_OUT
+$FILTER_LINE
 EOF
         nd_start "$topo-mid" "$d/mid" "$PORT_MID"
     else
@@ -544,6 +561,7 @@ EOF
     type = api
     enabled = yes
     allow from = *
+$FILTER_LINE
 EOF
         chmod 640 "$d/mid/stream.conf"
         relay_start "$topo-mid" "$d/mid" "$PORT_MID"
@@ -596,6 +614,12 @@ EOF
     R[$topo.nulls]=$(curl -fsS -m 5 "http://127.0.0.1:$PORT_PARENT/host/$CHILD_HOST/api/v1/data?chart=$LAST_CHART&after=-$WINDOW&format=json" 2>/dev/null |
         jq '[.data[] | .[1:][] | select(. == null)] | length' 2>/dev/null || echo "?")
     parent_has_load "$PORT_PARENT" && R[$topo.fresh]=yes || R[$topo.fresh]=no
+    # filtering: the dropped chart must not exist at the parent
+    R[$topo.leak]=no
+    if [ -n "$DROPPED_CHART" ] && curl -fsS -m 5 "http://127.0.0.1:$PORT_PARENT/host/$CHILD_HOST/api/v1/charts" 2>/dev/null |
+            jq -e --arg c "$DROPPED_CHART" '.charts | has($c)' >/dev/null 2>&1; then
+        R[$topo.leak]=yes
+    fi
     R[$topo.sync]=$sync; R[$topo.hops]=$HOPS
     log "$label: done, stopping"
     WATCH=()
@@ -614,7 +638,7 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.1fx", a / b; els
 label_of() { [ "$1" = proxy ] && echo "netdata proxy" || echo "relay"; }
 
 echo
-printf '%s\n' "netdata 1.37.1 child -> middle hop -> parent, ${CHARTS} charts x ${DIMS} dims = ${VALUES} values/s (+ child's proc charts), window ${R[${TOPOLOGIES[0]}.dt]}s, compression on, $(nproc) cores"
+printf '%s\n' "netdata 1.37.1 child -> middle hop -> parent, ${CHARTS} charts x ${DIMS} dims = ${VALUES} values/s (+ child's proc charts), window ${R[${TOPOLOGIES[0]}.dt]}s, compression on, $(nproc) cores${FILTER:+, forwarding only the charts matching '$FILTER'}"
 printf '%-14s %9s %9s %9s %10s %11s %11s %14s %14s %12s %6s %5s %6s %16s\n' \
     topology values/s "mid CPU%" "mid RSS" "child CPU%" "parent CPU%" "plugin CPU%" "wire child>mid" "wire mid>par" \
     "text@parent" "sync" hops nulls "RSS child/parent"
@@ -631,6 +655,7 @@ fi
 for t in "${TOPOLOGIES[@]}"; do
     [ "${R[$t.fresh]}" = yes ] || log "WARN: $(label_of "$t"): the last load chart was not fresh at the parent after the window"
     [ "${R[$t.nulls]}" = 0 ] || log "WARN: $(label_of "$t"): ${R[$t.nulls]} null values of $LAST_CHART at the parent in the window"
+    [ "${R[$t.leak]}" = no ] || log "WARN: $(label_of "$t"): the filtered chart $DROPPED_CHART reached the parent"
 done
 
 if [ -n "$MARKDOWN" ]; then

@@ -9,9 +9,11 @@
 #    second and the round-trip latency of one small line.
 # 2. Real Netdata (bench/netdata-load.sh): a Netdata 1.37.1 child with a load plugin at 100k
 #    values/s streaming to a Netdata parent through a Netdata proxy and through the relay.
+# 3. Filtering (bench/netdata-load.sh --filter-half): the same, with both middle hops forwarding
+#    only half of the load charts (`default proxy send charts matching`).
 #
 # --write        replace the generated part of BENCHMARKS.md's "Relay" section with this run
-# --no-netdata   skip scenario 2 (it takes about five minutes and 1.5 GB of memory)
+# --no-netdata   skip scenarios 2 and 3 (each takes about five minutes and 1.5 GB of memory)
 # Other options go to relay-bench: --window S, --repeat N, --idle 1000,5000,10000,
 # --targets direct,haproxy,relay (see `relay-bench --help`).
 set -euo pipefail
@@ -22,7 +24,7 @@ for argument in "$@"; do
     case "$argument" in
         --write) write=yes ;;
         --no-netdata) netdata=no ;;
-        -h|--help) sed -n '2,19p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,18p' "$0"; exit 0 ;;
         *) args+=("$argument") ;;
     esac
 done
@@ -47,6 +49,9 @@ if [ "$netdata" = yes ]; then
     echo
     echo "== real Netdata 1.37.1 at 100k values/s: Netdata proxy vs relay =="
     bench/netdata-load.sh --relay-bin .build/release/stream-config --markdown "$work/netdata.md"
+    echo
+    echo "== real Netdata 1.37.1 at 100k values/s, half the charts filtered: Netdata proxy vs relay =="
+    bench/netdata-load.sh --filter-half --relay-bin .build/release/stream-config --markdown "$work/filter.md"
 fi
 
 [ "$write" = yes ] || exit 0
@@ -64,6 +69,12 @@ fi
         echo "Real Netdata 1.37.1 (\`bench/netdata-load.sh\`):"
         echo
         cat "$work/netdata.md"
+    fi
+    if [ -f "$work/filter.md" ]; then
+        echo
+        echo "Real Netdata 1.37.1, half the load charts filtered (\`bench/netdata-load.sh --filter-half\`):"
+        echo
+        cat "$work/filter.md"
     fi
     echo "<!-- relay-bench:end -->"
 } > "$work/section.md"

@@ -14,7 +14,7 @@ cd "$root"
 seconds=${1:-20}
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(document lint handshake answers values tar fleet)
+[ ${#targets[@]} -gt 0 ] || targets=(document lint handshake answers values tar fleet filter)
 
 # FUZZ_SANITIZE=fuzzer drops AddressSanitizer for long campaigns (several times the inputs a
 # second; Swift's own bounds and overflow checks still trap); CI keeps it.
@@ -42,10 +42,10 @@ for target in "${targets[@]}"; do
         [ -f "$stock" ] && [ "$target" != values ] && cp -n "$stock" "$corpus/stock-$(echo "$stock" | tr / _)" || true
     done
     # Longer inputs only slow the line-oriented targets down: a request is capped at 16 KiB
-    # anyway, and a config's lines are independent.
+    # anyway, a config's lines are independent, and the filter's bounds are 512 bytes there.
     case "$target" in
         lint) max_len=8192 ;;
-        handshake) max_len=4096 ;;
+        handshake|filter) max_len=4096 ;;
         *) max_len=65536 ;;
     esac
     log="$scratch/$target.log"

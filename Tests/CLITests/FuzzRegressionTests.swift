@@ -10,7 +10,7 @@ import TestSupport
         URL(fileURLWithPath: CLI.binary).deletingLastPathComponent().appendingPathComponent("stream-config-fuzz").path
     }
 
-    @Test(arguments: ["document", "lint", "handshake", "answers", "values", "tar", "fleet"])
+    @Test(arguments: ["document", "lint", "handshake", "answers", "values", "tar", "fleet", "filter"])
     func testKnownInputsKeepTheirProperties(target: String) throws {
         let root = CLI.packageRoot
         var inputs = ["fuzz/regressions/\(target)", "fuzz/corpus/\(target)"]

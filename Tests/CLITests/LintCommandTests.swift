@@ -140,6 +140,23 @@ import Testing
         #expect(try CLI.run(["lint", "--format", "gcc", safe]).stdout.isEmpty)
     }
 
+    @Test func testLintRelayNamesWhatTheRelayDoesNotHonour() throws {
+        let dir = try TempDir()
+        let text = "[stream]\n    enabled = no\n    timeout seconds = 60\n\n[\(key)]\n    type = api\n    enabled = yes\n"
+            + "    default proxy send charts matching = system.*\n    default postpone alarms on connect seconds = 60\n"
+        let file = try dir.file("relay.conf", text, mode: 0o640)
+        let relay = try CLI.run(["lint", "--relay", "--target", "1.37", "--format", "gcc", file])
+        #expect(relay.status == 0, "warnings only: \(relay.stdout)")
+        let lines = relay.stdout.split(separator: "\n")
+        #expect(lines.count == 2 && lines.allSatisfy { $0.contains(": warning: [SC901] the relay does not honour") }, "\(relay.stdout)")
+        #expect(lines.first?.hasPrefix("\(file):3:5:") == true && lines.last?.hasPrefix("\(file):9:5:") == true, "\(relay.stdout)")
+        #expect(try CLI.run(["lint", "--relay", "--strict", "--target", "1.37", file]).status == 1)
+        // A Netdata parent's file: nothing to say.
+        #expect(try CLI.run(["lint", "--target", "1.37", "--format", "gcc", file]).stdout.isEmpty)
+        #expect(try CLI.run(["lint", "--relay", "--kind", "netdata", file]).status == 64)
+        #expect(try CLI.run(["lint", "--explain", "SC901"]).stdout.contains("option the relay does not honour"))
+    }
+
     @Test func testKeygenPrintsDistinctLowercaseUUIDs() throws {
         let result = try CLI.run(["keygen", "--count", "5"])
         let keys = result.stdout.split(separator: "\n").map(String.init)

@@ -85,6 +85,22 @@ struct RelayCLITests {
         }
     }
 
+    @Test func testOptionsTheRelayDoesNotHonourAreWarnedAtStartAndOnReload() async throws {
+        try await NetdataLab.run { lab in
+            let relay = try await lab.startRelay(streamConf: conf(key: firstKey, destination: "127.0.0.1:1",
+                                                                  extra: "\n    default memory mode = ram"))
+            let path = relay.confURL.path
+            #expect(await relay.waitForLogLine("level=warning", "\(path):7: the relay does not honour `default memory mode`", "[SC901]"),
+                    "\(relay.log())")
+            // The same file without it, plus another one: the warning follows the file.
+            try relay.writeConf(conf(key: firstKey, destination: "127.0.0.1:1") + "    seconds to replicate = 3600\n")
+            relay.signal(SIGHUP)
+            #expect(await relay.waitForLogLine("level=warning", "SIGHUP: \(path):10: the relay does not honour `seconds to replicate`"),
+                    "\(relay.log())")
+            #expect(!relay.log().contains("SIGHUP: \(path):7:"), "\(relay.log())")
+        }
+    }
+
     @Test func testDescriptorLimitBelowMaxConnectionsIsWarned() async throws {
         try await NetdataLab.run { lab in
             // The relay adopts the hard open-file limit; no machine here allows 2 × 10 million.

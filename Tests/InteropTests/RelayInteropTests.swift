@@ -342,6 +342,8 @@ struct Simulated2xChild: Sendable {
     let hostname: String
     let machineGUID: String
     let apiKey: String
+    /// The `ver` this simulator sends (`Self.capabilities` unless a test offers more).
+    var offered: Int = Self.capabilities
 
     /// 2.x bits a real 2.11 child offers, minus compression (10, 19-21), replication (12) and
     /// MLMODELS, so that a simulator can speak plain text: VCAPS HLABELS CLAIM CLABELS FUNCTIONS
@@ -389,7 +391,7 @@ struct Simulated2xChild: Sendable {
         let parameters: [(String, String)] = [
             ("key", apiKey), ("hostname", hostname), ("registry_hostname", hostname), ("machine_guid", machineGUID),
             ("update_every", "1"), ("os", "linux"), ("timezone", "Etc/UTC"), ("abbrev_timezone", "UTC"), ("utc_offset", "0"),
-            ("hops", "1"), ("ver", String(Self.capabilities)), ("ml_capable", "0"), ("ml_enabled", "0"), ("mc_version", "0"),
+            ("hops", "1"), ("ver", String(offered)), ("ml_capable", "0"), ("ml_enabled", "0"), ("mc_version", "0"),
             ("NETDATA_INSTANCE_CLOUD_TYPE", "unknown"), ("NETDATA_SYSTEM_OS_NAME", "Debian GNU/Linux"),
             ("NETDATA_SYSTEM_OS_VERSION", "12 (bookworm)"), ("NETDATA_SYSTEM_KERNEL_NAME", "Linux"),
             ("NETDATA_HOST_IS_K8S_NODE", "false"), ("NETDATA_SYSTEM_CPU_LOGICAL_CPU_COUNT", "2"),

@@ -3,8 +3,9 @@ import TestSupport
 import Testing
 @testable import StreamConfig
 
-/// Every `fixtures/rules/NAME.conf` (stream.conf) and `fixtures/netdata-rules/NAME.conf`
-/// (netdata.conf) has `NAME.expected` next to it: a `target:` line, then one `CODE LINE:COLUMN`
+/// Every `fixtures/rules/NAME.conf` (stream.conf), `fixtures/netdata-rules/NAME.conf`
+/// (netdata.conf) and `fixtures/relay-rules/NAME.conf` (the relay's stream.conf, `lint --relay`)
+/// has `NAME.expected` next to it: a `target:` line, then one `CODE LINE:COLUMN`
 /// line per finding the linter must report, no more, no less. A `fact: OPTION PATH | PROBLEM`
 /// line is what a frontend found about a file the option names (`FileFact`, SC420): the core
 /// reads no file system, so the fixture says what `lint` would have found.
@@ -14,15 +15,16 @@ import Testing
         var conf: URL
         var expected: URL
         var kind: ConfigKind
-        var testDescription: String { "\(kind == .netdata ? "netdata-rules/" : "")\(name)" }
+        var relay = false
+        var testDescription: String { "\(kind == .netdata ? "netdata-rules/" : relay ? "relay-rules/" : "")\(name)" }
     }
 
-    static let fixtures: [Fixture] = [("rules", ConfigKind.stream), ("netdata-rules", .netdata)].flatMap { folder, kind in
+    static let fixtures: [Fixture] = [("rules", ConfigKind.stream, false), ("netdata-rules", .netdata, false), ("relay-rules", .stream, true)].flatMap { folder, kind, relay in
         let directory = Paths.fixtures.appendingPathComponent(folder)
         let names = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
         return names.filter { $0.hasSuffix(".conf") }.sorted().map { name in
             let base = String(name.dropLast(5))
-            return Fixture(name: base, conf: directory.appendingPathComponent(name), expected: directory.appendingPathComponent(base + ".expected"), kind: kind)
+            return Fixture(name: base, conf: directory.appendingPathComponent(name), expected: directory.appendingPathComponent(base + ".expected"), kind: kind, relay: relay)
         }
     }
 
@@ -49,7 +51,7 @@ import Testing
         let targetName = targetLine.replacingOccurrences(of: "target:", with: "").trimmingCharacters(in: .whitespaces)
         let target: NetdataTarget? = targetName == "auto" ? nil : NetdataTarget(rawValue: targetName)
         // netdata.conf fixtures are named NCxxx-....conf: the kind comes from the folder, as --kind does.
-        let report = Linter.lint(bytes: try Paths.bytes(fixture.conf), file: fixture.name, options: LintOptions(target: target, kind: fixture.kind, fileFacts: facts))
+        let report = Linter.lint(bytes: try Paths.bytes(fixture.conf), file: fixture.name, options: LintOptions(target: target, kind: fixture.kind, fileFacts: facts, relay: fixture.relay))
         let actual = findings(report)
         #expect(actual == lines.sorted(), "\(fixture.name): \(report.diagnostics.map { "\($0.code) \($0.line):\($0.column) \($0.message)" }.joined(separator: "\n"))")
         let owner = String(fixture.name.prefix(5))

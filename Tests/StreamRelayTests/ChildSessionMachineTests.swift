@@ -76,7 +76,7 @@ import Testing
         #expect(session.receivedBytes(ByteBuffer(string: "early ")).isEmpty)
         #expect(session.receivedBytes(ByteBuffer(string: "bytes")).isEmpty)
         let actions = session.upstreamAnswered(.answer(answer(prompt, .prompt), destination: "127.0.0.1:19999"), now: start + .milliseconds(1500))
-        guard case .startSplice(let bytes, let early, "127.0.0.1:19999", let seconds) = actions.last else { Issue.record("\(actions)"); return }
+        guard case .startSplice(let bytes, let early, "127.0.0.1:19999", let seconds, nil) = actions.last else { Issue.record("\(actions)"); return }
         #expect(bytes == Array(prompt.utf8))
         #expect(early == ByteBuffer(string: "early bytes"))
         #expect(seconds == 1.5)

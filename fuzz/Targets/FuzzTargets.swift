@@ -30,6 +30,9 @@ enum FuzzTarget: String, CaseIterable {
     /// The fleet file (our own YAML subset reader, `fleet check`): findings or hosts, never a
     /// crash, every finding inside the file.
     case fleet
+    /// The relay's chart filter (`ChartStreamFilter`, and `ChartFilterHandler` in a pipeline) on
+    /// a child's stream: no crash, never more out than in, and the same output whatever the reads.
+    case filter
 
     func run(_ bytes: [UInt8]) {
         switch self {
@@ -40,7 +43,52 @@ enum FuzzTarget: String, CaseIterable {
         case .values: Self.values(bytes)
         case .tar: Self.tar(bytes)
         case .fleet: Self.fleet(bytes)
+        case .filter: Self.filter(bytes)
         }
+    }
+
+    /// The first byte picks the read size (1 to 32 bytes), the Netdata line and the pattern; the
+    /// rest is the child's stream, filtered once whole and once in reads of that size.
+    /// (scripts/fuzz.sh caps inputs at 4 KiB: a stream of 1-byte reads through a pipeline is slow
+    /// to run, and the filter's bounds are set at 512 bytes here.)
+    static func filter(_ bytes: [UInt8]) {
+        guard let first = bytes.first else { return }
+        let chunk = Int(first % 32) + 1
+        let target: NetdataTarget = first & 0x20 == 0 ? .v1_37 : .v2
+        let patterns = ["!system.cpu system.* *.load", "a* !b*", "", "*.x\\ y !*"]
+        let filter = ChartFilter(pattern: patterns[Int(first >> 6)], target: target)
+        let body = Array(bytes.dropFirst())
+        let cap = 512
+
+        var whole = ChartStreamFilter(filter: filter, maxLineBytes: cap, maxCharts: 64)
+        var wholeOutput = ByteBuffer()
+        let wholeFailed = (try? whole.feed(ByteBuffer(bytes: body), into: &wholeOutput)) == nil
+        precondition(wholeOutput.readableBytes <= body.count, "the filter made bytes up")
+
+        var pieces = ChartStreamFilter(filter: filter, maxLineBytes: cap, maxCharts: 64)
+        var piecesOutput = ByteBuffer()
+        var piecesFailed = false
+        var offset = 0
+        while offset < body.count, !piecesFailed {
+            let end = min(offset + chunk, body.count)
+            piecesFailed = (try? pieces.feed(ByteBuffer(bytes: body[offset..<end]), into: &piecesOutput)) == nil
+            offset = end
+        }
+        if !wholeFailed && !piecesFailed {
+            precondition(wholeOutput == piecesOutput, "the output depends on how the stream was read")
+            precondition(whole.replayRequests == pieces.replayRequests, "the replication answers depend on the reads")
+        }
+
+        // The same stream through the handler, the parent writing its half of the lines.
+        let channel = EmbeddedChannel(handler: ChartFilterHandler(filter: filter, maxLineBytes: cap))
+        offset = 0
+        while offset < body.count {
+            let end = min(offset + chunk, body.count)
+            if (try? channel.writeInbound(ByteBuffer(bytes: body[offset..<end]))) == nil { break }
+            _ = try? channel.writeOutbound(ByteBuffer(bytes: body[offset..<end]))
+            offset = end
+        }
+        _ = try? channel.finish()
     }
 
     static func document(_ bytes: [UInt8]) {

@@ -17,11 +17,15 @@ public struct LintOptions: Sendable {
     /// only counted (`LintReport.omitted`), so a file of a million bad lines costs little memory.
     /// `Int.max` keeps them all (a rewrite compares every error before and after).
     public var findingLimit: Int
+    /// The file is the relay's (`lint --relay`, `stream-config relay`): options the relay does
+    /// not honour are reported too (SC9xx, `RelayChecks`).
+    public var relay: Bool
 
     public static let defaultFindingLimit = 1000
 
     public init(target: NetdataTarget? = nil, fileMode: UInt32? = nil, kind: ConfigKind = .stream, unreadableFiles: [String: String] = [:],
-                fileFacts: [FileFact] = [], findingLimit: Int = LintOptions.defaultFindingLimit) {
+                fileFacts: [FileFact] = [], findingLimit: Int = LintOptions.defaultFindingLimit, relay: Bool = false) {
+        self.relay = relay
         self.target = target
         self.fileMode = fileMode
         self.kind = kind
@@ -54,6 +58,7 @@ public enum Linter {
         SectionChecks.run(&context)
         OptionChecks.run(&context)
         SemanticChecks.run(&context)
+        if options.relay { RelayChecks.run(&context) }
         let secrets = context.secrets()
         FileChecks.run(&context, mode: options.fileMode, holdsSecrets: !secrets.isEmpty)
         let (diagnostics, omitted) = context.findings()

@@ -224,6 +224,10 @@ public enum Rules {
         // 8xx: the file itself.
         Rule(code: "SC801", severity: .note, title: "file permissions",
              explanation: "stream.conf holds API keys: make it 0640 owned by root:netdata. It must stay readable by the netdata user, or Netdata silently falls back to the stock file."),
+
+        // 9xx: the relay's stream.conf (`lint --relay`; the relay logs the same at start and on reload).
+        Rule(code: "SC901", severity: .warning, title: "option the relay does not honour",
+             explanation: "`stream-config relay` reads the stream.conf a Netdata parent would, but honours only what decides admission and forwarding: [stream] enabled, destination, api key, default port, ssl skip certificate verification, CAfile, CApath, send charts matching and enable compression; in key and machine sections type, enabled, allow from, enable compression and the proxy options (proxy enabled, proxy destination, proxy api key, proxy send charts matching; 1.37's default proxy names too). Anything else Netdata reads there (db, retention, health, replication, timeouts, buffer sizes, compression algorithms and levels) has no effect on the relay: the parent decides it in its own stream.conf, or the relay's command-line options do."),
     ]
 
     /// Every code of `lint` and `fleet check` (`FleetRules`), in one table for `--explain`, the man page and SARIF.

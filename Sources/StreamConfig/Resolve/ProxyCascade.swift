@@ -66,6 +66,31 @@ public enum ProxyCascade {
         if let key = find("proxy api key", streamName: "api key"), !key.value.value.isEmpty {
             plan.apiKey = key.value
         }
+        // Which charts go up: `proxy send charts matching` (1.37 key sections: `default proxy
+        // send charts matching`), else `[stream] send charts matching`, else `*`.
+        plan.sendChartsMatching = find("proxy send charts matching", streamName: "send charts matching")?.value
+        // `enable compression`: machine, then key, then `[stream]` (default yes); 1.37 also
+        // needs the parent's own `[stream] enable compression` (spec 3.1, stream-conf 2.4).
+        var compression = true
+        for level in levels {
+            if let option = level.section.option("enable compression") {
+                compression = NetdataBool.read(option.value)
+                plan.compressionSetting = EffectiveValue(value: option.value, source: .file(line: option.line + 1, section: level.section.name, key: "enable compression"))
+                break
+            }
+        }
+        if let option = stream?.option("enable compression") {
+            let streamValue = NetdataBool.read(option.value)
+            let streamSetting = EffectiveValue(value: option.value, source: .file(line: option.line + 1, section: "stream", key: "enable compression"))
+            if plan.compressionSetting == nil {
+                compression = streamValue
+                plan.compressionSetting = streamSetting
+            } else if target == .v1_37, !streamValue, compression {
+                compression = false
+                plan.compressionSetting = streamSetting
+            }
+        }
+        plan.compression = compression
         return plan
     }
 
@@ -108,6 +133,17 @@ public struct UpstreamPlan: Sendable, Equatable {
     /// `[stream] default port`, for destinations that name none.
     public var defaultPort = 19999
     public var tls = ProxyTLSSettings()
+    /// The chart pattern in force (nil: not set anywhere, which is `*`).
+    public var sendChartsMatching: EffectiveValue? = nil
+    /// Whether the child's stream may be compressed (`enable compression`), and the line that
+    /// decided it (nil: the default, yes).
+    public var compression = true
+    public var compressionSetting: EffectiveValue? = nil
+
+    /// Which charts of this child go to the parent.
+    public func chartFilter(target: NetdataTarget) -> ChartFilter {
+        ChartFilter(pattern: sendChartsMatching?.value ?? "*", target: target)
+    }
 
     public init() {}
 

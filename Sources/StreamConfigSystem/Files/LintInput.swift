@@ -20,12 +20,14 @@ public struct LintInput: Sendable {
         return LintInput(document: document, kind: kind ?? ConfigKind.detect(fileName: name, ini: Ini(document)).0, mode: mode)
     }
 
-    /// Lints `document` (this input's, or what a fix made of it) with what was read here.
-    public func lint(_ document: Document, name: String, target: NetdataTarget?) -> LintReport {
+    /// Lints `document` (this input's, or what a fix made of it) with what was read here;
+    /// `relay`: the file is `stream-config relay`'s (`lint --relay`).
+    public func lint(_ document: Document, name: String, target: NetdataTarget?, relay: Bool = false) -> LintReport {
         let ini = Ini(document)
         let unreadable = kind == .netdata ? FileAccess.unreadableFiles(NetdataConfChecks.tlsFilePaths(ini)) : [:]
         let facts = kind == .stream ? CAFileCheck.facts(ini) : []
         return Linter.lint(document: document, ini: ini, file: name,
-                           options: LintOptions(target: target, fileMode: mode, kind: kind, unreadableFiles: unreadable, fileFacts: facts))
+                           options: LintOptions(target: target, fileMode: mode, kind: kind, unreadableFiles: unreadable, fileFacts: facts,
+                                                relay: relay && kind == .stream))
     }
 }

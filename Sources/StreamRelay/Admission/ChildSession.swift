@@ -30,14 +30,14 @@ struct ChildSession {
 
     /// A request the configuration admits, before it holds a slot.
     enum Admitted {
-        case stream(request: StreamRequest, plan: UpstreamPlan, upstreamKey: String, file: String)
+        case stream(request: StreamRequest, plan: UpstreamPlan, upstreamKey: String, file: String, filter: ChartFilter?)
         case streamInfo(head: HTTPRequestHead, plan: UpstreamPlan, machineGUID: String?)
     }
 
     struct Connecting {
         enum Purpose: Equatable {
-            /// A `STREAM` request, forwarded with this key.
-            case stream(upstreamKey: String)
+            /// A `STREAM` request, forwarded with this key; its charts filtered by `filter`.
+            case stream(upstreamKey: String, filter: ChartFilter?)
             /// A `stream_info` pre-flight for this node.
             case streamInfo(machineGUID: String?)
         }
@@ -78,8 +78,9 @@ struct ChildSession {
         /// Stops the connector (the child is closed already).
         case cancelUpstream
         /// Hands the child and the parent to `SpliceAssembler` (the parent's answer first, then
-        /// the child's early bytes to the parent).
-        case startSplice(answer: [UInt8], early: ByteBuffer?, destination: String, handshakeSeconds: Double)
+        /// the child's early bytes to the parent); with a filter, the child's stream goes
+        /// through `ChartFilterHandler`.
+        case startSplice(answer: [UInt8], early: ByteBuffer?, destination: String, handshakeSeconds: Double, filter: ChartFilter?)
         /// Passes the event on (`userInboundEventTriggered`).
         case forwardEvent
     }
@@ -199,7 +200,10 @@ struct ChildSession {
                 return [.log(.child(.error, "the configuration admits the child but names no API key for the parent", code: 500, reason: "INTERNAL ERROR")),
                         .countRefusal("noUpstreamKey"), .closeAll]
             }
-            state = .reservingSlot(.stream(request: request, plan: plan, upstreamKey: upstreamKey, file: configuration.file))
+            // `*` first (the default) sends every chart: such a child stays on the zero-parse splice.
+            let chartFilter = plan.chartFilter(target: target)
+            state = .reservingSlot(.stream(request: request, plan: plan, upstreamKey: upstreamKey, file: configuration.file,
+                                           filter: chartFilter.sendsEverything ? nil : chartFilter))
             return [.reserveSlot(machineGUID: machineGUID)]
         }
     }
@@ -222,18 +226,35 @@ struct ChildSession {
             }
         }
         switch admitted {
-        case .stream(let request, var plan, let upstreamKey, let file):
+        case .stream(let request, var plan, let upstreamKey, let file, let filter):
             var pairing = ""
             if let answeredBefore, let reordered = StreamInfoPairings.ordered(plan.destinations, preferring: answeredBefore) {
                 plan.destinations = reordered
                 pairing = " (\(answeredBefore) first: it answered this node's stream_info)"
             }
             let destinations = plan.destinations.map(\.raw).joined(separator: " ")
-            state = .connecting(Connecting(purpose: .stream(upstreamKey: upstreamKey)))
-            return [.log(.child(.info, "accepted by \(file); forwarding to '\(destinations)'\(pairing) with API key \(SecretMasker.mask(upstreamKey))",
+            // Compression. A filtered child's stream must be read as text. Of the two ways there
+            // (protocol.md 3.4), the relay takes the one without codecs: it offers the parent the
+            // child's `ver` without compression bits, and the parent's answer, a subset of that
+            // offer, tells the child not to compress. Both legs of a filtered child are then
+            // plain text. Decompressing and recompressing instead would need four codecs (LZ4,
+            // ZSTD, BROTLI, GZIP) with one long-lived stream state per child, and their CPU and
+            // memory, for the bandwidth of a leg that already carries only the charts that pass;
+            // a relay usually sits next to its parents. Children that are not filtered keep
+            // whatever compression they negotiate with the parent, end to end, untouched.
+            // `enable compression = no` for this child is honoured the same way.
+            let maskCompression = filter != nil || !plan.compression
+            var notes = ""
+            if filter != nil, let setting = plan.sendChartsMatching {
+                notes += "; sending only the charts matching '\(setting.value)' (\(Self.describe(setting.source))), uncompressed"
+            } else if !plan.compression {
+                notes += "; uncompressed (enable compression = no, \(plan.compressionSetting.map { Self.describe($0.source) } ?? "default"))"
+            }
+            state = .connecting(Connecting(purpose: .stream(upstreamKey: upstreamKey, filter: filter)))
+            return [.log(.child(.info, "accepted by \(file); forwarding to '\(destinations)'\(pairing) with API key \(SecretMasker.mask(upstreamKey))\(notes)",
                                 code: 200, reason: "ACCEPTED")),
                     .stopReading,
-                    .connectUpstream(request: request.replacingKey(with: upstreamKey), destinations: plan.destinations,
+                    .connectUpstream(request: request.replacingKey(with: upstreamKey, maskingCompression: maskCompression), destinations: plan.destinations,
                                      defaultPort: plan.defaultPort, upstreamKey: upstreamKey)]
         case .streamInfo(let head, let plan, let machineGUID):
             state = .connecting(Connecting(purpose: .streamInfo(machineGUID: machineGUID)))
@@ -243,7 +264,7 @@ struct ChildSession {
 
     /// The connector's result for a STREAM request, at `now` (`eventLoop.now`).
     mutating func upstreamAnswered(_ outcome: UpstreamOutcome, now: NIODeadline) -> [Action] {
-        guard case .connecting(let connecting) = state, case .stream(let upstreamKey) = connecting.purpose else {
+        guard case .connecting(let connecting) = state, case .stream(let upstreamKey, let filter) = connecting.purpose else {
             return [.closeUpstream]
         }
         switch outcome {
@@ -260,7 +281,7 @@ struct ChildSession {
                 state = .splicing
                 let seconds = Double((now - started).nanoseconds) / 1e9
                 return [.log(.parent(.info, "connected to parent, answer '\(answer.text)'", destination: destination, code: 200, reason: nil, apiKey: upstreamKey)),
-                        .startSplice(answer: answer.bytes, early: connecting.early, destination: destination, handshakeSeconds: seconds)]
+                        .startSplice(answer: answer.bytes, early: connecting.early, destination: destination, handshakeSeconds: seconds, filter: filter)]
             }
             state = .closing
             return [.log(.parent(.warning, "the parent answered '\(answer.text)': \(answer.childReaction)", destination: destination,
@@ -333,6 +354,15 @@ struct ChildSession {
         state = .closing
         actions.append(.closeAll)
         return actions
+    }
+
+    /// `line 12 of [KEY]` for a value's source.
+    static func describe(_ source: ValueSource) -> String {
+        switch source {
+        case .file(let line, let section, let key):
+            return "`\(key)`, line \(line) of [\(UUIDSyntax.classify(section) == .canonical ? SecretMasker.mask(section) : section)]"
+        case .builtInDefault: return "default"
+        }
     }
 
     private static let childLeft = Note.child(.notice, "the child closed the connection while the relay was connecting to a parent",

@@ -147,12 +147,12 @@ final class ChildSessionHandler: ChannelInboundHandler, RemovableChannelHandler 
             context?.close(promise: nil)
         case .cancelUpstream:
             cancelConnector()
-        case .startSplice(let answer, let early, let destination, let seconds):
+        case .startSplice(let answer, let early, let destination, let seconds, let filter):
             guard let context, let upstream, let session else { return }
             self.upstream = nil
             let parts = SpliceAssembler.Parts(child: context.channel, upstream: upstream.channel,
                                               session: NIOLoopBound(self, eventLoop: context.eventLoop), answer: answer, early: early,
-                                              destination: destination, handshakeSeconds: seconds, started: session.started)
+                                              destination: destination, handshakeSeconds: seconds, started: session.started, filter: filter)
             SpliceAssembler.start(parts, decoderName: Self.decoderName, relay: relay, log: log)
         case .forwardEvent:
             if let event { context?.fireUserInboundEventTriggered(event) }

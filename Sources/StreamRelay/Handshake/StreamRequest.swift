@@ -83,7 +83,8 @@ public struct StreamRequest: Sendable, Equatable {
     public var query: String { String(decoding: bytes[queryRange], as: UTF8.self) }
 
     /// The request with every `key` piece replaced by `key=<apiKey>`; every other byte unchanged.
-    public func replacingKey(with apiKey: String) -> [UInt8] {
+    /// `maskingCompression`: every `ver` offers no compression either (`withoutCompression`).
+    public func replacingKey(with apiKey: String, maskingCompression: Bool = false) -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(bytes.count + apiKey.utf8.count)
         out += bytes[..<queryRange.lowerBound]
@@ -91,12 +92,29 @@ public struct StreamRequest: Sendable, Equatable {
             if index > 0 { out.append(UInt8(ascii: "&")) }
             if piece.decodedName == "key" {
                 out += Array("key=".utf8) + Array(apiKey.utf8)
+            } else if maskingCompression, piece.decodedName == "ver",
+                      let decoded = URLDecoding.decode(bytes[piece.range]), let equals = decoded.firstIndex(of: UInt8(ascii: "=")),
+                      let version = UInt64(String(decoding: decoded[(equals + 1)...], as: UTF8.self)) {
+                out += Array("ver=\(Self.withoutCompression(version))".utf8)
             } else {
                 out += bytes[piece.range]
             }
         }
         out += bytes[queryRange.upperBound...]
         return out
+    }
+
+    /// Compression bits of `ver` (protocol.md 1.4, 3.1): LZ4 (10; 1.37's COMPRESSION), ZSTD (19),
+    /// GZIP (20), BROTLI (21).
+    public static let compressionBits: UInt64 = 1 << 10 | 1 << 19 | 1 << 20 | 1 << 21
+
+    /// A `ver` that offers everything `version` offers but compression: the parent's answer is
+    /// a subset of the offer, so neither side compresses (protocol.md 3.4 (a)). Legacy version
+    /// 5 is 4 plus LZ4; smaller legacy versions have no compression.
+    public static func withoutCompression(_ version: UInt64) -> UInt64 {
+        if version == 5 { return 4 }
+        if version < 8 { return version }
+        return version & ~compressionBits
     }
 
     /// The `User-Agent` header value, if any.

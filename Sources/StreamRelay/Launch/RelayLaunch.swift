@@ -130,6 +130,12 @@ public enum RelayLaunch {
         if !text.isEmpty { host.printError(text) }
         logger.notice("configuration \(configuration.file): \(configuration.target.displayName) (\(configuration.report.targetReason)), \(configuration.report.warningCount) warning(s)")
         if let warning = configuration.tlsWarning { logger.warning("\(warning)") }
+        logUnhonoured(configuration, logger: logger, prefix: "")
+    }
+
+    /// One warning per option the relay reads but does not honour (SC901), naming file and line.
+    static func logUnhonoured(_ configuration: RelayConfiguration, logger: Logger, prefix: String) {
+        for line in configuration.unhonoured { logger.warning("\(prefix)\(line)") }
     }
 
     /// Sends what the journal queue still holds (at most 2 s), then says on stderr too (the
@@ -174,6 +180,7 @@ public enum RelayLaunch {
             logger.notice("SIGHUP: reloaded \(path): \(configuration.target.displayName), \(configuration.report.warningCount) warning(s)")
             if configuration.target != target { logger.notice("SIGHUP: the target changed from \(target.displayName)") }
             if let warning = configuration.tlsWarning { logger.warning("\(warning)") }
+            logUnhonoured(configuration, logger: logger, prefix: "SIGHUP: ")
         } catch {
             let findings = host.render(error.report, error.document)
                 .split(separator: "\n").filter { $0.contains(": error: ") }.joined(separator: "; ")

@@ -20,10 +20,17 @@ public struct RelayConfiguration: Sendable {
 
     public var target: NetdataTarget { report.target }
 
-    /// Lints `bytes` (`target` nil = infer, as `lint` does) and refuses a file with errors.
+    /// `FILE:LINE: message` for every option the relay reads but does not honour (SC9xx), for
+    /// the log at start and on reload.
+    public var unhonoured: [String] {
+        report.diagnostics.filter { $0.code.hasPrefix("SC9") }.map { "\($0.file):\($0.line): \($0.message) [\($0.code)]" }
+    }
+
+    /// Lints `bytes` as the relay's file (`lint --relay`; `target` nil = infer, as `lint` does)
+    /// and refuses a file with errors.
     public static func load(bytes: [UInt8], file: String, target: NetdataTarget? = nil, fileMode: UInt32? = nil) throws(RelayConfigurationError) -> RelayConfiguration {
         let document = Document(bytes: bytes)
-        let report = Linter.lint(document: document, file: file, options: LintOptions(target: target, fileMode: fileMode))
+        let report = Linter.lint(document: document, file: file, options: LintOptions(target: target, fileMode: fileMode, relay: true))
         if report.hasErrors { throw RelayConfigurationError(file: file, report: report, document: document) }
         return RelayConfiguration(file: file, document: document, report: report)
     }

@@ -24,6 +24,9 @@ public struct RelayLimits: Sendable, Equatable {
     public var maxStreamInfoResponseBytes = 64 * 1024
     /// Bytes a child may send before the parent's answer reached it (a real child sends none).
     public var maxEarlyChildBytes = 64 * 1024
+    /// A filtered child's line longer than this closes that child (`ChartStreamFilter`); lines
+    /// inside function results and JSON blocks are not held, so they may be longer.
+    public var maxFilteredLineBytes = ChartStreamFilter.defaultMaxLineBytes
     /// Per-destination back-off after a failure: `base * 2^(failures-1)`, at most `max`.
     public var backoffBase: TimeAmount = .milliseconds(500)
     public var backoffMax: TimeAmount = .seconds(15)

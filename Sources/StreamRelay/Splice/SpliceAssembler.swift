@@ -1,5 +1,6 @@
 import Logging
 import NIOCore
+import StreamConfig
 
 /// Turns an admitted child and the parent that answered it into a splice: removes the child's
 /// handshake handlers and the parent's answer handler, installs the two `SpliceHandler` halves
@@ -18,6 +19,8 @@ enum SpliceAssembler {
         var handshakeSeconds: Double
         /// When the child connected (`eventLoop.now`).
         var started: NIODeadline
+        /// The charts to forward, when not all of them (`ChartFilterHandler`).
+        var filter: ChartFilter?
     }
 
     /// Runs on the child's event loop (the parent's connection shares it).
@@ -47,21 +50,37 @@ enum SpliceAssembler {
                 var buffer = child.allocator.buffer(capacity: parts.answer.count)
                 buffer.writeBytes(parts.answer)
                 child.writeAndFlush(buffer, promise: nil)
-                if let early = parts.early { upstream.writeAndFlush(early, promise: nil) }
+                // Installed after the answer went out: the filter follows the parent's lines from
+                // the first one after it.
+                let filterHandler = parts.filter.map { ChartFilterHandler(filter: $0, maxLineBytes: relay.limits.maxFilteredLineBytes) }
+                if let filterHandler { try child.pipeline.syncOperations.addHandler(filterHandler, position: .before(childHalf)) }
+                if let early = parts.early {
+                    if let filterHandler {
+                        if let passed = try filterHandler.filterEarly(early, allocator: child.allocator) { upstream.writeAndFlush(passed, promise: nil) }
+                    } else {
+                        upstream.writeAndFlush(early, promise: nil)
+                    }
+                }
 
                 _ = child.pipeline.syncOperations.removeHandler(session.value)
                 try child.syncOptions?.setOption(ChannelOptions.autoRead, value: true)
                 log.child(.info, "connected and ready to receive data, forwarded to \(parts.destination) (handshake \(format3(parts.handshakeSeconds))s)",
                           code: 200, reason: "CONNECTED")
                 relay.metrics.handshakeCompleted(seconds: parts.handshakeSeconds)
-                let halves = NIOLoopBound((childHalf, parentHalf), eventLoop: child.eventLoop)
+                let halves = NIOLoopBound((childHalf, parentHalf, filterHandler), eventLoop: child.eventLoop)
                 let started = parts.started
                 let loop = child.eventLoop
                 child.closeFuture.whenComplete { _ in
-                    let (childHalf, parentHalf) = halves.value
+                    let (childHalf, parentHalf, filterHandler) = halves.value
                     let reason = childHalf.closeReason ?? parentHalf.closeReason ?? "closed"
                     let connected = Double((loop.now - started).nanoseconds) / 1e9
-                    log.child(.notice, "receiver disconnected: reason=\"\(reason)\" bytes_in=\(childHalf.bytesRead) bytes_out=\(parentHalf.bytesRead) connected=\(Int(connected))s",
+                    var filtered = ""
+                    if let filterHandler {
+                        let charts = filterHandler.filter.chartCounts
+                        filtered = " charts_sent=\(charts.sent)/\(charts.all) lines_dropped=\(filterHandler.filter.droppedLines) replay_answers=\(filterHandler.repliesWritten)"
+                    }
+                    // bytes_in counts what the child sent that went on to the parent (after the filter).
+                    log.child(.notice, "receiver disconnected: reason=\"\(reason)\" bytes_in=\(childHalf.bytesRead) bytes_out=\(parentHalf.bytesRead) connected=\(Int(connected))s\(filtered)",
                               code: 200, reason: "DISCONNECTED")
                 }
             } catch {

@@ -48,6 +48,9 @@ struct Lint: ParsableCommand {
     @Option(help: "File kind: auto (from the name, else the sections), stream or netdata.")
     var kind: KindChoice = .auto
 
+    @Flag(help: "The file is stream-config relay's: also report options the relay reads but does not honour (SC901).")
+    var relay = false
+
     @OptionGroup var output: ReportOptions
 
     @Flag(help: "Apply every safe fix (see --explain: \"Fix:\"), write the file atomically, then report what is left.")
@@ -67,6 +70,7 @@ struct Lint: ParsableCommand {
 
     func validate() throws {
         if dryRun && !fix { throw ValidationError("--dry-run goes with --fix") }
+        if relay && kind == .netdata { throw ValidationError("--relay checks a stream.conf: it cannot go with --kind netdata") }
         if fix && files.contains("-") { throw ValidationError("--fix changes files: it cannot fix standard input") }
     }
 
@@ -119,7 +123,7 @@ struct Lint: ParsableCommand {
             }
             let document = fix ? try FileFix.lintFix(path, target: target.target, kind: input.kind, dryRun: dryRun, showSecrets: output.showSecrets)
                                : input.document
-            let report = input.lint(document, name: name, target: target.target)
+            let report = input.lint(document, name: name, target: target.target, relay: relay)
             reports.append(report)
             if output.format == .human || output.format == .gcc {
                 let text = printer.render(report, document: document)
