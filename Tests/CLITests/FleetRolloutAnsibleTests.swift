@@ -205,6 +205,36 @@ struct FleetRolloutAnsibleTests {
         }
     }
 
+    /// c3's stream.conf is a link: never followed, so its target keeps its bytes and mode. c2's is
+    /// being changed by another writer (its `.stream.conf.lock`, stream-config's writers' lock, is
+    /// held): the module waits, then gives up. Both hosts fail, unchanged; p1 and c1 are rolled out.
+    @Test func testALinkedOrLockedFileFailsItsHostAndIsLeftAsItWas() async throws {
+        try await offThePool {
+            let lab = try makeLab()
+            let target = try lab.dir.file("elsewhere.conf", "[stream]\n    enabled = no\n", mode: 0o644)
+            try FileManager.default.createSymbolicLink(atPath: lab.root("c3") + "/stream.conf", withDestinationPath: target)
+            let c2 = try lab.dir.file("roots/c2/etc/netdata/stream.conf", "[stream]\n    enabled = no\n", mode: 0o644)
+            let lock = open(lab.root("c2") + "/.stream.conf.lock", O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+            try #require(lock >= 0 && flock(lock, LOCK_EX | LOCK_NB) == 0)
+            defer { close(lock) }
+
+            let result = try play(lab)
+            #expect(result.status != 0, "\(result.output)")
+            for host in ["c2", "c3"] {
+                #expect(recap(result.output, host)["failed"] == 1 && recap(result.output, host)["changed"] == 0, "\(host): \(result.output)")
+                #expect(!FileManager.default.fileExists(atPath: lab.marker(host)), "\(host) restarted")
+            }
+            #expect(result.output.contains("\(lab.root("c3"))/stream.conf is a symbolic link"), "\(result.output)")
+            #expect(try String(contentsOfFile: target, encoding: .utf8) == "[stream]\n    enabled = no\n" && (try mode(target)) == 0o644)
+            #expect(result.output.contains("\(c2) is being changed by another stream-config"), "\(result.output)")
+            #expect(try String(contentsOfFile: c2, encoding: .utf8) == "[stream]\n    enabled = no\n" && (try mode(c2)) == 0o644)
+            for host in ["p1", "c1"] {
+                #expect(recap(result.output, host)["failed"] == 0 && recap(result.output, host)["changed"] == 2, "\(host): \(result.output)")
+                #expect(FileManager.default.contentsEqual(atPath: lab.root(host) + "/stream.conf", andPath: lab.rendered(host)))
+            }
+        }
+    }
+
     /// `getfacl -p path` (entries, one a line; a masked one ends with `#effective:...`).
     func acl(_ path: String) throws -> String {
         let getfacl = try #require(Ansible.onPath("getfacl"), "getfacl is not installed (scripts/test.sh installs the acl package)")
