@@ -17,7 +17,18 @@ description:
     name and checked with C(stream-config lint --format json) (or O(validate)); if any file of the
     host fails, none is written and the task fails with the findings.
   - A file replaces the old one atomically (temporary file in the same directory, then rename),
-    keeping its POSIX ACL when the mode does not change.
+    under the lock stream-config's own writers take (an exclusive C(flock) on C(.NAME.lock) beside
+    the file, mode C(0600), left in place).
+  - The old file's POSIX ACL (C(system.posix_acl_access)) is carried over to the new file, then
+    the mode is applied. With an ACL, the mode's group bits are the ACL mask, which caps the owning
+    group and every named user or group of the ACL; so an entry keeps the access it had as far as
+    the new mode's group bits allow (C(0640) leaves C(user:daemon:rw-) reading only), and never
+    gains more.
+  - Only regular files are changed: the old file is opened with C(O_NOFOLLOW) and its owner and
+    mode are changed through that descriptor, after checking that it is still the file planned.
+  - If a file is replaced and the next one cannot be, the task fails with the reason and
+    reports C(changed) (and C(incomplete)); the C(rollout) role then still restarts Netdata on
+    that host before failing it.
   - Files that hold API keys (C(stream.conf)) are never more open than C(0640). Keys are never
     shown, in results, diffs or messages; diffs show each key's first 8 characters.
   - Reports C(changed) only when a file's bytes, mode, owner or group change, so a handler that
@@ -60,7 +71,11 @@ options:
     description: Owner of the installed files; default the old file's owner (new files, the user Ansible runs as).
     type: str
   group:
-    description: Group of the installed files; default the old file's group.
+    description:
+      - Group of the installed files (Netdata reads them as a member of it).
+      - Default C(netdata) when that group exists on the host, else the old file's group; a new
+        file that holds API keys then fails the task, asking for O(group) (a new file without keys
+        gets the group of the user Ansible runs as).
     type: str
   mode:
     description:
@@ -98,8 +113,14 @@ files:
     changed: {description: Whether its bytes, mode, owner or group change., type: bool}
     content_changed: {description: Whether its bytes change., type: bool}
     mode: {description: Its mode after the task, octal., type: str}
+incomplete:
+  description: True when the task failed after replacing some files (their C(changed) is true).
+  returned: always
+  type: bool
 """
 
+import errno
+import fcntl
 import grp
 import json
 import os
@@ -109,11 +130,14 @@ import shlex
 import shutil
 import stat
 import tempfile
+import time
 
 from ansible.module_utils.basic import AnsibleModule
 
 KEY_FILE_MODE = 0o640
 ACL_XATTR = "system.posix_acl_access"
+NETDATA_GROUP = "netdata"
+LOCK_TIMEOUT_SECONDS = 10
 
 _UUID = re.compile(r"(?<![0-9A-Za-z])[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}(?![0-9A-Za-z])")
 _KEY_VALUE = re.compile(r"(?im)^([ \t]*(?:proxy[ \t]+)?api[ \t]+key[ \t]*=[ \t]*)([^\r\n]*?)([ \t]*)$")
@@ -237,18 +261,67 @@ def validate(module, name, data, command):
         shutil.rmtree(directory, ignore_errors=True)
 
 
+def open_regular(path):
+    """The file at `path` opened for reading without following a link, and its status; None when
+    there is none. Raises ValueError when it is not a regular file."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC)
+    except OSError as error:
+        if error.errno == errno.ENOENT:
+            return None, None
+        if error.errno == errno.ELOOP:
+            raise ValueError("%s is a symbolic link (a link, FIFO or device is never replaced)" % path)
+        raise
+    info = os.fstat(fd)
+    if not stat.S_ISREG(info.st_mode):
+        os.close(fd)
+        raise ValueError("%s is not a regular file (a link, FIFO or device is never replaced)" % path)
+    return fd, info
+
+
+def read_old(module, path):
+    """The old file's bytes, status and POSIX ACL (None for each when there is no file)."""
+    try:
+        fd, info = open_regular(path)
+    except ValueError as error:
+        module.fail_json(msg=str(error))
+    except OSError as error:
+        module.fail_json(msg="cannot read %s: %s" % (path, error.strerror))
+    if fd is None:
+        return None, None, None
+    try:
+        with os.fdopen(fd, "rb") as handle:
+            data = handle.read()
+            try:
+                acl = os.getxattr(handle.fileno(), ACL_XATTR)
+            except OSError:
+                acl = None
+    except OSError as error:
+        module.fail_json(msg="cannot read %s: %s" % (path, error.strerror))
+    return data, info, acl
+
+
+def default_group(module, path, old_stat, holds_keys):
+    """`netdata` when the host has that group, else the old file's group; a new file with keys and
+    no such group fails (root's group would leave Netdata unable to read it)."""
+    try:
+        return grp.getgrnam(NETDATA_GROUP).gr_gid
+    except KeyError:
+        pass
+    if old_stat:
+        return old_stat.st_gid
+    if holds_keys:
+        module.fail_json(msg="%s holds API keys and must be readable by Netdata, but this host has no group %r "
+                             "and no old file to take the group from: set group (netdata_stream_group in the role) "
+                             "to the group Netdata runs as" % (path, NETDATA_GROUP))
+    return os.getegid()
+
+
 def plan(module, name, text, dest):
     """What installing `text` as dest/name changes."""
     path = os.path.join(dest, name)
     data = text.encode("utf-8")
-    old = None
-    old_stat = None
-    if os.path.lexists(path):
-        old_stat = os.lstat(path)
-        if not stat.S_ISREG(old_stat.st_mode):
-            module.fail_json(msg="%s is not a regular file (a link, FIFO or device is never replaced)" % path)
-        with open(path, "rb") as handle:
-            old = handle.read()
+    old, old_stat, acl = read_old(module, path)
     holds_keys = name == "stream.conf" or bool(secrets(name, text))
     mode = parse_mode(module, module.params["mode"])
     if mode is None:
@@ -262,13 +335,14 @@ def plan(module, name, text, dest):
     if uid is None:
         uid = old_stat.st_uid if old_stat else os.geteuid()
     if gid is None:
-        gid = old_stat.st_gid if old_stat else os.getegid()
+        gid = default_group(module, path, old_stat, holds_keys)
     before = None
     if old_stat:
         before = {"mode": stat.S_IMODE(old_stat.st_mode), "uid": old_stat.st_uid, "gid": old_stat.st_gid}
     after = {"mode": mode, "uid": uid, "gid": gid}
     return {
-        "name": name, "path": path, "data": data, "text": text, "old": old,
+        "name": name, "path": path, "data": data, "text": text, "old": old, "acl": acl,
+        "identity": (old_stat.st_dev, old_stat.st_ino) if old_stat else None,
         "content_changed": old != data, "meta_changed": before != after if before else True,
         "before": before, "after": after,
     }
@@ -292,12 +366,70 @@ def diff_of(item):
     return diffs
 
 
+class Locks(object):
+    """stream-config's writers' lock on each file: an exclusive flock on `.NAME.lock` beside it
+    (mode 0600, left in place), so this module and `stream-config` commands or `edit` sessions do
+    not interleave a read-modify-write."""
+
+    def __init__(self, module, paths):
+        self.fds = []
+        try:
+            for path in sorted(paths):
+                self.fds.append(self.lock(module, path))
+        except BaseException:
+            self.release()
+            raise
+
+    @staticmethod
+    def lock(module, path):
+        lock_path = os.path.join(os.path.dirname(path), ".%s.lock" % os.path.basename(path))
+        try:
+            fd = os.open(lock_path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC, 0o600)
+        except OSError as error:
+            module.fail_json(msg="%s: cannot open the lock file: %s" % (lock_path, error.strerror))
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode) or info.st_uid not in (os.geteuid(), 0) or info.st_mode & 0o077:
+            os.close(fd)
+            module.fail_json(msg="%s: the lock file must be a regular file of this user or root, mode 0600; remove it" % lock_path)
+        deadline = time.monotonic() + LOCK_TIMEOUT_SECONDS
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                return fd
+            except OSError as error:
+                if error.errno not in (errno.EWOULDBLOCK, errno.EINTR) or time.monotonic() >= deadline:
+                    os.close(fd)
+                    module.fail_json(msg="%s is being changed by another stream-config (waited %d s for %s); try again"
+                                         % (path, LOCK_TIMEOUT_SECONDS, lock_path))
+                time.sleep(0.05)
+
+    def release(self):
+        for fd in self.fds:
+            os.close(fd)
+        self.fds = []
+
+
+def set_meta(fd, after):
+    """Owner, group, then mode: fchmod last, as a chown may clear set-id bits, and with an ACL it
+    sets the mask from the mode's group bits."""
+    os.fchown(fd, after["uid"], after["gid"])
+    os.fchmod(fd, after["mode"])
+
+
 def install(module, item):
     path = item["path"]
     after = item["after"]
     if not item["content_changed"]:
-        os.chown(path, after["uid"], after["gid"])
-        os.chmod(path, after["mode"])
+        # Only owner, group or mode change: through a descriptor of the file planned, never a link.
+        fd, info = open_regular(path)
+        if fd is None or (info.st_dev, info.st_ino) != item["identity"]:
+            if fd is not None:
+                os.close(fd)
+            raise ValueError("%s changed while the task ran" % path)
+        try:
+            set_meta(fd, after)
+        finally:
+            os.close(fd)
         return
     directory = os.path.dirname(path)
     fd, temporary = tempfile.mkstemp(dir=directory, prefix=".%s." % item["name"], suffix=".netdata_stream")
@@ -305,19 +437,20 @@ def install(module, item):
         with os.fdopen(fd, "wb") as handle:
             handle.write(item["data"])
             handle.flush()
-            os.fchown(handle.fileno(), after["uid"], after["gid"])
-            os.fchmod(handle.fileno(), after["mode"])
-            acl = None
-            if item["before"] and item["before"]["mode"] == after["mode"]:
+            if item["acl"]:
+                # The old file's entries, then the mode (which sets the mask from its group bits).
+                os.setxattr(handle.fileno(), ACL_XATTR, item["acl"])
+            elif item["before"]:
+                # The old file had none: none inherited from the directory's default ACL either.
                 try:
-                    acl = os.getxattr(path, ACL_XATTR)
-                except OSError:
-                    acl = None
-            if acl:
-                os.setxattr(handle.fileno(), ACL_XATTR, acl)
+                    os.removexattr(handle.fileno(), ACL_XATTR)
+                except OSError as error:
+                    if error.errno not in (errno.ENODATA, errno.ENOTSUP, errno.EOPNOTSUPP):
+                        raise
+            set_meta(handle.fileno(), after)
             os.fsync(handle.fileno())
         os.rename(temporary, path)
-    except Exception:
+    except BaseException:
         if os.path.lexists(temporary):
             os.unlink(temporary)
         raise
@@ -369,11 +502,32 @@ def main():
 
     changed = any(item["content_changed"] or item["meta_changed"] for item in items)
     if changed and not module.check_mode:
-        for item in items:
-            if item["content_changed"] or item["meta_changed"]:
-                install(module, item)
+        # Planned again under the lock: what is installed is compared with the files as they are now.
+        locks = Locks(module, [item["path"] for item in items])
+        try:
+            items = [plan(module, item["name"], item["text"], dest) for item in items]
+            changed = any(item["content_changed"] or item["meta_changed"] for item in items)
+            installed = []
+            for item in items:
+                if not (item["content_changed"] or item["meta_changed"]):
+                    continue
+                try:
+                    install(module, item)
+                except (OSError, ValueError) as error:
+                    reason = error.strerror if isinstance(error, OSError) and error.strerror else str(error)
+                    done = ", ".join(i["path"] for i in installed)
+                    module.fail_json(
+                        msg="cannot install %s: %s%s" % (item["path"], reason,
+                                                         "; already replaced: %s (restart Netdata to read it)" % done if done else ""),
+                        changed=bool(installed), incomplete=bool(installed),
+                        files=[{"path": i["path"], "changed": i in installed, "content_changed": i["content_changed"] and i in installed,
+                                "mode": "%04o" % i["after"]["mode"]} for i in items])
+                installed.append(item)
+        finally:
+            locks.release()
     result = {
         "changed": changed,
+        "incomplete": False,
         "dest": dest,
         "files": [{"path": item["path"], "changed": item["content_changed"] or item["meta_changed"],
                    "content_changed": item["content_changed"], "mode": "%04o" % item["after"]["mode"]} for item in items],
