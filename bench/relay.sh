@@ -31,7 +31,7 @@ for argument in "$@"; do
         --no-netdata) netdata=no ;;
         --no-tls) tls=no ;;
         --tls-only) plain=no netdata=no ;;
-        -h|--help) sed -n '2,26p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,23p' "$0"; exit 0 ;;
         *) args+=("$argument") ;;
     esac
 done
