@@ -75,7 +75,10 @@ let package = Package(
             ],
             path: "fuzz/Targets"
         ),
-        .executableTarget(name: "relay-bench", dependencies: ["StreamConfig"], path: "bench/RelayBench"),
+        // relay-bench's TLS scenario uses the system OpenSSL (what Netdata children link) for its
+        // blocking children and poll(2) sink.
+        .systemLibrary(name: "COpenSSL", path: "bench/COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
+        .executableTarget(name: "relay-bench", dependencies: ["StreamConfig", "COpenSSL"], path: "bench/RelayBench"),
         // What every test target shares (one test process): a process runner that owns its descriptors.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "StreamConfigTests", dependencies: ["StreamConfig", "TestSupport"]),

@@ -1,12 +1,17 @@
 #!/usr/bin/env bash
 # bench/relay.sh: the relay benchmarks, side by side in one run.
 #
-#   bench/relay.sh [--write] [--no-netdata] [relay-bench options...]
+#   bench/relay.sh [--write] [--no-netdata] [--no-tls | --tls-only] [relay-bench options...]
 #
 # 1. Synthetic (bench/RelayBench, `relay-bench`): synthetic 1.37 children and a discarding parent
 #    on loopback, directly, through HAProxy in TCP mode and through `stream-config relay`:
 #    throughput for 1 and 8 streams, CPU seconds per GB, RSS per idle child, handshakes per
 #    second and the round-trip latency of one small line.
+# 1b. The same over TLS (`relay-bench --tls`): children to the target over TLS (OpenSSL 3,
+#    verifying), HAProxy (`bind ... ssl crt`, `server ... ssl verify required ca-file`) and the
+#    relay (`--tls-certificate`, `:SSL` + `CAfile`) terminating and originating TLS with
+#    `stream-config tls init` certificates, children to the TLS sink directly as the baseline;
+#    plus issue 19's TLS targets (relay vs HAProxy ratios, met or not).
 # 2. Real Netdata (bench/netdata-load.sh): a Netdata 1.37.1 child with a load plugin at 100k
 #    values/s streaming to a Netdata parent through a Netdata proxy and through the relay.
 # 3. Filtering (bench/netdata-load.sh --filter-half): the same, with both middle hops forwarding
@@ -14,20 +19,25 @@
 #
 # --write        replace the generated part of BENCHMARKS.md's "Relay" section with this run
 # --no-netdata   skip scenarios 2 and 3 (each takes about five minutes and 1.5 GB of memory)
+# --no-tls       skip scenario 1b
+# --tls-only     run only scenario 1b (prints it; with --write, nothing is written)
 # Other options go to relay-bench: --window S, --repeat N, --idle 1000,5000,10000,
 # --targets direct,haproxy,relay (see `relay-bench --help`).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-write=no netdata=yes
+write=no netdata=yes tls=yes plain=yes
 args=()
 for argument in "$@"; do
     case "$argument" in
         --write) write=yes ;;
         --no-netdata) netdata=no ;;
-        -h|--help) sed -n '2,18p' "$0"; exit 0 ;;
+        --no-tls) tls=no ;;
+        --tls-only) plain=no netdata=no ;;
+        -h|--help) sed -n '2,25p' "$0"; exit 0 ;;
         *) args+=("$argument") ;;
     esac
 done
+[ "$plain" = yes ] || write=no  # the generated block is always one whole run
 
 missing=()
 command -v haproxy >/dev/null || [ -x /usr/sbin/haproxy ] || missing+=(haproxy)
@@ -37,14 +47,24 @@ if [ ${#missing[@]} -gt 0 ]; then
     DEBIAN_FRONTEND=noninteractive apt-get install -y "${missing[@]}" >/dev/null
 fi
 
+scripts/deps.sh libssl-dev pkg-config  # relay-bench's TLS children and sink (COpenSSL)
 swift build -c release --static-swift-stdlib --product stream-config >&2
 swift build -c release --static-swift-stdlib --product relay-bench >&2
 
 work=$(mktemp -d /tmp/relay-bench.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 
-echo "== synthetic children: direct, HAProxy, relay =="
-.build/release/relay-bench --relay-bin .build/release/stream-config --markdown "$work/synthetic.md" ${args[@]+"${args[@]}"}
+if [ "$plain" = yes ]; then
+    echo "== synthetic children: direct, HAProxy, relay =="
+    .build/release/relay-bench --relay-bin .build/release/stream-config --markdown "$work/synthetic.md" ${args[@]+"${args[@]}"}
+fi
+if [ "$tls" = yes ]; then
+    echo
+    echo "== synthetic children over TLS, both legs: direct-tls, haproxy-tls, relay-tls =="
+    echo "load before: $(cut -d' ' -f1-3 /proc/loadavg)"
+    .build/release/relay-bench --tls --relay-bin .build/release/stream-config --markdown "$work/tls.md" ${args[@]+"${args[@]}"}
+    echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)"
+fi
 if [ "$netdata" = yes ]; then
     echo
     echo "== real Netdata 1.37.1 at 100k values/s: Netdata proxy vs relay =="
@@ -64,6 +84,12 @@ fi
     echo "Synthetic children (\`relay-bench\`):"
     echo
     cat "$work/synthetic.md"
+    if [ -f "$work/tls.md" ]; then
+        echo
+        echo "Synthetic children over TLS, both legs (\`relay-bench --tls\`):"
+        echo
+        cat "$work/tls.md"
+    fi
     if [ -f "$work/netdata.md" ]; then
         echo
         echo "Real Netdata 1.37.1 (\`bench/netdata-load.sh\`):"

@@ -22,18 +22,19 @@ enum Children {
         return Array(text.utf8)
     }
 
-    /// Connects, sends the request and reads the prompt. Returns the connected descriptor.
-    static func handshake(port: Int, index: Int, echo: Bool = false) throws -> Int32 {
-        let fd = try Socket.connect(port: port)
+    /// Connects (over TLS in the TLS scenario), sends the request and reads the prompt.
+    /// Returns the connection.
+    static func handshake(port: Int, index: Int, echo: Bool = false) throws -> Link {
+        let fd = try Link.connect(port: port)
         do {
-            guard Socket.writeAll(fd, request(index: index, echo: echo)) else { throw BenchError("write: \(errnoText())") }
-            let answer = try Socket.read(fd) { $0.count > promptPrefix.count || !promptPrefix.starts(with: $0) }
+            guard fd.writeAll(request(index: index, echo: echo)) else { throw BenchError("write: \(errnoText())") }
+            let answer = try fd.read { $0.count > promptPrefix.count || !promptPrefix.starts(with: $0) }
             guard answer.starts(with: promptPrefix) else {
                 throw BenchError("not a prompt: \(String(decoding: answer, as: UTF8.self))")
             }
             return fd
         } catch {
-            close(fd)
+            fd.close()
             throw error
         }
     }
@@ -56,23 +57,23 @@ enum Children {
     }
 }
 
-/// Descriptors shared by worker threads.
+/// Connections shared by worker threads.
 final class DescriptorBag: Sendable {
-    private let fds = Mutex<[Int32]>([])
+    private let fds = Mutex<[Link]>([])
     private let failures = Mutex<[String]>([])
 
-    func add(_ fd: Int32) { fds.withLock { $0.append(fd) } }
+    func add(_ fd: Link) { fds.withLock { $0.append(fd) } }
     func fail(_ text: String) { failures.withLock { $0.append(text) } }
     var count: Int { fds.withLock { $0.count } }
     var firstFailure: String? { failures.withLock { $0.first } }
     var failureCount: Int { failures.withLock { $0.count } }
 
     func closeAll() {
-        let all = fds.withLock { list -> [Int32] in
+        let all = fds.withLock { list -> [Link] in
             defer { list = [] }
             return list
         }
-        for fd in all { close(fd) }
+        for fd in all { fd.close() }
     }
 }
 
@@ -86,7 +87,7 @@ enum Workload {
             while index < firstIndex + count {
                 do {
                     let fd = try Children.handshake(port: port, index: index)
-                    Socket.writeAll(fd, update)
+                    fd.writeAll(update)
                     bag.add(fd)
                 } catch {
                     bag.fail("child \(index): \(error)")
@@ -128,7 +129,7 @@ enum Workload {
             while monotonicNanoseconds() < deadline {
                 do {
                     let fd = try Children.handshake(port: port, index: index)
-                    close(fd)
+                    fd.close()
                     counter.add(1, ordering: .relaxed)
                 } catch {
                     bag.fail("\(error)")
@@ -154,7 +155,7 @@ enum Workload {
         defer {
             stop.flag.store(true, ordering: .relaxed)
             done.wait()
-            close(fd)
+            fd.close()
         }
         try measure()
     }
@@ -162,14 +163,14 @@ enum Workload {
     /// Round trips of one small line through an echoing parent; nanoseconds per trip.
     static func latency(port: Int, warmup: Int, samples: Int) throws -> [UInt64] {
         let fd = try Children.handshake(port: port, index: 3_000_000, echo: true)
-        defer { close(fd) }
+        defer { fd.close() }
         let line = Array("SET latency = 1234567890123\n".utf8)
         var times: [UInt64] = []
         times.reserveCapacity(samples)
         for round in 0..<(warmup + samples) {
             let start = monotonicNanoseconds()
-            guard Socket.writeAll(fd, line) else { throw BenchError("latency write: \(errnoText())") }
-            _ = try Socket.read(fd, limit: 1 << 16) { $0.count >= line.count }
+            guard fd.writeAll(line) else { throw BenchError("latency write: \(errnoText())") }
+            _ = try fd.read(limit: 1 << 16) { $0.count >= line.count }
             if round >= warmup { times.append(monotonicNanoseconds() - start) }
         }
         return times
@@ -177,10 +178,10 @@ enum Workload {
 }
 
 final class PacedSender: Sendable {
-    let fd: Int32
+    let fd: Link
     let perMillisecond: Int
 
-    init(fd: Int32, perMillisecond: Int) {
+    init(fd: Link, perMillisecond: Int) {
         self.fd = fd
         self.perMillisecond = perMillisecond
     }
@@ -192,7 +193,7 @@ final class PacedSender: Sendable {
         var counter = 0
         while !stop.flag.load(ordering: .relaxed) {
             for _ in 0..<perMillisecond {
-                if !Socket.writeAll(fd, updates[counter & 63]) { return }
+                if !fd.writeAll(updates[counter & 63]) { return }
                 counter += 1
             }
             next.tv_nsec += 1_000_000
@@ -237,7 +238,7 @@ final class StreamWorker: Sendable {
 
     func run(stopping stop: StopFlag) {
         defer { done.signal() }
-        let fd: Int32
+        let fd: Link
         do {
             fd = try Children.handshake(port: port, index: index)
         } catch {
@@ -249,9 +250,9 @@ final class StreamWorker: Sendable {
         ready.signal()
         let bytes = UnsafeRawBufferPointer(payload.pointer)
         var timeout = timeval(tv_sec: 10, tv_usec: 0)
-        setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        setsockopt(fd.fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         while !stop.flag.load(ordering: .relaxed) {
-            if !Socket.writeAll(fd, bytes) { return }
+            if !fd.writeAll(bytes) { return }
         }
     }
 }

@@ -2,9 +2,11 @@
 // follows (or echoes it, for children whose hostname starts with "echo"). It runs as its own
 // process (`relay-bench sink`) so its descriptors and CPU are not the harness's. Commands on
 // stdin, one per line: `stats` prints the counters; EOF ends the process.
+// `relay-bench sink --tls CERT KEY` serves TLS (OpenSSL, non-blocking, same poll loop).
 #if canImport(Glibc)
 import Glibc
 #endif
+import COpenSSL
 import StreamConfig
 
 final class SinkConnection {
@@ -12,6 +14,8 @@ final class SinkConnection {
     var streaming = false
     var echo = false
     var gotData = false
+    /// The connection's `SSL *` when the sink serves TLS.
+    var ssl: OpaquePointer?
 }
 
 struct SinkCounters {
@@ -26,7 +30,7 @@ enum Sink {
     static let headerEnd: [UInt8] = [13, 10, 13, 10]
     static let echoHost = Array("hostname=echo".utf8)
 
-    static func run() throws -> Never {
+    static func run(tls: TLSContext?) throws -> Never {
         _ = raiseDescriptorLimit()
         let (listener, port) = try Socket.listen()
         Socket.setNonBlocking(listener)
@@ -42,14 +46,57 @@ enum Sink {
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: capacity, alignment: 64)
         var command: [UInt8] = []
         var closed: [Int32] = []
+        var unfreed: [OpaquePointer] = []  // SSL objects of dropped connections, freed with them
 
         func drop(_ fd: Int32) {
             if let connection = connections[Int(fd)] {
                 if connection.streaming { counters.streaming -= 1 }
                 if connection.gotData { counters.withData -= 1 }
+                if let ssl = connection.ssl { unfreed.append(ssl) }
             }
             connections[Int(fd)] = nil
             closed.append(fd)
+        }
+
+        /// Sends a small answer (the prompt, an echo); loopback buffers take it at once.
+        func answer(_ fd: Int32, _ connection: SinkConnection, _ bytes: UnsafeRawBufferPointer) {
+            if let ssl = connection.ssl {
+                _ = SSL_write(ssl, bytes.baseAddress, Int32(bytes.count))
+            } else {
+                _ = send(fd, bytes.baseAddress, bytes.count, Int32(MSG_NOSIGNAL))
+            }
+        }
+
+        /// Counts (or echoes) `n` bytes read into `buffer`; answers a complete request.
+        func consume(_ fd: Int32, _ connection: SinkConnection, _ n: Int) {
+            if connection.streaming {
+                counters.bytes += n
+                if !connection.gotData {
+                    connection.gotData = true
+                    counters.withData += 1
+                }
+                if connection.echo {
+                    answer(fd, connection, UnsafeRawBufferPointer(rebasing: buffer[0..<n]))
+                }
+                return
+            }
+            connection.request += Array(UnsafeRawBufferPointer(rebasing: buffer[0..<n]))
+            guard let end = connection.request.firstRange(of: headerEnd)?.lowerBound else {
+                if connection.request.count > 16384 { drop(fd) }
+                return
+            }
+            connection.echo = connection.request.firstRange(of: echoHost) != nil
+            connection.streaming = true
+            counters.handshakes += 1
+            counters.streaming += 1
+            let early = connection.request.count - (end + headerEnd.count)
+            connection.request = []
+            prompt.withUnsafeBytes { answer(fd, connection, $0) }
+            if early > 0 {
+                counters.bytes += early
+                connection.gotData = true
+                counters.withData += 1
+            }
         }
 
         while true {
@@ -67,7 +114,13 @@ enum Sink {
                         if client < 0 { break }
                         Socket.setNonBlocking(client)
                         Socket.setNoDelay(client)
-                        connections[Int(client)] = SinkConnection()
+                        let connection = SinkConnection()
+                        if let tls {
+                            connection.ssl = SSL_new(tls.pointer)
+                            SSL_set_fd(connection.ssl, client)
+                            SSL_set_accept_state(connection.ssl)
+                        }
+                        connections[Int(client)] = connection
                         accepted.append(client)
                     }
                     continue
@@ -87,39 +140,30 @@ enum Sink {
                     continue
                 }
                 guard let connection = connections[Int(fd)] else { continue }
-                let n = recv(fd, buffer.baseAddress, capacity, 0)
-                if n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR) {
-                    drop(fd)
-                    continue
-                }
-                if n < 0 { continue }
-                if connection.streaming {
-                    counters.bytes += n
-                    if !connection.gotData {
-                        connection.gotData = true
-                        counters.withData += 1
+                guard let ssl = connection.ssl else {
+                    let n = recv(fd, buffer.baseAddress, capacity, 0)
+                    if n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR) {
+                        drop(fd)
+                        continue
                     }
-                    if connection.echo {
-                        _ = send(fd, buffer.baseAddress, n, Int32(MSG_NOSIGNAL))
+                    if n > 0 { consume(fd, connection, n) }
+                    continue
+                }
+                // TLS: read records until OpenSSL needs more bytes from the socket (the
+                // handshake runs inside SSL_read).
+                while true {
+                    let n = SSL_read(ssl, buffer.baseAddress, Int32(capacity))
+                    if n > 0 {
+                        consume(fd, connection, Int(n))
+                        if connections[Int(fd)] == nil { break }
+                        continue
                     }
-                    continue
-                }
-                connection.request += Array(UnsafeRawBufferPointer(rebasing: buffer[0..<n]))
-                guard let end = connection.request.firstRange(of: headerEnd)?.lowerBound else {
-                    if connection.request.count > 16384 { drop(fd) }
-                    continue
-                }
-                connection.echo = connection.request.firstRange(of: echoHost) != nil
-                connection.streaming = true
-                counters.handshakes += 1
-                counters.streaming += 1
-                let early = connection.request.count - (end + headerEnd.count)
-                connection.request = []
-                _ = prompt.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
-                if early > 0 {
-                    counters.bytes += early
-                    connection.gotData = true
-                    counters.withData += 1
+                    let error = SSL_get_error(ssl, n)
+                    if error != SSL_ERROR_WANT_READ && error != SSL_ERROR_WANT_WRITE {
+                        ERR_clear_error()
+                        drop(fd)
+                    }
+                    break
                 }
             }
             if !closed.isEmpty {
@@ -127,6 +171,8 @@ enum Sink {
                 descriptors.removeAll { gone.contains($0.fd) }
                 for fd in closed { close(fd) }
                 closed = []
+                for ssl in unfreed { SSL_free(ssl) }
+                unfreed = []
             }
             descriptors += accepted.map { pollfd(fd: $0, events: Int16(POLLIN), revents: 0) }
         }

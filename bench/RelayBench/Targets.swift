@@ -14,9 +14,10 @@ final class SinkProcess {
 
     struct Stats { var bytes = 0, handshakes = 0, streaming = 0, withData = 0 }
 
-    init(executable: String) throws {
+    /// `tls`: the sink's certificate and key (it then serves TLS only).
+    init(executable: String, tls: TLSFiles? = nil) throws {
         process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = ["sink"]
+        process.arguments = ["sink"] + (tls.map { ["--tls", $0.certificate, $0.key] } ?? [])
         process.standardInput = input
         process.standardOutput = output
         try process.run()
@@ -67,6 +68,37 @@ enum TargetKind: String, CaseIterable {
     case relayEager = "relay-eager"
 }
 
+/// A certificate and its key, as `stream-config tls init` writes them (`DIR/stream.crt`, `DIR/stream.key`).
+struct TLSFiles {
+    let certificate: String
+    let key: String
+
+    /// Runs `stream-config tls init --dir DIR --name localhost 127.0.0.1 --days 2`: an ECDSA
+    /// P-256 key and a self-signed certificate that is its own CA (so a peer trusts it with it as
+    /// CA file); its SANs cover both names the peers check.
+    static func make(relayBinary: String, directory: URL) throws -> TLSFiles {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: relayBinary)
+        process.arguments = ["tls", "init", "--dir", directory.path, "--name", "localhost", "127.0.0.1", "--days", "2"]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else {
+            throw BenchError("stream-config tls init --dir \(directory.path) exited \(process.terminationStatus)")
+        }
+        return TLSFiles(certificate: directory.appendingPathComponent("stream.crt").path,
+                        key: directory.appendingPathComponent("stream.key").path)
+    }
+}
+
+/// The TLS scenario's files: the proxies' certificate (what children verify) and the sink's
+/// (what the proxies verify).
+struct TLSSetup {
+    let proxy: TLSFiles
+    let sink: TLSFiles
+}
+
 /// A running target: its port and, for the proxies, its process.
 final class Target {
     let kind: TargetKind
@@ -83,7 +115,10 @@ final class Target {
 
     var pid: Int32? { process?.processIdentifier }
 
-    static func start(_ kind: TargetKind, sinkPort: Int, relayBinary: String, maxConnections: Int, work: URL) throws -> Target {
+    /// With `tls`, children reach the target over TLS and it reaches the sink over TLS,
+    /// verifying the sink's certificate (`direct`: children to the TLS sink).
+    static func start(_ kind: TargetKind, sinkPort: Int, relayBinary: String, maxConnections: Int, work: URL,
+                      tls: TLSSetup? = nil) throws -> Target {
         switch kind {
         case .direct:
             return Target(kind: kind, port: sinkPort, process: nil, workDirectory: work)
@@ -91,7 +126,18 @@ final class Target {
             let port = try freePort()
             let config = work.appendingPathComponent("haproxy.cfg")
             // Debian's HAProxy with its defaults; only what TCP mode requires (timeouts) and a
-            // connection cap above the idle test's child count.
+            // connection cap above the idle test's child count. TLS: terminate with the proxy's
+            // certificate (HAProxy wants key and certificate in one PEM), originate to the sink
+            // verifying its certificate against it as CA, and its name (as the relay does).
+            var bindTLS = "", serverTLS = ""
+            if let tls {
+                let pem = work.appendingPathComponent("haproxy.pem")
+                let both = try String(contentsOfFile: tls.proxy.certificate, encoding: .utf8)
+                    + String(contentsOfFile: tls.proxy.key, encoding: .utf8)
+                try both.write(to: pem, atomically: true, encoding: .utf8)
+                bindTLS = " ssl crt \(pem.path)"
+                serverTLS = " ssl verify required ca-file \(tls.sink.certificate) verifyhost localhost"
+            }
             try """
             global
                 maxconn \(maxConnections)
@@ -101,10 +147,10 @@ final class Target {
                 timeout client 1h
                 timeout server 1h
             frontend children
-                bind 127.0.0.1:\(port)
+                bind 127.0.0.1:\(port)\(bindTLS)
                 default_backend parent
             backend parent
-                server sink 127.0.0.1:\(sinkPort)
+                server sink 127.0.0.1:\(sinkPort)\(serverTLS)
 
             """.write(to: config, atomically: true, encoding: .utf8)
             let process = try launch("/usr/sbin/haproxy", ["-db", "-f", config.path], log: work.appendingPathComponent("haproxy.log"))
@@ -113,11 +159,15 @@ final class Target {
         case .relay, .relayEager:
             let port = try freePort()
             let config = work.appendingPathComponent("relay-stream.conf")
+            // TLS: `:SSL` with verification on against the sink's certificate (stream-conf.md:
+            // `CAfile`, `ssl skip certificate verification`), children served with
+            // `--tls-certificate/--tls-key`.
+            let upstreamTLS = tls.map { "\n    ssl skip certificate verification = no\n    CAfile = \($0.sink.certificate)" } ?? ""
             try """
             [stream]
                 enabled = yes
-                destination = 127.0.0.1:\(sinkPort)
-                api key = 22222222-3333-4444-8555-666666666666
+                destination = 127.0.0.1:\(sinkPort)\(tls == nil ? "" : ":SSL")
+                api key = 22222222-3333-4444-8555-666666666666\(upstreamTLS)
 
             [\(Children.childKey)]
                 enabled = yes
@@ -127,7 +177,8 @@ final class Target {
             let log = work.appendingPathComponent("relay.log")
             let process = try launch(relayBinary, ["relay", "--config", config.path, "--listen", "127.0.0.1:\(port)",
                                                    "--max-connections", String(maxConnections)]
-                                                  + (kind == .relayEager ? ["--coalesce-ms", "0"] : []),
+                                                  + (kind == .relayEager ? ["--coalesce-ms", "0"] : [])
+                                                  + (tls.map { ["--tls-certificate", $0.proxy.certificate, "--tls-key", $0.proxy.key] } ?? []),
                                      log: log, environment: ["STREAM_CONFIG_LOG": "stderr"])
             try waitForListener(port: port, process: process, log: log)
             return Target(kind: kind, port: port, process: process, workDirectory: work)

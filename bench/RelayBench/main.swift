@@ -1,7 +1,11 @@
 // relay-bench: direct vs HAProxy (TCP mode) vs `stream-config relay`, side by side, on loopback.
 // Usage: relay-bench [--relay-bin PATH] [--targets direct,haproxy,relay] [--window SECONDS]
-//                    [--repeat N] [--idle 1000,5000,10000] [--markdown FILE]
-//        relay-bench sink          (internal: the parent the children end at)
+//                    [--repeat N] [--idle 1000,5000,10000] [--tls] [--markdown FILE]
+//        relay-bench sink [--tls CERT KEY]   (internal: the parent the children end at)
+// --tls: the TLS scenario. Children speak TLS (OpenSSL 3, verifying the certificate) to the
+// target; HAProxy and the relay terminate it with a `stream-config tls init` certificate and
+// originate TLS to the sink, verifying its (also `tls init`) certificate; `direct` is children to
+// the TLS sink. Columns are then named direct-tls, haproxy-tls, relay-tls.
 import Foundation
 #if canImport(Glibc)
 import Glibc
@@ -21,6 +25,7 @@ struct Settings {
     var latencySamples = 5000
     var phases: Set<String> = ["idle", "throughput", "paced", "latency", "handshakes"]
     var pacedSends = 10_000
+    var tls = false
 
     init(arguments: [String]) throws {
         var rest = arguments[...]
@@ -45,9 +50,10 @@ struct Settings {
             case "--handshake-delay": handshakeDelay = Double(try value(argument)) ?? 0
             case "--handshake-seconds": handshakeSeconds = Double(try value(argument)) ?? handshakeSeconds
             case "--paced-sends": pacedSends = Int(try value(argument)) ?? pacedSends
+            case "--tls": tls = true
             case "--only": phases = Set(try value(argument).split(separator: ",").map(String.init))
             case "-h", "--help":
-                print("usage: relay-bench [--relay-bin PATH] [--targets direct,haproxy,relay] [--window S] [--repeat N] [--idle 1000,5000,10000] [--only idle,throughput,latency,handshakes] [--markdown FILE]")
+                print("usage: relay-bench [--relay-bin PATH] [--targets direct,haproxy,relay] [--window S] [--repeat N] [--idle 1000,5000,10000] [--only idle,throughput,paced,latency,handshakes] [--tls] [--markdown FILE]")
                 exit(0)
             default: throw BenchError("unknown argument \(argument)")
             }
@@ -57,6 +63,8 @@ struct Settings {
 
 struct TargetResult {
     var kind: TargetKind
+    /// The column name: the kind, with `-tls` in the TLS scenario.
+    var label: String
     /// GB/s per run, by stream count.
     var throughput: [Int: [Double]] = [:]
     /// Target CPU seconds per GB forwarded, by stream count (all runs together).
@@ -119,7 +127,7 @@ func measureWindow(_ target: Target, sink: SinkProcess, warmup: Double, seconds:
 }
 
 func run(_ target: Target, sink: SinkProcess, settings: Settings, payload: [UInt8]) throws -> TargetResult {
-    var result = TargetResult(kind: target.kind)
+    var result = TargetResult(kind: target.kind, label: target.kind.rawValue + (settings.tls ? "-tls" : ""))
     try waitFor("the sink to drop earlier connections", seconds: 60) { try sink.stats().streaming == 0 }
 
     // 1. Idle children: RSS of the middle process before and after.
@@ -159,7 +167,7 @@ func run(_ target: Target, sink: SinkProcess, settings: Settings, payload: [UInt
             result.throughput[streams, default: []].append(Double(bytes) / seconds / 1e9)
             totalCPU += cpu
             totalBytes += bytes
-            log("\(target.kind): \(streams) stream(s): \(String(format: "%.2f", Double(bytes) / seconds / 1e9)) GB/s")
+            log("\(result.label): \(streams) stream(s): \(String(format: "%.2f", Double(bytes) / seconds / 1e9)) GB/s")
             try waitFor("the streams to close", seconds: 60) { try sink.stats().streaming == 0 }
         }
         if target.pid != nil { result.cpuPerGB[streams] = totalCPU / (Double(totalBytes) / 1e9) }
@@ -204,7 +212,7 @@ func table(_ results: [TargetResult], settings: Settings) -> [[String]] {
     func cell(_ kind: TargetKind, _ body: (TargetResult) -> String?) -> [String] {
         results.map { body($0) ?? "–" }
     }
-    var rows: [[String]] = [["measurement"] + results.map { $0.kind.rawValue }]
+    var rows: [[String]] = [["measurement"] + results.map { $0.label }]
     for streams in [1, 8] {
         rows.append(["throughput, \(streams) stream\(streams == 1 ? "" : "s") (GB/s, median of \(settings.repeats))"]
                     + results.map { $0.throughput[streams].map { String(format: "%.2f", median($0)) } ?? "–" })
@@ -236,6 +244,30 @@ func table(_ results: [TargetResult], settings: Settings) -> [[String]] {
     return rows
 }
 
+/// Issue 19's TLS targets, relay against HAProxy in the same run: throughput ≥ 1.0x,
+/// CPU s per GB ≤ 1.0x, TLS handshakes per second ≥ 0.8x. Empty without both columns.
+func targetRows(_ results: [TargetResult]) -> [[String]] {
+    guard let relay = results.first(where: { $0.kind == .relay }),
+          let haproxy = results.first(where: { $0.kind == .haproxy }) else { return [] }
+    func verdict(_ mine: Double?, _ theirs: Double?, atLeast: Double? = nil, atMost: Double? = nil) -> String {
+        guard let mine, let theirs, theirs > 0, mine.isFinite, theirs.isFinite else { return "–" }
+        let ratio = mine / theirs
+        let met = atLeast.map { ratio >= $0 } ?? atMost.map { ratio <= $0 } ?? false
+        return String(format: "%.2fx: ", ratio) + (met ? "met" : "not met")
+    }
+    var rows: [[String]] = [["target (relay vs HAProxy, this run)", "ratio: verdict"]]
+    for streams in [1, 8] {
+        rows.append(["throughput, \(streams) stream\(streams == 1 ? "" : "s"), ≥ 1.0x",
+                     verdict(relay.throughput[streams].map(median), haproxy.throughput[streams].map(median), atLeast: 1.0)])
+    }
+    for streams in [1, 8] {
+        rows.append(["CPU s per GB, \(streams) stream\(streams == 1 ? "" : "s"), ≤ 1.0x",
+                     verdict(relay.cpuPerGB[streams], haproxy.cpuPerGB[streams], atMost: 1.0)])
+    }
+    rows.append(["handshakes per second, ≥ 0.8x", verdict(relay.handshakesPerSecond, haproxy.handshakesPerSecond, atLeast: 0.8)])
+    return rows
+}
+
 func render(_ rows: [[String]]) -> String {
     let widths = (0..<rows[0].count).map { column in rows.map { $0[column].count }.max() ?? 0 }
     return rows.map { row in
@@ -256,7 +288,12 @@ func markdown(_ rows: [[String]]) -> String {
 
 do {
     let arguments = Array(CommandLine.arguments.dropFirst())
-    if arguments.first == "sink" { try Sink.run() }
+    if arguments.first == "sink" {
+        if arguments.count == 4, arguments[1] == "--tls" {
+            try Sink.run(tls: try BenchTLS.serverContext(certificate: arguments[2], key: arguments[3]))
+        }
+        try Sink.run(tls: nil)
+    }
     let settings = try Settings(arguments: arguments)
     let limit = raiseDescriptorLimit()
     // Each proxied child costs the middle process two descriptors; keep a margin for its own.
@@ -267,17 +304,29 @@ do {
         log("descriptor limit \(limit): idle levels capped at \(proxyCap) children (two descriptors each in the middle process)")
     }
     let executable = try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")
-    let sink = try SinkProcess(executable: executable)
-    defer { sink.stop() }
     let work = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("relay-bench-\(getpid())")
     try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
+    var tls: TLSSetup?
+    if settings.tls {
+        let setup = TLSSetup(proxy: try TLSFiles.make(relayBinary: settings.relayBinary, directory: work.appendingPathComponent("proxy-tls")),
+                             sink: try TLSFiles.make(relayBinary: settings.relayBinary, directory: work.appendingPathComponent("sink-tls")))
+        BenchTLS.client = try BenchTLS.clientContext(caFiles: [setup.proxy.certificate, setup.sink.certificate])
+        tls = setup
+    }
+    let sink = try SinkProcess(executable: executable, tls: tls?.sink)
+    defer { sink.stop() }
     let payload = Children.payload()
     var results: [TargetResult] = []
     for kind in settingsInForce.targets {
         log("\(kind): starting")
         let target = try Target.start(kind, sinkPort: sink.port, relayBinary: settingsInForce.relayBinary,
-                                      maxConnections: proxyCap + 16, work: work)
+                                      maxConnections: proxyCap + 16, work: work, tls: tls)
         defer { target.stop() }
+        if tls != nil {
+            let probe = try Children.handshake(port: target.port, index: 5_000_000)
+            log("\(kind.rawValue)-tls: children negotiate \(probe.ssl.map(BenchTLS.describe) ?? "?")")
+            probe.close()
+        }
         do {
             results.append(try run(target, sink: sink, settings: settingsInForce, payload: payload))
         } catch {
@@ -290,8 +339,14 @@ do {
     }
     let rows = table(results, settings: settingsInForce)
     print(render(rows))
+    let targets = settingsInForce.tls ? targetRows(results) : []
+    if !targets.isEmpty {
+        print()
+        print(render(targets))
+    }
     if let path = settingsInForce.markdown {
-        try (markdown(rows) + "\n").write(toFile: path, atomically: true, encoding: .utf8)
+        let text = markdown(rows) + (targets.isEmpty ? "" : "\n\n" + markdown(targets))
+        try (text + "\n").write(toFile: path, atomically: true, encoding: .utf8)
     }
     try? FileManager.default.removeItem(at: work)
 } catch {
