@@ -18,6 +18,8 @@ public enum FileRewrite {
         public var masker: SecretMasker
         /// The change as a unified diff with keys masked (unless shown); nil when nothing changed.
         public var diff: String?
+        /// Keys in `diff` are shortened: it is no patch to apply.
+        public var diffHasMaskedKeys = false
         public var isChange: Bool { diff != nil }
     }
 
@@ -38,9 +40,10 @@ public enum FileRewrite {
         let masker = SecretMasker.forOutput(showSecrets: showSecrets, secrets: secrets)
         let unchanged = changed == source.document && source.existed
         let name = AtomicFile.fileName(of: path)
-        let diff = unchanged ? nil : masker.mask(UnifiedDiff.make(old: source.document, new: changed, oldLabel: "a/\(name)", newLabel: "b/\(name)"))
+        let plain = unchanged ? nil : UnifiedDiff.make(old: source.document, new: changed, oldLabel: "a/\(name)", newLabel: "b/\(name)")
+        let diff = plain.map { masker.mask($0) }
         var outcome = Outcome(path: path, original: source.document, changed: changed, result: result, created: !source.existed,
-                              written: false, secrets: secrets, masker: masker, diff: diff)
+                              written: false, secrets: secrets, masker: masker, diff: diff, diffHasMaskedKeys: diff != plain)
         guard !unchanged else { return outcome }
         try approve(source, changed)
         guard write else { return outcome }

@@ -1,3 +1,4 @@
+import StreamConfig
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -70,5 +71,26 @@ public enum KeyInput {
             line.append(byte)
         }
         return line
+    }
+}
+
+extension KeyInput {
+    /// A key this node will use: not a placeholder (`API_KEY`) nor Netdata's documentation key,
+    /// and a lowercase UUID (exit 64 otherwise, with why; the key masked in the message).
+    public static func requireUsable(_ key: String, what: String) throws {
+        if let refusal = ExampleKeys.refusal(key, what: what) {
+            throw StreamConfigError.usage(SecretMasker([]).mask(refusal))
+        }
+        try requireUUID(key, what: what)
+    }
+
+    /// A key or machine GUID must be a lowercase UUID: children and parents compare them byte
+    /// for byte (exit 64 otherwise; the message masks it).
+    public static func requireUUID(_ text: String, what: String) throws {
+        switch UUIDSyntax.classify(text) {
+        case .canonical: return
+        case .notLowercase: throw StreamConfigError.usage("\(what) must be lowercase (children and parents compare keys byte for byte)")
+        case .invalid: throw StreamConfigError.usage("\(what) `\(SecretMasker.mask(text))` is not a UUID; `stream-config keygen` makes one")
+        }
     }
 }

@@ -23,6 +23,6 @@ public struct ChangeJSON: Encodable, Sendable {
         changed = outcome.isChange
         written = outcome.written
         diff = outcome.diff
-        diffHasMaskedKeys = outcome.isChange && !showSecrets && !outcome.secrets.isEmpty
+        diffHasMaskedKeys = outcome.diffHasMaskedKeys
     }
 }

@@ -55,8 +55,7 @@ struct Child: ParsableCommand {
                 guard let apiKey = try KeyInput.read(apiKey, orEnvironmentFor: "--api-key") else {
                     throw StreamConfigError.usage("give the parent's API key: --api-key KEY, --api-key - (from standard input), --api-key @FILE, or $\(KeyInput.environmentVariable)")
                 }
-                try Parent.validateOwnKey(apiKey, what: "--api-key")
-                try Parent.validateUUID(apiKey, what: "--api-key")
+                try KeyInput.requireUsable(apiKey, what: "--api-key")
                 // Netdata opens them from its own working directory: a relative path is written as seen from here.
                 let caFile = caFile.map { absolute($0, option: "--ca-file") }, caPath = caPath.map { absolute($0, option: "--ca-path") }
                 if !rewrite.force {

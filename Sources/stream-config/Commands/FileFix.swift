@@ -10,10 +10,10 @@ enum FileFix {
     }
 
     /// Prints the diff (on a terminal with control characters escaped; piped, a patch).
-    static func printDiff<Result>(_ outcome: FileRewrite.Outcome<Result>, showSecrets: Bool) {
+    static func printDiff<Result>(_ outcome: FileRewrite.Outcome<Result>) {
         guard let diff = outcome.diff else { return }
         Terminal.write(1, Terminal.isTTY(1) ? PrintableText.escaped(diff, keepingNewlines: true) : diff)
-        if !showSecrets && !outcome.secrets.isEmpty { Terminal.warn("keys in this diff are shortened: it is not a patch to apply (--show-secrets prints them)") }
+        if outcome.diffHasMaskedKeys { Terminal.warn("keys in this diff are shortened: it is not a patch to apply (--show-secrets prints them)") }
     }
 
     /// `lint --fix`: the fixes of every finding that has one, in passes until none is left,
@@ -26,7 +26,7 @@ enum FileFix {
             }
             return (fixed.document, fixed)
         }
-        if dryRun { printDiff(outcome, showSecrets: showSecrets) }
+        if dryRun { printDiff(outcome) }
         for finding in outcome.result.fixed {
             Terminal.info("\(path):\(finding.line): fixed [\(finding.code)]: \(outcome.masker.mask(finding.fix?.summary ?? ""))")
         }

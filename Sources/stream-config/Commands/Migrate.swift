@@ -77,7 +77,7 @@ struct Migrate: ParsableCommand {
         }
         let decisions = report?.decisions
         if format == .human {
-            if dryRun { FileFix.printDiff(outcome, showSecrets: showSecrets) }
+            if dryRun { FileFix.printDiff(outcome) }
             for rename in masked { Terminal.info("\(path):\(rename.line): [\(rename.section)] `\(rename.old)` -> `\(rename.new)`") }
             if let decisions, let report, !decisions.diagnostics.isEmpty {
                 Terminal.write(2, printer.render(decisions, document: report.original))

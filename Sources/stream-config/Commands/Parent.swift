@@ -8,23 +8,6 @@ struct Parent: ParsableCommand {
         subcommands: [AddKey.self, DisableKey.self, RemoveKey.self, ListKeys.self, AddMachine.self]
     )
 
-    /// A key or GUID must be a lowercase UUID (exit 64 otherwise); the message masks it.
-    static func validateUUID(_ text: String, what: String) throws {
-        switch UUIDSyntax.classify(text) {
-        case .canonical: return
-        case .notLowercase: throw StreamConfigError.usage("\(what) must be lowercase (children and parents compare keys byte for byte)")
-        case .invalid: throw StreamConfigError.usage("\(what) `\(SecretMasker.mask(text))` is not a UUID; `stream-config keygen` makes one")
-        }
-    }
-
-    /// A placeholder (`API_KEY`, `YOUR_API_KEY`) or Netdata's documentation key is refused
-    /// (exit 64), with why; a UUID in the message is masked as everywhere.
-    static func validateOwnKey(_ key: String, what: String) throws {
-        if let refusal = ExampleKeys.refusal(key, what: what) {
-            throw StreamConfigError.usage(SecretMasker([]).mask(refusal))
-        }
-    }
-
     /// The KEY argument of `disable-key` and `remove-key`, read as `KeyInput` reads keys.
     static func keyArgument(_ argument: String?) throws -> String {
         guard let key = try KeyInput.read(argument, orEnvironmentFor: "KEY") else {
@@ -54,8 +37,7 @@ struct Parent: ParsableCommand {
         func run() throws {
             try withUserErrors {
                 let key = try KeyInput.read(self.key, orEnvironmentFor: "--key") ?? KeyGenerator.randomKey()
-                try Parent.validateOwnKey(key, what: "--key")
-                try Parent.validateUUID(key, what: "--key")
+                try KeyInput.requireUsable(key, what: "--key")
                 let json = rewrite.format == .json
                 let changed = try Rewrite.run(rewrite, describe: "added API key \(key)", key: json ? key : nil) { editor, _ in
                     try editor.addAPIKey(key: key, allowFrom: allowFrom)
@@ -122,7 +104,7 @@ struct Parent: ParsableCommand {
 
         func run() throws {
             try withUserErrors {
-                try Parent.validateUUID(guid, what: "the machine GUID")
+                try KeyInput.requireUUID(guid, what: "the machine GUID")
                 var options: [(key: String, value: String)] = [("enabled", disabled ? "no" : "yes")]
                 if let allowFrom { options.append(("allow from", allowFrom)) }
                 for item in extra {

@@ -70,7 +70,7 @@ enum Rewrite {
         if !outcome.written {
             // On a terminal, control characters from the file are escaped; piped, the diff stays a
             // patch unless it shortened keys, which it then says.
-            if options.format != .json { FileFix.printDiff(outcome, showSecrets: options.showSecrets) }
+            if options.format != .json { FileFix.printDiff(outcome) }
             Terminal.note("dry run, \(outcome.path) not written")
             return outcome.changed
         }
