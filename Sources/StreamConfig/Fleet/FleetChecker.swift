@@ -165,8 +165,8 @@ struct FleetRun {
         if reachable.isEmpty {
             if !FleetIndex.isLoopback(hosts[edge.sender].address), let bind = web.bindOption, let file = parent.netdataConf {
                 findings.emit("FL202", in: file, at: bind,
-                              "\(who(r)) listens on port \(port) at loopback only (`\(bind.key) = \(bind.value)`): \(who(edge.sender)) cannot connect (\(forwarding)\"Failed to connect\")",
-                              hint: "listen on the address children use: `\(Advice.listenOnEveryAddress)`")
+                              "\(who(r)) listens on port \(port) at loopback only (`\(bind.key) = \(bind.value)`, \(web.listen.bindName)): \(who(edge.sender)) cannot connect (\(forwarding)\"Failed to connect\")",
+                              hint: "listen on every address: \(Advice.listenOnEveryAddressFix(file: file.path, option: bind))")
                 return false
             }
             return true

@@ -55,7 +55,8 @@ public struct FleetRenderedHost: Sendable {
 ///   parents);
 /// - every host that receives gets, per key, a section with `type = api`, `enabled = yes` and
 ///   `allow from` listing exactly the addresses that send that key to it, and in netdata.conf a
-///   `[web] bind to` on every address (the old `[global] bind socket to IP` is removed);
+///   `[web] bind to` on every address (the old `[global] bind socket to IP` and
+///   `[global] bind to`, which it would make ignored, are removed);
 /// - a receiver that also sends forwards its children (Netdata's default), and its parents
 ///   accept its key from its address, so chains pass `fleet check`;
 /// - TLS: a receiver with `tls_key` and `tls_certificate` (written as `[web] ssl key` and
@@ -140,7 +141,9 @@ public enum FleetRenderer {
                 do {
                     let bind = StreamAdvice.option(Advice.bindTo(servesTLS[i] ? .tlsForced : .everything, address: "*:\(port)"))
                     try editor.set(section: "web", key: bind.key, value: bind.value)
-                    if editor.value(section: "global", key: "bind socket to IP") != nil { try editor.unset(section: "global", key: "bind socket to IP") }
+                    for old in WebListen.bindPlaces.dropFirst() where editor.value(section: old.section, key: old.key) != nil {
+                        try editor.unset(section: old.section, key: old.key)
+                    }
                     if let key = host.tlsKey, let certificate = host.tlsCertificate {
                         for line in [Advice.sslKey(key), Advice.sslCertificate(certificate)] {
                             let option = StreamAdvice.option(line)
