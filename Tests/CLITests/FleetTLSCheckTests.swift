@@ -14,6 +14,36 @@ import Testing
         #expect(result.stdout.contains("\(base)/hosts/web25/stream.conf:5:14: error: [FL207] "), "\(result.stdout)")
         #expect(result.stdout.contains("hosts/parent3/stream.crt"), "the message names the parent's certificate")
         #expect(!result.stdout.contains("hosts/web26/"), "web26 trusts parent3's own certificate")
+        // FL208: web27 has no CAfile, and parent3's certificate is self-signed.
+        #expect(result.stdout.contains("\(base)/hosts/web27/stream.conf:3:19: error: [FL208] "), "\(result.stdout)")
+        let explain = try CLI.run(["fleet", "check", "--explain", "FL208"])
+        #expect(explain.status == 0 && explain.stdout.contains("FL208 (error): no CA file for a self-signed parent"), "\(explain.stdout)")
+    }
+
+    /// `fleet render` refuses a TLS child without `ca_file` (exit 1, naming host, group and
+    /// variable) and renders it once the group gives one.
+    @Test func testRenderRefusesATLSChildWithoutCAFile() throws {
+        let dir = try TempDir()
+        func fleet(_ caFile: String) throws -> String {
+            try dir.file("fleet.yaml", """
+            vars: {netdata: 2}
+            hosts:
+              parent: {address: 10.1.0.5, tls_key: /etc/netdata/ssl/stream.key, tls_certificate: /etc/netdata/ssl/stream.crt}
+            groups:
+              web:
+                vars: {streams_to: [parent]\(caFile)}
+                hosts: {web1: {address: 10.1.0.11}}
+            """)
+        }
+        let out = dir.url.appendingPathComponent("out").path
+        let refused = try CLI.run(["fleet", "render", try fleet(""), "--out", out])
+        #expect(refused.status == 1, "\(refused)")
+        #expect(refused.stderr.contains("`web1`") && refused.stderr.contains("`web`") && refused.stderr.contains("`ca_file`"), "\(refused.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: out + "/hosts/web1/stream.conf"))
+        let rendered = try CLI.run(["fleet", "render", try fleet(", ca_file: /etc/netdata/ssl/parent.crt"), "--out", out])
+        #expect(rendered.status == 0, "\(rendered)")
+        let stream = try String(contentsOfFile: out + "/hosts/web1/stream.conf", encoding: .utf8)
+        #expect(stream.contains("CAfile = /etc/netdata/ssl/parent.crt") && stream.contains(":SSL"), "\(stream)")
     }
 
     /// A parent certificate signed by a CA (openssl): the CA's certificate in the child's CAfile

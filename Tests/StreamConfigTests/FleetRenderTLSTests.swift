@@ -31,11 +31,12 @@ import Testing
         #expect(findings.isEmpty, "\(findings.map { "\($0.file) \($0.code) \($0.message)" })")
     }
 
-    @Test func testWithoutCAFileNoCAfileLineAndAPlainParentGetsPlainChildren() throws {
+    @Test func testWithoutCAFileATLSChildIsRefusedAndAPlainParentGetsPlainChildren() throws {
         var store = FleetKeyStore()
-        let tls = try FleetRenderer.render(Self.fleet(parentWeb: Self.tlsWeb, caFile: nil), keys: &store, generateKey: FleetRenderTests.Keys().make)
-        #expect(Ini(tls[1].streamConf).section("stream")?.value("CAfile") == nil)
-        #expect(Ini(tls[1].streamConf).section("stream")?.value("destination") == "10.1.0.5:19999:SSL")
+        // The system's CAs would verify it: refused (FleetTLSTrustTests has the message).
+        #expect(throws: FleetRenderError.self) {
+            try FleetRenderer.render(Self.fleet(parentWeb: Self.tlsWeb, caFile: nil), keys: &store, generateKey: FleetRenderTests.Keys().make)
+        }
         let plain = try FleetRenderer.render(Self.fleet(parentWeb: "[web]\n    bind to = *:19999\n"), keys: &store, generateKey: FleetRenderTests.Keys().make)
         #expect(Ini(plain[1].streamConf).section("stream")?.value("destination") == "10.1.0.5:19999")
         #expect(Ini(plain[1].streamConf).section("stream")?.value("CAfile") == nil)

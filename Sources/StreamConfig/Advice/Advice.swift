@@ -71,6 +71,14 @@ public enum Advice {
         return "\(key) = \(entries.isEmpty ? "*" : entries.joined(separator: " "))"
     }
 
+    /// The fix for a loopback-only listener, at the line Netdata reads (`WebListen.bindOption`,
+    /// whichever of its names and sections): `in FILE, change line N to `LINE``, LINE being
+    /// `listenOnEveryAddress(replacing:value:)` of it. Doctor, lint (NC109) and `fleet check`
+    /// (FL202) all print this.
+    public static func listenOnEveryAddressFix(file: String, option: Option) -> String {
+        "in \(file), change line \(option.line + 1) to `\(listenOnEveryAddress(replacing: option.key, value: option.value))`"
+    }
+
     /// `[db] mode` that keeps what replication needs (a child in RAM holds only retention × update every).
     public static let databaseEngine = "mode = dbengine"
 

@@ -25,7 +25,7 @@ public enum ParentChecks {
         func at(_ option: Option) -> String { "\(netdataFile):\(option.line + 1)" }
 
         if let option = listen.bindOption {
-            results += bindChecks(BindTo(option.value), option: option, name: listen.bindName, file: netdataFile)
+            results += bindChecks(BindTo(option.value), option: option, name: listen.bindName, file: netdataFile, defaultPort: listen.defaultPort)
         }
         if let option = web?.option("allow streaming from") {
             let allow = option.value
@@ -50,36 +50,12 @@ public enum ParentChecks {
         return results
     }
 
-    /// Where Netdata's web server listens, read as 1.37.1 and 2.x read netdata.conf: they
-    /// move `[global] bind socket to IP`, then `[global] bind to`, to `[web] bind to` when that
-    /// is absent (and `[global] port`, then `[global] default port`, to `[web] default port`);
-    /// without any, every address (`*`) at port 19999.
-    public struct WebListen: Sendable {
-        /// The line Netdata reads as `[web] bind to`, nil for the built-in `*`.
-        public var bindOption: Option?
-        /// How that line is named in messages: `[web] bind to`, `[global] bind socket to IP`...
-        public var bindName: String
-        /// The port of entries without one.
-        public var defaultPort: Int
-
-        public init(_ netdataConf: Ini) {
-            let global = netdataConf.section("global")
-            let web = netdataConf.section("web")
-            let moved: [(section: Section?, key: String)] = [(web, "bind to"), (global, "bind socket to IP"), (global, "bind to")]
-            let found = moved.lazy.compactMap { place -> (option: Option, name: String)? in
-                guard let section = place.section, let option = section.option(place.key) else { return nil }
-                return (option, "[\(section.name)] \(place.key)")
-            }.first
-            bindOption = found?.option
-            bindName = found?.name ?? "[web] bind to"
-            let port = web?.option("default port") ?? global?.option("port") ?? global?.option("default port")
-            let parsed = port.map { StrToLL($0.value) }
-            defaultPort = parsed.flatMap { $0.hasDigits && (1...65535).contains($0.value) ? Int($0.value) : nil } ?? 19999
-        }
-    }
+    /// Where Netdata's web server listens: the core's one reader (lint and `fleet check` use it too).
+    public typealias WebListen = StreamConfig.WebListen
 
     /// `bind to` as Netdata reads it: entries that cannot listen, loopback only, TLS forced.
-    static func bindChecks(_ bind: BindTo, option: Option, name: String, file: String) -> [Diagnosis] {
+    /// `defaultPort`: the port of entries without one (`WebListen.defaultPort`), named in messages.
+    static func bindChecks(_ bind: BindTo, option: Option, name: String, file: String, defaultPort: Int = 19999) -> [Diagnosis] {
         var results: [Diagnosis] = []
         let value = option.value
         let location = "\(file):\(option.line + 1)"
@@ -96,9 +72,10 @@ public enum ParentChecks {
         }
         let listening = bind.entries.filter { !$0.caretInPort && !$0.isUDP }
         if bind.loopbackOnly {
+            let onPorts = ports(listening, defaultPort).isEmpty ? "" : " (port \(ports(listening, defaultPort)))"
             results.append(Diagnosis(verdict: .misconfigured, code: "bound-to-loopback",
-                                     summary: "\(location): \(said): the parent listens on loopback only, so children on other machines cannot connect (Debian's netdata.conf ships `bind socket to IP = 127.0.0.1`)",
-                                     fix: "in \(file), change line \(option.line + 1) to `\(Advice.listenOnEveryAddress(replacing: option.key, value: value))`, then restart Netdata"))
+                                     summary: "\(location): \(said): the parent listens on loopback only\(onPorts), so children on other machines cannot connect (Debian's netdata.conf ships `bind socket to IP = 127.0.0.1`)",
+                                     fix: "\(Advice.listenOnEveryAddressFix(file: file, option: option)), then restart Netdata"))
         }
         if !listening.isEmpty, !listening.contains(where: { $0.access.contains(.streaming) }) {
             results.append(Diagnosis(verdict: .misconfigured, code: "bind-to-no-streaming",
@@ -120,5 +97,15 @@ public enum ParentChecks {
             }
         }
         return results
+    }
+
+    /// `19999`, `19999, 20000`: the ports `entries` listen on, `defaultPort` for those without one.
+    static func ports(_ entries: [BindTo.Entry], _ defaultPort: Int) -> String {
+        var seen: [String] = []
+        for entry in entries where !entry.isUnix {
+            let port = entry.port.map { entry.numericPort.map(String.init) ?? $0 } ?? String(defaultPort)
+            if !seen.contains(port) { seen.append(port) }
+        }
+        return seen.joined(separator: ", ")
     }
 }

@@ -39,17 +39,21 @@ public struct FleetCABundle: Sendable, Equatable {
     }
 }
 
-/// The certificate a parent serves (its collected `ssl certificate`): its SHA-256 fingerprint and
-/// the ids of the fleet's CA bundles that verify it (the certificate itself, or the CA that signed it).
+/// The certificate a parent serves (its collected `ssl certificate`): its SHA-256 fingerprint,
+/// the ids of the fleet's CA bundles that verify it (the certificate itself, or the CA that signed
+/// it), and whether it is self-signed.
 public struct FleetServerCertificate: Sendable, Equatable {
     public var path: String
     public var fingerprint: String
     public var verifiedBy: Set<String>
+    /// Issued by itself (as `tls init` makes it): no system CA verifies it (FL208).
+    public var selfSigned: Bool
 
-    public init(path: String, fingerprint: String, verifiedBy: Set<String>) {
+    public init(path: String, fingerprint: String, verifiedBy: Set<String>, selfSigned: Bool = false) {
         self.path = path
         self.fingerprint = fingerprint
         self.verifiedBy = verifiedBy
+        self.selfSigned = selfSigned
     }
 }
 

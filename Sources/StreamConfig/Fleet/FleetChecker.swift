@@ -165,8 +165,8 @@ struct FleetRun {
         if reachable.isEmpty {
             if !FleetIndex.isLoopback(hosts[edge.sender].address), let bind = web.bindOption, let file = parent.netdataConf {
                 findings.emit("FL202", in: file, at: bind,
-                              "\(who(r)) listens on port \(port) at loopback only (`\(bind.key) = \(bind.value)`): \(who(edge.sender)) cannot connect (\(forwarding)\"Failed to connect\")",
-                              hint: "listen on the address children use: `\(Advice.listenOnEveryAddress)`")
+                              "\(who(r)) listens on port \(port) at loopback only (`\(bind.key) = \(bind.value)`, \(web.listen.bindName)): \(who(edge.sender)) cannot connect (\(forwarding)\"Failed to connect\")",
+                              hint: "listen on every address: \(Advice.listenOnEveryAddressFix(file: file.path, option: bind))")
                 return false
             }
             return true
@@ -207,8 +207,19 @@ struct FleetRun {
 
     /// FL207: a verifying TLS sender whose collected CA file does not verify the certificate the
     /// parent serves (both collected).
+    /// FL208: a verifying TLS sender with neither `CAfile` nor `CApath`, to a parent whose
+    /// collected certificate is self-signed: the system's CAs do not verify it.
     mutating func trustsCertificate(_ edge: FleetEdge, parent r: Int, senderFile: FleetFile, forwarding: String) -> Bool {
         let sender = hosts[edge.sender]
+        let senderStream = senderFile.ini.section("stream")
+        if let served = hosts[r].serverCertificate, served.selfSigned,
+           !NetdataBool.read(senderStream?.value("ssl skip certificate verification") ?? "no"),
+           ["CAfile", "CApath"].allSatisfy({ (senderStream?.value($0) ?? "").isEmpty }) {
+            findings.emit("FL208", file: edge.file, line: edge.destinationOption.line + 1, column: edge.entryColumn, length: edge.entryLength,
+                          "\(forwarding)`\(edge.destination.raw)` verifies \(who(r)) with the system's CAs only (no `CAfile` or `CApath` in [stream]), but \(who(r)) serves a self-signed certificate (\(served.path), SHA-256 \(served.fingerprint.prefix(23))…): the child closes every connection (\"the server SSL certificate is not valid\")",
+                          hint: "copy the parent's certificate (\(served.path)) to the child and name it: `\(StreamAdvice.caFile("/etc/netdata/ssl/parent.crt"))` (`stream-config child set --ssl --ca-file`)")
+            return false
+        }
         guard let bundle = sender.caBundle, let served = hosts[r].serverCertificate, !served.verifiedBy.contains(bundle.id),
               let stream = senderFile.ini.section("stream"), let option = stream.option("CAfile") else { return true }
         if let skip = stream.value("ssl skip certificate verification"), NetdataBool.read(skip) { return true }

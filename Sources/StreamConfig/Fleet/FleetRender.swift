@@ -55,13 +55,15 @@ public struct FleetRenderedHost: Sendable {
 ///   parents);
 /// - every host that receives gets, per key, a section with `type = api`, `enabled = yes` and
 ///   `allow from` listing exactly the addresses that send that key to it, and in netdata.conf a
-///   `[web] bind to` on every address (the old `[global] bind socket to IP` is removed);
+///   `[web] bind to` on every address (the old `[global] bind socket to IP` and
+///   `[global] bind to`, which it would make ignored, are removed);
 /// - a receiver that also sends forwards its children (Netdata's default), and its parents
 ///   accept its key from its address, so chains pass `fleet check`;
 /// - TLS: a receiver with `tls_key` and `tls_certificate` (written as `[web] ssl key` and
 ///   `ssl certificate`), or whose collected netdata.conf has both, serves TLS only
 ///   (`bind to = *:19999=...^SSL=force`), and its senders use `:SSL` to it, with `CAfile` =
-///   their `ca_file` when the fleet gives one (else the system's CAs verify it).
+///   their `ca_file`; a sender without `ca_file` (and no `CAfile` or `CApath` in its collected
+///   stream.conf) is refused, since the system's CAs would not verify a `tls init` certificate.
 ///
 /// Each file starts from the host's collected one (only streaming lines change, every other
 /// byte stays) or, without one, from `stock` (Netdata's stock stream.conf) or nothing.
@@ -114,6 +116,11 @@ public enum FleetRenderer {
             do {
                 if let key = senderKey[i], !destinations[i].isEmpty {
                     let tls = destinations[i].contains { servesTLS[$0] }
+                    if tls, host.caFile == nil, !Self.hasTrustAnchor(stream.ini) {
+                        let parents = destinations[i].filter { servesTLS[$0] }.map { "`\(hosts[$0].name)`" }.joined(separator: ", ")
+                        let owner = host.groups.isEmpty ? "the host" : "the host or its group\(host.groups.count == 1 ? "" : "s") (\(host.groups.map { "`\($0)`" }.joined(separator: ", ")))"
+                        throw FleetRenderError("`\(host.name)` streams to the TLS parent\(parents.contains(",") ? "s" : "") \(parents) but has no `ca_file`: its `:SSL` destination would verify the parent against the system's CAs only, which refuse a self-signed certificate from `tls init`; set `ca_file` in the vars of \(owner) to the path, on that host, of the parent's certificate (or the CA that signed it; for a certificate from a public CA, the system bundle such as /etc/ssl/certs/ca-certificates.crt)")
+                    }
                     try stream.setChild(destinations: destinations[i].map { entry(hosts[$0].address, tls: servesTLS[$0]) }, apiKey: key,
                                         caFile: tls ? host.caFile : nil)
                 } else if stream.value(section: "stream", key: "enabled") == nil {
@@ -140,7 +147,9 @@ public enum FleetRenderer {
                 do {
                     let bind = StreamAdvice.option(Advice.bindTo(servesTLS[i] ? .tlsForced : .everything, address: "*:\(port)"))
                     try editor.set(section: "web", key: bind.key, value: bind.value)
-                    if editor.value(section: "global", key: "bind socket to IP") != nil { try editor.unset(section: "global", key: "bind socket to IP") }
+                    for old in WebListen.bindPlaces.dropFirst() where editor.value(section: old.section, key: old.key) != nil {
+                        try editor.unset(section: old.section, key: old.key)
+                    }
                     if let key = host.tlsKey, let certificate = host.tlsCertificate {
                         for line in [Advice.sslKey(key), Advice.sslCertificate(certificate)] {
                             let option = StreamAdvice.option(line)
@@ -155,6 +164,13 @@ public enum FleetRenderer {
             result.append(FleetRenderedHost(name: host.name, streamConf: stream.document, netdataConf: netdata))
         }
         return result
+    }
+
+    /// Whether a stream.conf already names what verifies its TLS parents (an active `CAfile` or
+    /// `CApath` in `[stream]`; render keeps them when the fleet gives no `ca_file`).
+    static func hasTrustAnchor(_ ini: Ini) -> Bool {
+        let stream = ini.section("stream")
+        return ["CAfile", "CApath"].contains { !(stream?.value($0) ?? "").isEmpty }
     }
 
     /// A destination entry for an address (IPv6 in brackets), `:SSL` for a TLS parent.

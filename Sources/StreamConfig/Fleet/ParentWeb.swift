@@ -1,12 +1,13 @@
-/// How a parent's web server takes connections, from its netdata.conf (`[web] bind to`, else
-/// `[global] bind socket to IP`; `default port`; `ssl key` and `ssl certificate`; the access
-/// lists). Without a collected netdata.conf: Netdata's built-in defaults (every address, port
-/// 19999, no TLS, no access list).
+/// How a parent's web server takes connections, from its netdata.conf (where it listens and its
+/// default port as `WebListen` reads them; `ssl key` and `ssl certificate`; the access lists).
+/// Without a collected netdata.conf: Netdata's built-in defaults (every address, port 19999, no
+/// TLS, no access list).
 struct ParentWeb {
     /// The entries Netdata can listen on (not UDP, not unix, no `^SSL` glued to the port).
     var entries: [BindTo.Entry]
-    var bindOption: Option?
-    var defaultPort: Int
+    var listen: WebListen
+    var bindOption: Option? { listen.bindOption }
+    var defaultPort: Int { listen.defaultPort }
     var hasCertificate: Bool
     var allowConnections: Option?
     var allowStreaming: Option?
@@ -15,15 +16,8 @@ struct ParentWeb {
 
     init(netdataConf: Ini?) {
         let web = netdataConf?.section("web")
-        bindOption = web?.option("bind to") ?? netdataConf?.section("global")?.option("bind socket to IP")
-        let bind = BindTo(bindOption?.value ?? "*")
-        entries = bind.entries.filter { !$0.caretInPort && !$0.isUDP && !$0.isUnix }
-        if let text = web?.value("default port") {
-            let parsed = StrToLL(text)
-            defaultPort = parsed.hasDigits && (1...65535).contains(parsed.value) ? Int(parsed.value) : 19999
-        } else {
-            defaultPort = 19999
-        }
+        listen = WebListen(netdataConf)
+        entries = listen.bind.entries.filter { !$0.caretInPort && !$0.isUDP && !$0.isUnix }
         hasCertificate = !(web?.value("ssl key") ?? "").isEmpty && !(web?.value("ssl certificate") ?? "").isEmpty
         allowConnections = web?.option("allow connections from")
         allowStreaming = web?.option("allow streaming from")
@@ -40,7 +34,8 @@ struct ParentWeb {
     }
 
     var listensText: String {
-        if let bindOption { return "`\(bindOption.key) = \(bindOption.value)`" }
-        return "no `bind to` (every address, port \(defaultPort))"
+        let port = listen.portOption.map { ", \(listen.portPlace.name) = \($0.value)" } ?? ""
+        if let bindOption { return "`\(bindOption.key) = \(bindOption.value)`\(listen.bindName == "[web] bind to" ? "" : " in [\(listen.bindPlace.section)]")\(port)" }
+        return "no `bind to` (every address, port \(defaultPort)\(port.isEmpty ? "" : " from `\(listen.portPlace.name)`"))"
     }
 }

@@ -24,24 +24,24 @@ public enum ConfigKind: String, Sendable, CaseIterable, Codable {
 public enum NetdataConfChecks {
     static func run(_ context: inout LintContext, unreadableFiles: [String: String]) {
         let web = context.ini.section("web")
-        let global = context.ini.section("global")
-        let bindTo = web?.option("bind to")
-        let oldBind = global?.option("bind socket to IP")
-        if let bindTo, let oldBind {
-            context.emit("NC108", at: oldBind, onValue: false,
-                         "`[global] bind socket to IP` is ignored: `[web] bind to` (line \(bindTo.line + 1)) is set, and Netdata moves the old name only when the new one is absent",
-                         hint: "delete this line, or move its address into `[web] bind to`")
+        let listen = WebListen(context.ini)
+        if let bind = listen.bindOption {
+            for ignored in listen.ignoredBinds {
+                context.emit("NC108", at: ignored.option, onValue: false,
+                             "`\(ignored.place.name)` is ignored: `\(listen.bindName)` (line \(bind.line + 1)) is set, and Netdata moves an old name to `[web] bind to` only when no earlier one is set (`[web] bind to`, then `[global] bind socket to IP`, then `[global] bind to`)",
+                             hint: "delete this line, or move its address into `\(listen.bindName)`")
+            }
         }
         var tlsEntries: [BindTo.Entry] = []
         // No bind to: every address, default port, everything allowed, no ^SSL.
         var streamingEntries = [BindTo("*").entries[0]]
-        if let option = bindTo ?? oldBind {
-            let listening = bindChecks(&context, option)
+        if let option = listen.bindOption {
+            let listening = bindChecks(&context, option, place: listen.bindName)
             tlsEntries = listening.filter { $0.tls != .default }
             streamingEntries = listening.filter { $0.access.contains(.streaming) }
         }
-        if let option = web?.option("default port") { portValue(&context, option) }
-        plaintextChildrenOn137(&context, web: web, streaming: streamingEntries, bind: bindTo ?? oldBind)
+        if let option = listen.portOption { portValue(&context, option) }
+        plaintextChildrenOn137(&context, web: web, streaming: streamingEntries, bind: listen.bindOption)
         if let web {
             for name in ["allow connections from", "allow streaming from"] {
                 if let option = web.option(name) { PatternChecks.checkWebPattern(&context, option) }
@@ -56,7 +56,7 @@ public enum NetdataConfChecks {
     /// The options these checks read, by section.
     static let readOptions: [String: Set<String>] = [
         "web": ["bind to", "default port", "ssl key", "ssl certificate", "allow connections from", "allow streaming from"],
-        "global": ["bind socket to IP"],
+        "global": ["bind socket to IP", "bind to", "port", "default port"],
         "db": ["seconds to replicate", "seconds per replication step", "replication period", "replication step"],
     ]
 
@@ -82,10 +82,11 @@ public enum NetdataConfChecks {
     // MARK: bind to
 
     /// Returns the entries that can listen.
-    private static func bindChecks(_ context: inout LintContext, _ option: Option) -> [BindTo.Entry] {
+    /// `place` names the line in messages (`[global] bind to`...), as `WebListen` found it.
+    private static func bindChecks(_ context: inout LintContext, _ option: Option, place: String) -> [BindTo.Entry] {
         let bind = BindTo(option.value)
         let base = option.valueRange.lowerBound
-        let name = option.key == "bind to" ? "bind to" : "bind socket to IP"
+        let name = option.key
         var broken = 0
         for entry in bind.entries {
             let column = base + entry.offset
@@ -139,8 +140,8 @@ public enum NetdataConfChecks {
         }
         if broken == 0, bind.loopbackOnly {
             context.emit("NC109", at: option,
-                         "`\(name) = \(option.value)` listens on loopback only: children on other machines cannot connect (Debian's default)",
-                         hint: "on a parent, listen on the address children use: `\(Advice.listenOnEveryAddress)`")
+                         "`\(name) = \(option.value)`\(place == "[web] bind to" ? "" : " (\(place), which Netdata reads as `[web] bind to`)") listens on loopback only: children on other machines cannot connect (Debian's default)",
+                         hint: "on a parent, listen on every address: \(Advice.listenOnEveryAddressFix(file: context.file, option: option))")
         }
         return listening
     }
@@ -154,14 +155,14 @@ public enum NetdataConfChecks {
         let reading = parsed.hasDigits ? "\(parsed.value)" : "0"
         var why = "Netdata reads it as \(reading)"
         if parsed.base == 8 { why += " (a leading 0 makes it octal)" }
-        context.emit("NC110", at: option, "`default port = \(option.value)`: \(why), which is not a port between 1 and 65535 as written",
-                     hint: "write the port in decimal, e.g. `default port = 19999`")
+        context.emit("NC110", at: option, "`\(option.key) = \(option.value)`: \(why), which is not a port between 1 and 65535 as written",
+                     hint: "write the port in decimal, e.g. `\(option.key) = 19999`")
     }
 
     // MARK: TLS files
 
     private static func tlsFiles(_ context: inout LintContext, web: Section?, tlsEntries: [BindTo.Entry], unreadableFiles: [String: String]) {
-        guard let first = tlsEntries.first, let bindOption = web?.option("bind to") ?? context.ini.section("global")?.option("bind socket to IP") else { return }
+        guard let first = tlsEntries.first, let bindOption = WebListen(context.ini).bindOption else { return }
         let key = web?.option("ssl key"), certificate = web?.option("ssl certificate")
         let forced = tlsEntries.contains { $0.tls == .force }
         // Checked on 1.37.1: without a certificate a ^SSL=force port answers the dashboard in

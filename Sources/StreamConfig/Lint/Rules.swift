@@ -181,7 +181,7 @@ public enum Rules {
         Rule(code: "SC707", severity: .warning, title: "replication longer than a RAM database holds",
              explanation: "A child's database in RAM (`db = ram` or `alloc`; on 1.37 every mode but `dbengine`) holds retention × update every seconds. Mode `ram` rounds the entries up to whole memory pages (1024 entries of 4 bytes): the default 3600 become 4096, 68 minutes at 1 s. Netdata silently caps the replication period to that, so after a reconnect only that much of the gap is filled, not the 1d the replication period says. Use `dbengine`, raise the retention (in entries), or set the replication period to what the database holds."),
 
-        // NC1xx: netdata.conf `[web] bind to` (and `[global] bind socket to IP`), as Netdata reads it.
+        // NC1xx: netdata.conf `[web] bind to` (or the old names `WebListen` reads), as Netdata reads it.
         Rule(code: "NC101", severity: .error, title: "^SSL right after the port",
              explanation: "Netdata reads the port of a `bind to` entry up to the first `=`, so in `*:19999` followed directly by `^SSL=force` the port is `19999^SSL`: getaddrinfo fails and nothing listens there. With no other entry, 1.37.1 exits (\"Cannot listen on any API socket\") and 2.x does not start. Put the access list first: `bind to = *:19999=streaming|dashboard|registry|badges|management|netdata.conf^SSL=force`."),
         Rule(code: "NC102", severity: .error, title: "invalid port in bind to",
@@ -196,12 +196,12 @@ public enum Rules {
              explanation: "No `bind to` entry that can listen has `streaming` in its access list (an entry without `=` allows everything), so every child is refused. This is right for a node that is not a parent."),
         Rule(code: "NC107", severity: .error, title: "IPv6 address without brackets in bind to",
              explanation: "The host of a `bind to` entry ends at the first `:`; write IPv6 addresses in brackets, e.g. `[::]:19999`."),
-        Rule(code: "NC108", severity: .warning, title: "old bind socket to IP ignored",
-             explanation: "Netdata moves `[global] bind socket to IP` (the name Debian's stock netdata.conf uses) to `[web] bind to` only when `[web] bind to` is absent; when both are set the old line is ignored."),
+        Rule(code: "NC108", severity: .warning, title: "old bind name ignored",
+             explanation: "Netdata reads where it listens from `[web] bind to`, else `[global] bind socket to IP` (the name Debian's stock netdata.conf uses), else `[global] bind to`: it moves an old name to `[web] bind to` only when no earlier one is set. A later one that is set as well is ignored."),
         Rule(code: "NC109", severity: .note, title: "listening on loopback only",
-             explanation: "Every `bind to` entry is a loopback address, so children on other machines cannot connect. Debian's stock netdata.conf ships `bind socket to IP = 127.0.0.1`; a parent must listen on an address its children reach, e.g. `bind to = 0.0.0.0:19999`."),
+             explanation: "Every entry of the `bind to` line Netdata reads (`[web] bind to`, else `[global] bind socket to IP`, else `[global] bind to`) is a loopback address, so children on other machines cannot connect. Debian's stock netdata.conf ships `bind socket to IP = 127.0.0.1`. The hint rewrites that line in place, under its own name, with every host made `*` and each entry's port and access list kept: Debian's line becomes `bind socket to IP = *`."),
         Rule(code: "NC110", severity: .error, title: "invalid default port",
-             explanation: "`[web] default port` is read with strtoll (a leading 0 is octal, text after the digits is ignored) and must be a port between 1 and 65535; entries of `bind to` without a port use it."),
+             explanation: "The default port (`[web] default port`, else `[global] port`, else `[global] default port`, the first that is set) is read with strtoll (a leading 0 is octal, text after the digits is ignored) and must be a port between 1 and 65535; entries of `bind to` without a port use it."),
 
         // NC2xx: netdata.conf TLS files.
         Rule(code: "NC201", severity: .warning, title: "^SSL without ssl key or ssl certificate",

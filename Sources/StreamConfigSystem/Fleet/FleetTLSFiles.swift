@@ -3,7 +3,8 @@ import X509
 
 /// `fleet check` and TLS files: a child's collected `CAfile` and a parent's collected
 /// `ssl certificate` (each beside the host's collected stream.conf or netdata.conf, under the name
-/// the option gives), read and compared here, so the pure checker only compares ids (FL207).
+/// the option gives), read and compared here, so the pure checker only compares ids (FL207) and
+/// knows whether the served certificate is self-signed (FL208).
 /// A file that is missing or cannot be read as certificates is left out: nothing is claimed.
 public enum FleetTLSFiles {
     public static func attach(_ fleet: inout Fleet, read: (String) throws -> [UInt8]?) {
@@ -21,7 +22,8 @@ public enum FleetTLSFiles {
                   let name = netdata.ini.section("web")?.value("ssl certificate"), let path = beside(netdata.path, name),
                   let bytes = try? read(path), let served = (try? TLSInspect.certificates(in: bytes, path: path))?.first else { continue }
             let verifiedBy = Set(bundles.filter { verifies($0.value, served) }.keys)
-            fleet.hosts[i].serverCertificate = FleetServerCertificate(path: path, fingerprint: TLSInspect.fingerprint(served.der), verifiedBy: verifiedBy)
+            fleet.hosts[i].serverCertificate = FleetServerCertificate(path: path, fingerprint: TLSInspect.fingerprint(served.der), verifiedBy: verifiedBy,
+                                                                      selfSigned: TLSInspect.isSelfSigned(served.certificate))
         }
     }
 
