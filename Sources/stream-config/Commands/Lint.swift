@@ -28,7 +28,7 @@ struct Lint: ParsableCommand {
         discussion: """
         A file named netdata.conf, or one with netdata.conf's sections and none of stream.conf's, \
         is checked as netdata.conf: [web] bind to, default port, ssl key and ssl certificate, \
-        allow connections from, allow streaming from, [global] bind socket to IP and the [db] \
+        allow connections from, allow streaming from, [global] bind socket to IP, bind to and port, and the [db] \
         replication options (--kind forces the kind). With no FILE, checks the file Netdata would read: $NETDATA_USER_CONFIG_DIR/stream.conf \
         (default /etc/netdata), else the stock file in $NETDATA_STOCK_CONFIG_DIR (default \
         /usr/lib/netdata/conf.d). A comment line `# stream-config: disable=CODE[,CODE]` silences \
