@@ -117,7 +117,6 @@ public struct EditSession {
     /// is kept as `FILE.rejected-*` and the error passed on.
     private func install(_ bytes: [UInt8], previous: [UInt8]?, start: [UInt8], newOwnership: AtomicFile.Ownership?,
                          keepingOnFailure copy: EditCopy, _ conversation: some EditConversation) throws {
-        let say = conversation.say
         do {
             try install(bytes, previous: previous, start: start, newOwnership: newOwnership, conversation)
         } catch let error as StreamConfigError {

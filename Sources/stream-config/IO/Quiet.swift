@@ -13,7 +13,7 @@ struct QuietOption: ParsableArguments {
 }
 
 /// A command with `@OptionGroup var quiet: QuietOption`; `main` turns its flag on before `run()`.
-protocol QuietCommand {
+protocol QuietCommand: SendableMetatype {
     var quiet: QuietOption { get }
 }
 
