@@ -24,6 +24,10 @@ public enum StockFiles {
 
     public static let v2Missing = "needs Netdata 2.11.0's stock stream.conf: set STREAM_CONFIG_STOCK_V2, or keep shared/ beside the clone"
 
+    /// The stock files' versions a parametrized test runs on: 1.37.1 always (Debian's package),
+    /// 2.11.0 when its file is here, so a clone alone still runs every case it can.
+    public static var versions: [String] { hasV2 ? ["1.37.1", "2.11.0"] : ["1.37.1"] }
+
     /// The stock file of a Netdata line by its version string ("1.37.1", "2.11.0").
     public static func url(version: String) -> URL { version.hasPrefix("1.") ? v1 : v2 }
 
