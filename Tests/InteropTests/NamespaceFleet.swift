@@ -69,39 +69,7 @@ final class NamespaceAgent {
             [web]
             \(web.map { "    \($0)" }.joined(separator: "\n"))
 
-            [registry]
-                enabled = no
-
-            [health]
-                enabled = no
-
-            [ml]
-                enabled = no
-
-            [statsd]
-                enabled = no
-
-            [plugins]
-                enable running new plugins = no
-                proc = yes
-                diskspace = no
-                cgroups = no
-                tc = no
-                idlejitter = no
-                timex = no
-                netdata monitoring = no
-                statsd = no
-                apps = no
-                charts.d = no
-                python.d = no
-                go.d = no
-                ebpf = no
-                fping = no
-                ioping = no
-                perf = no
-                slabinfo = no
-                nfacct = no
-                cups = no
+            \(NetdataLab.quietSections(light: true))
 
             """
     }

@@ -126,40 +126,7 @@ final class NetdataInstance {
             allow connections from = localhost 127.*
             allow streaming from = *
 
-        [registry]
-            enabled = no
-
-        [health]
-            enabled = no
-
-        [ml]
-            enabled = no
-
-        [statsd]
-            enabled = no
-
-        [plugins]
-            enable running new plugins = no
-            check for new plugins every = 60
-            proc = yes
-            diskspace = no
-            cgroups = no
-            tc = no
-            idlejitter = yes
-            timex = no
-            netdata monitoring = yes
-            statsd = no
-            apps = no
-            charts.d = no
-            python.d = no
-            go.d = no
-            ebpf = no
-            fping = no
-            ioping = no
-            perf = no
-            slabinfo = no
-            nfacct = no
-            cups = no
+        \(NetdataLab.quietSections(light: false))
 
         \(extraNetdataConf)
 
@@ -273,6 +240,48 @@ final class NetdataInstance {
 }
 
 extension NetdataLab {
+    /// Everything a lab instance does not need, off: registry, health, ML, statsd and every
+    /// plugin but proc. `light` also turns off idlejitter and Netdata's own monitoring charts
+    /// (for fleets of many agents on 2 cores).
+    static func quietSections(light: Bool) -> String {
+        """
+        [registry]
+            enabled = no
+
+        [health]
+            enabled = no
+
+        [ml]
+            enabled = no
+
+        [statsd]
+            enabled = no
+
+        [plugins]
+            enable running new plugins = no
+            check for new plugins every = 60
+            proc = yes
+            diskspace = no
+            cgroups = no
+            tc = no
+            idlejitter = \(light ? "no" : "yes")
+            timex = no
+            netdata monitoring = \(light ? "no" : "yes")
+            statsd = no
+            apps = no
+            charts.d = no
+            python.d = no
+            go.d = no
+            ebpf = no
+            fping = no
+            ioping = no
+            perf = no
+            slabinfo = no
+            nfacct = no
+            cups = no
+        """
+    }
+
     /// The `[directories]` and `[logs]` sections of a private instance rooted at `d`: its own
     /// configuration, data, lock and log directories, the package's stock files and plugins.
     static func privateDirectorySections(_ d: String) -> String {

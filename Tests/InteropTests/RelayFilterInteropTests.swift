@@ -5,23 +5,14 @@
 
 import Foundation
 import Testing
+import TestSupport
 
 private let filteredKey = "aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee"
 private let plainKey = "bbbbbbbb-cccc-4ddd-8eee-ffffffffffff"
 private let parentKey = "11111111-2222-4333-8444-555555555555"
 
 private func keySection(_ key: String, destination: String, extra: String = "") -> String {
-    """
-    [\(key)]
-        type = api
-        enabled = yes
-        allow from = localhost
-        default proxy enabled = yes
-        default proxy destination = \(destination)
-        default proxy api key = \(parentKey)
-    \(extra)
-
-    """
+    relayKeySection(key, destination: destination, upstreamKey: parentKey, extra: extra)
 }
 
 extension NetdataInstance {

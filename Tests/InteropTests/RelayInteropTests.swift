@@ -4,6 +4,7 @@
 
 import Foundation
 import Testing
+import TestSupport
 
 #if canImport(Glibc)
 import Glibc
@@ -23,16 +24,7 @@ private func relayConf(destination: String, keyLines: String = "", stream: Strin
         enabled = no
     \(stream)
 
-    [\(childKey)]
-        type = api
-        enabled = yes
-        allow from = localhost
-        default proxy enabled = yes
-        default proxy destination = \(destination)
-        default proxy api key = \(parentKey)
-    \(keyLines)
-
-    """
+    """ + relayKeySection(childKey, destination: destination, upstreamKey: parentKey, extra: keyLines)
 }
 
 private func elapsed(since start: ContinuousClock.Instant) -> String {

@@ -3,6 +3,7 @@ import NIOCore
 import NIOEmbedded
 import StreamConfig
 import Testing
+import TestSupport
 @testable import StreamRelay
 
 let relayKey = "aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee"
@@ -13,16 +14,8 @@ func relayConfiguration(destination: String, extra: String = "") throws -> Relay
         [stream]
             enabled = no
 
-        [\(relayKey)]
-            type = api
-            enabled = yes
-            allow from = localhost
-            default proxy enabled = yes
-            default proxy destination = \(destination)
-            default proxy api key = \(parentKey)
-        \(extra)
 
-        """
+        """ + relayKeySection(relayKey, destination: destination, upstreamKey: parentKey, extra: extra)
     return try RelayConfiguration.load(bytes: Array(text.utf8), file: "relay.conf")
 }
 

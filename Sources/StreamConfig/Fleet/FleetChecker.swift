@@ -531,11 +531,8 @@ struct FleetRun {
                 let kept = extra.filter { !suppressions.silences($0) }
                 // A cross-host finding says more than the file's own at the same line: FL501 (the
                 // documentation key is an error anywhere in a fleet) replaces lint's SC310/SC311.
-                let superseding = Set(kept.compactMap { Self.supersedes[$0.code] == nil ? nil : $0.line })
-                report.diagnostics.removeAll { diagnostic in
-                    superseding.contains(diagnostic.line)
-                        && kept.contains { $0.line == diagnostic.line && Self.supersedes[$0.code]?.contains(diagnostic.code) == true }
-                }
+                let replaced = Set(kept.flatMap { fleet in (Self.supersedes[fleet.code] ?? []).map { "\(fleet.line) \($0)" } })
+                report.diagnostics.removeAll { replaced.contains("\($0.line) \($0.code)") }
                 report.diagnostics += kept
                 report.diagnostics.sort { ($0.line, $0.column, $0.code) < ($1.line, $1.column, $1.code) }
             }
