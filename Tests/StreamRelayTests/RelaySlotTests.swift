@@ -249,6 +249,10 @@ import Glibc
             // its own process): such a socket is replaced, so the drain is what is tested here.
             var idle = try await onOwnThread { try LoopbackSocket(port: port, from: "127.0.0.6") }
             for _ in 0..<3 where !(await poll(timeout: .seconds(2)) { server.connectionCount == 2 && idle.isOpenAtPeer }) {
+                // The replaced socket must be gone from the relay first: otherwise its closing
+                // connection is the second one counted, and the new one may not be accepted yet.
+                idle.close()
+                #expect(await poll(timeout: .seconds(5)) { server.connectionCount == 1 })
                 idle = try await onOwnThread { try LoopbackSocket(port: port, from: "127.0.0.6") }
             }
             #expect(await poll(timeout: .seconds(2)) { server.connectionCount == 2 && idle.isOpenAtPeer })
