@@ -247,7 +247,7 @@ import Testing
         #expect(info("/dev/null").map { $0.st_mode & S_IFMT } == S_IFCHR, "never replaced by a file")
 
         let socketPath = dir.path("socket.conf")
-        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue | SOCK_CLOEXEC.rawValue), 0)
         defer { close(fd) }
         var address = sockaddr_un()
         address.sun_family = sa_family_t(AF_UNIX)

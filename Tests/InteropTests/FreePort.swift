@@ -28,7 +28,7 @@ enum FreePort {
     /// so TIME_WAIT leftovers of a previous run on the same port do not count).
     static func isFree(_ port: Int, address: String = "127.0.0.1") -> Bool {
         #if canImport(Glibc)
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue | SOCK_CLOEXEC.rawValue), 0)
         #else
         let fd = socket(AF_INET, SOCK_STREAM, 0)
         #endif

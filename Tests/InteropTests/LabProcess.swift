@@ -64,11 +64,7 @@ final class LabProcess {
         posix_spawn_file_actions_addopen(&actions, 1, outputFile.path, flags, 0o644)
         posix_spawn_file_actions_addopen(&actions, 2, errorFile.path, flags, 0o644)
         #if os(Linux)
-        // inherit no other fd (glibc >= 2.34; not exported by the Glibc module, hence dlsym)
-        typealias CloseFrom = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32
-        if let sym = dlsym(nil, "posix_spawn_file_actions_addclosefrom_np") {
-            _ = unsafeBitCast(sym, to: CloseFrom.self)(&actions, 3)
-        }
+        Spawn.inheritNothingElse(&actions)
         #endif
 
         var child: pid_t = 0

@@ -156,7 +156,7 @@ final class RawSocket: @unchecked Sendable {
 
     init(port: Int, host: String = "127.0.0.1", timeout: Duration = .seconds(5)) throws {
         #if canImport(Glibc)
-        fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue | SOCK_CLOEXEC.rawValue), 0)
         #else
         fd = socket(AF_INET, SOCK_STREAM, 0)
         #endif

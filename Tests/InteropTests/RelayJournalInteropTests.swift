@@ -14,7 +14,7 @@ struct RelayJournalInteropTests {
     static let parentKey = "cdcdcdcd-2222-4333-8444-555555555555"
 
     static func journaldAnswers() -> Bool {
-        let fd = Glibc.socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue), 0)
+        let fd = Glibc.socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue | SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { return false }
         defer { close(fd) }
         var address = sockaddr_un()

@@ -319,7 +319,7 @@ import TestSupport
             #expect(JournaldSocket.probe(path: path))
             // A socket file with nobody bound: create one and close it without unlinking.
             let stalePath = receiver!.directory + "/stale"
-            let fd = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue), 0)
+            let fd = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue | SOCK_CLOEXEC.rawValue), 0)
             var address = JournaldSocket.makeAddress(stalePath)!
             _ = withUnsafePointer(to: &address) {
                 $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }

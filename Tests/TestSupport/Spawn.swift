@@ -41,6 +41,7 @@ public enum Spawn {
         posix_spawn_file_actions_adddup2(&actions, inPipe[0], 0)
         posix_spawn_file_actions_adddup2(&actions, outPipe[1], 1)
         posix_spawn_file_actions_adddup2(&actions, errPipe[1], 2)
+        inheritNothingElse(&actions)
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
         defer { posix_spawnattr_destroy(&attributes) }
@@ -117,6 +118,19 @@ public enum Spawn {
             flags |= Int16(POSIX_SPAWN_SETPGROUP)
         }
         posix_spawnattr_setflags(&attributes, flags)
+    }
+
+    /// The child inherits descriptors 0-2 only. Every test shares this process: a socket another
+    /// test holds, if inherited by a program that outlives its close (an agent, ansible's
+    /// workers), keeps that connection open, and its peer never sees it end. glibc >= 2.34 has
+    /// the action, but the Glibc module does not export it, hence dlsym.
+    public static func inheritNothingElse(_ actions: inout posix_spawn_file_actions_t) {
+        #if os(Linux)
+        typealias CloseFrom = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32
+        if let symbol = dlsym(nil, "posix_spawn_file_actions_addclosefrom_np") {
+            _ = unsafeBitCast(symbol, to: CloseFrom.self)(&actions, 3)
+        }
+        #endif
     }
 
     public static func currentEnvironment() -> [String] {
