@@ -4,8 +4,8 @@ import Testing
 
 /// `stream-config edit` driven by scripted editors: without a terminal (pipes), and on a real
 /// terminal inside tmux for the "What now?" prompt.
-@Suite(.enabled(if: StockFiles.hasV2, Comment(rawValue: StockFiles.v2Missing))) struct EditCommandTests {
-    static let stock = StockFiles.v2
+@Suite struct EditCommandTests {
+    static let stock = StockFiles.newest
     static let key = "51f0c3a2-7d6e-4b89-a1c4-3e2d5f6a7b80"  // not Netdata's documentation key (SC310)
     static let validSection = "\n[\(key)]\n    type = api\n    enabled = yes\n    allow from = 10.*\n"
     /// Netdata reads the value as `yes # note`, which is not a boolean: a lint error (SC108).

@@ -5,7 +5,7 @@ import Testing
 /// `stream-config edit --container`: the stock file comes out of a Netdata container. A fake
 /// `docker` first in PATH plays the runtime: a container is a directory under its root, and
 /// every call is logged, so the tests see what the real one would have been asked.
-@Suite(.enabled(if: StockFiles.hasV2, Comment(rawValue: StockFiles.v2Missing))) struct EditContainerTests {
+@Suite struct EditContainerTests {
     struct Runtime {
         let setup: EditCommandTests.Setup
         let root: String

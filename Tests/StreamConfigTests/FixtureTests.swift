@@ -68,21 +68,19 @@ import Testing
     }
 }
 
-@Suite(.enabled(if: StockFiles.hasV2, Comment(rawValue: StockFiles.v2Missing))) struct StockFileTests {
-    @Test func testStockFilesLintCleanForTheirOwnTarget() throws {
-        let v1 = Linter.lint(bytes: try Paths.bytes(Paths.stockV1), file: "stock-1.37.1")
-        #expect(v1.target == .v1_37)
-        #expect(v1.diagnostics.isEmpty, "\(v1.diagnostics)")
-        let v2 = Linter.lint(bytes: try Paths.bytes(Paths.stockV2), file: "stock-2.11.0")
-        #expect(v2.target == .v2)
-        #expect(v2.diagnostics.isEmpty, "\(v2.diagnostics)")
+/// Netdata's stock files: 1.37.1's always (Debian's package), 2.11.0's when it is here.
+@Suite struct StockFileTests {
+    @Test(arguments: StockFiles.versions)
+    func testStockFilesLintCleanForTheirOwnTarget(version: String) throws {
+        let report = Linter.lint(bytes: try Paths.bytes(StockFiles.url(version: version)), file: "stock-\(version)")
+        #expect(report.target == (version.hasPrefix("1.") ? .v1_37 : .v2))
+        #expect(report.diagnostics.isEmpty, "\(report.diagnostics)")
     }
 
-    @Test func testStockFilesRoundTripByteForByte() throws {
-        for url in [Paths.stockV1, Paths.stockV2] {
-            let bytes = try Paths.bytes(url)
-            #expect(Document(bytes: bytes).render() == bytes)
-        }
+    @Test(arguments: StockFiles.versions)
+    func testStockFilesRoundTripByteForByte(version: String) throws {
+        let bytes = try Paths.bytes(StockFiles.url(version: version))
+        #expect(Document(bytes: bytes).render() == bytes)
     }
 
     @Test func testTheOld137StockFileOnNetdata2OnlyGetsRenameNotes() throws {

@@ -28,6 +28,11 @@ public enum StockFiles {
     /// 2.11.0 when its file is here, so a clone alone still runs every case it can.
     public static var versions: [String] { hasV2 ? ["1.37.1", "2.11.0"] : ["1.37.1"] }
 
+    /// The newest stock file here: 2.11.0's when present, else 1.37.1's (Debian's package), for
+    /// tests about any stock file (edit, rewrites) rather than 2.x text, so they run in a clone
+    /// alone too.
+    public static var newest: URL { FileManager.default.fileExists(atPath: v2.path) ? v2 : v1 }
+
     /// The stock file of a Netdata line by its version string ("1.37.1", "2.11.0").
     public static func url(version: String) -> URL { version.hasPrefix("1.") ? v1 : v2 }
 
