@@ -25,7 +25,7 @@ BIN = $(if $(STREAM_CONFIG_BIN),$(STREAM_CONFIG_BIN),$(BUILT))
 all: build
 
 build:
-	./scripts/deps.sh uuid-dev pkg-config
+	./scripts/deps.sh uuid-dev liblz4-dev pkg-config
 	scripts/release-build.sh
 
 deb:

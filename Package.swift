@@ -25,6 +25,13 @@ let package = Package(
             providers: [.apt(["uuid-dev"])]
         ),
         .target(name: "StreamConfig", dependencies: ["CLibUUID"]),
+        // LZ4 block streaming (Debian liblz4-dev): the relay compresses a filtered child's stream
+        // toward its parent (LZ4Encoder). No well-kept Swift package wraps LZ4's streaming API.
+        .systemLibrary(
+            name: "CLZ4",
+            pkgConfig: "liblz4",
+            providers: [.apt(["liblz4-dev"])]
+        ),
         // The system side: files (atomic writes, locks, reads), config directories, processes,
         // containers, certificates and keys, the TLS file transaction, edit targets. One error type.
         .target(
@@ -40,6 +47,7 @@ let package = Package(
             name: "StreamRelay",
             dependencies: [
                 "StreamConfig",
+                "CLZ4",
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -70,6 +78,7 @@ let package = Package(
                 "StreamConfig",
                 "StreamConfigSystem",
                 "StreamRelay",
+                "CLZ4",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
             ],
@@ -96,6 +105,7 @@ let package = Package(
             name: "StreamRelayTests",
             dependencies: [
                 "StreamRelay",
+                "CLZ4",
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),

@@ -8,7 +8,7 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 if [[ -z "${BIN:-}" ]]; then
-    scripts/deps.sh uuid-dev pkg-config time
+    scripts/deps.sh uuid-dev liblz4-dev pkg-config time
     swift build -c release --static-swift-stdlib --product stream-config >&2
     BIN="$(swift build -c release --static-swift-stdlib --show-bin-path)/stream-config"
 fi

@@ -4,7 +4,7 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
-scripts/deps.sh uuid-dev pkg-config hyperfine
+scripts/deps.sh uuid-dev liblz4-dev pkg-config hyperfine
 swift build -c release --static-swift-stdlib --product stream-config >&2
 swift build -c release --static-swift-stdlib --product lint-bench >&2
 bin=$(swift build -c release --static-swift-stdlib --show-bin-path)

@@ -12,7 +12,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 out=$(mkdir -p "${1:-$root/dist}" && cd "${1:-$root/dist}" && pwd)
 
-scripts/deps.sh uuid-dev pkg-config dpkg-dev binutils fakeroot
+scripts/deps.sh uuid-dev liblz4-dev pkg-config dpkg-dev binutils fakeroot
 
 if [ -n "${STREAM_CONFIG_RELEASE_BIN:-}" ]; then
     built=$STREAM_CONFIG_RELEASE_BIN

@@ -4,7 +4,7 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
-scripts/deps.sh uuid-dev libssl-dev pkg-config iproute2 netdata-core mandoc man-db openssl curl jq tmux systemd bash-completion zsh fish make acl
+scripts/deps.sh uuid-dev liblz4-dev libssl-dev pkg-config iproute2 netdata-core mandoc man-db openssl curl jq tmux systemd bash-completion zsh fish make acl
 # ansible-core (PyPI) for the playbook tests, when it is not there yet.
 command -v ansible-playbook >/dev/null || python3 -m pip install --quiet ansible-core
 swift build --build-tests

@@ -109,8 +109,15 @@ struct RelayFilterInteropTests {
             #expect(await parent.hasFreshData(filteredHost, chart: "system.ram", maxAge: 5))
             let links = filtered.log().split(separator: "\n").filter { $0.contains("established link with negotiated capabilities") }
             #expect(links.count == 1, "the filtered child connected \(links.count) times\n\(filtered.log().suffix(3000))")
-            // A filtered leg is plain text whatever the child offers; the unfiltered one keeps LZ4 end to end.
+            // A filtered child's leg is plain text whatever it offers; the unfiltered one keeps LZ4 end to end.
             #expect(links.last.map { !$0.contains("COMPRESSION") } == true, "\(links)")
+            // The parent's leg of the filtered child is LZ4 when compression is on: the relay
+            // compresses what passes (and the parent decoded it: the fresh values above).
+            #expect(relay.log().contains("the relay compresses toward it with LZ4") == test.compression, "\(relay.log())")
+            let parentLink = parent.log().split(separator: "\n").last { $0.contains("STREAM \(filteredHost) [receive") && $0.contains("negotiated capabilities") }
+            #expect(parentLink?.contains("COMPRESSION") == test.compression, "\(parentLink ?? "no link at the parent")")
+            // A 1.37 parent takes bytes without a block header as plain text and says so: every block was framed.
+            #expect(!parent.log().contains("multiplexed uncompressed data"), "\(parent.logTail())")
             let plainLink = plain.log().split(separator: "\n").last { $0.contains("established link with negotiated capabilities") }
             #expect(plainLink?.contains("COMPRESSION") == test.compression, "\(plainLink ?? "no link")")
             // The unfiltered child has its other charts at the parent.

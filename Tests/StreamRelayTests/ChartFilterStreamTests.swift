@@ -239,7 +239,7 @@ import Testing
         #expect(StreamRequest.withoutCompression(469_565_432) == 465_894_392)
         #expect(StreamRequest.withoutCompression(5) == 4 && StreamRequest.withoutCompression(3) == 3)
         let request = try StreamRequest(bytes: Array(streamRequest(extra: "&ver=5").utf8))
-        let masked = String(decoding: request.replacingKey(with: parentKey, maskingCompression: true), as: UTF8.self)
+        let masked = String(decoding: request.replacingKey(with: parentKey, compression: .none), as: UTF8.self)
         #expect(masked.contains("&ver=15352&") && masked.contains("&ver=4 HTTP/1.1"), "\(masked)")
         #expect(masked.replacingOccurrences(of: "ver=15352", with: "ver=16376").replacingOccurrences(of: "ver=4 ", with: "ver=5 ")
             == streamRequest(extra: "&ver=5").replacingOccurrences(of: relayKey, with: parentKey))
@@ -247,10 +247,26 @@ import Testing
         let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
             .appendingPathComponent("fixtures/captures-2.11/child-stream-request.bin")
         let real = try StreamRequest(bytes: Array(try Data(contentsOf: url)))
-        let forwarded = try StreamRequest(bytes: real.replacingKey(with: parentKey, maskingCompression: true))
+        let forwarded = try StreamRequest(bytes: real.replacingKey(with: parentKey, compression: .none))
         let ver = try #require(UInt64(forwarded.value("ver", target: .v2) ?? ""))
         #expect(ver & StreamRequest.compressionBits == 0 && ver == 465_894_392)
         #expect(forwarded.bytes.count == real.bytes.count, "only the digits of ver changed (same key length)")
+        // LZ4 only: the parent can pick LZ4 or nothing.
+        let lz4 = try StreamRequest(bytes: real.replacingKey(with: parentKey, compression: .lz4Only))
+        let lz4Ver = try #require(UInt64(lz4.value("ver", target: .v2) ?? ""))
+        #expect(lz4Ver & StreamRequest.compressionBits == StreamRequest.lz4Bit && lz4Ver == 465_894_392 | StreamRequest.lz4Bit)
+        #expect(StreamRequest.lz4Only(16376) == 16376 && StreamRequest.lz4Only(5) == 5 && StreamRequest.lz4Only(15352) == 15352)
+    }
+
+    /// What the parent answered, and what the child of a compressing relay is told.
+    @Test(arguments: [("16320", true, "15296"), ("15296", false, "15296"), ("5", true, "4"), ("4", false, "4"),
+                      // 2.x bitmaps: ZSTD chosen (the relay never offers it; no LZ4 here), and LZ4 chosen.
+                      ("533527544", false, "533003256"), ("533004280", true, "533003256")])
+    func testTheParentsLZ4ChoiceIsReadAndHiddenFromTheChild(version: String, lz4: Bool, toChild: String) {
+        let answer = ParentAnswer(bytes: Array("Hit me baby, push them over with the version=\(version)".utf8), kind: .prompt)
+        #expect(answer.choseLZ4 == lz4)
+        #expect(answer.withoutCompression().text == "Hit me baby, push them over with the version=\(toChild)")
+        #expect(answer.withoutCompression().isPrompt)
     }
 
     @Test func testAFilteredChildIsAskedForWithoutCompressionAndSplicedThroughTheFilter() throws {
@@ -262,11 +278,24 @@ import Testing
               case .connectUpstream(let bytes, _, _, _) = actions.last else { Issue.record("\(actions)"); return }
         #expect(text.contains("sending only the charts matching 'system.* *.load' (`default proxy send charts matching`, line 11 of [aaaaaaaa"), "\(text)")
         #expect(!text.contains(relayKey))
-        #expect(String(decoding: bytes, as: UTF8.self).contains("&ver=15352 "))
+        // LZ4 is the only codec offered (a 1.37 child offers no other).
+        #expect(String(decoding: bytes, as: UTF8.self).contains("&ver=16376 "))
+        let snapshot = session
+        // The parent does not compress: the answer goes to the child as it came.
         let spliced = session.upstreamAnswered(.answer(ParentAnswer(bytes: Array("Hit me baby, push them over with the version=15296".utf8), kind: .prompt),
                                                        destination: "127.0.0.1:19999"), now: .uptimeNanoseconds(0))
-        guard case .startSplice(_, _, _, _, let filter?) = spliced.last else { Issue.record("\(spliced)"); return }
-        #expect(filter == ChartFilter(pattern: "system.* *.load", target: .v1_37))
+        guard case .startSplice(let answer, _, _, _, let leg?) = spliced.last else { Issue.record("\(spliced)"); return }
+        #expect(leg == FilteredLeg(filter: ChartFilter(pattern: "system.* *.load", target: .v1_37), compressUpstream: false))
+        #expect(String(decoding: answer, as: UTF8.self) == "Hit me baby, push them over with the version=15296")
+        // The parent chose LZ4: the child is told no compression, and the relay compresses.
+        var lz4 = snapshot
+        let compressing = lz4.upstreamAnswered(.answer(ParentAnswer(bytes: Array("Hit me baby, push them over with the version=16320".utf8), kind: .prompt),
+                                                       destination: "127.0.0.1:19999"), now: .uptimeNanoseconds(0))
+        guard case .startSplice(let toChild, _, _, _, let compressed?) = compressing.last,
+              case .log(.parent(.info, let line, _, _, _, _)) = compressing.first else { Issue.record("\(compressing)"); return }
+        #expect(compressed.compressUpstream)
+        #expect(String(decoding: toChild, as: UTF8.self) == "Hit me baby, push them over with the version=15296")
+        #expect(line.contains("the relay compresses toward it with LZ4"), "\(line)")
 
         // Unfiltered (`*` first) and compression on: the request goes as the child sent it.
         let plain = try relayConfiguration(destination: "127.0.0.1:19999", extra: "    default proxy send charts matching = * !system.cpu")

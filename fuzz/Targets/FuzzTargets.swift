@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import CLZ4
 import NIOCore
 import NIOEmbedded
 import StreamConfig
@@ -31,7 +32,8 @@ enum FuzzTarget: String, CaseIterable {
     /// crash, every finding inside the file.
     case fleet
     /// The relay's chart filter (`ChartStreamFilter`, and `ChartFilterHandler` in a pipeline) on
-    /// a child's stream: no crash, never more out than in, and the same output whatever the reads.
+    /// a child's stream: no crash, never more out than in, and the same output whatever the reads;
+    /// compressed toward the parent (`LZ4StreamEncoder`), framed blocks that decode to that output.
     case filter
 
     func run(_ bytes: [UInt8]) {
@@ -89,6 +91,48 @@ enum FuzzTarget: String, CaseIterable {
             offset = end
         }
         _ = try? channel.finish()
+
+        // With LZ4 toward the parent: the blocks decode to exactly what the filter passed.
+        let compressing = EmbeddedChannel(handler: ChartFilterHandler(filter: filter, compressUpstream: true, maxLineBytes: cap))
+        var framed: [UInt8] = []
+        var compressingFailed = false
+        offset = 0
+        while offset < body.count {
+            let end = min(offset + chunk, body.count)
+            if (try? compressing.writeInbound(ByteBuffer(bytes: body[offset..<end]))) == nil { compressingFailed = true; break }
+            while let out = try? compressing.readInbound(as: ByteBuffer.self) { framed += Array(buffer: out) }
+            offset = end
+        }
+        _ = try? compressing.finish()
+        if !compressingFailed && !piecesFailed {
+            precondition(decodeLZ4Blocks(framed, capacity: body.count + 64) == Array(buffer: piecesOutput), "the LZ4 blocks decode to other bytes")
+        }
+    }
+
+    /// Netdata's block framing (protocol.md 3.2) checked as a 2.11 parent checks it, each block
+    /// decoded in order into one buffer (the history stays in place).
+    static func decodeLZ4Blocks(_ framed: [UInt8], capacity: Int) -> [UInt8] {
+        let decoder = LZ4_createStreamDecode()!
+        defer { LZ4_freeStreamDecode(decoder) }
+        var output = [UInt8](repeating: 0, count: capacity)
+        var written = 0
+        var index = 0
+        while index < framed.count {
+            precondition(framed.count - index >= 4 && framed[index] == 0xFA && framed[index + 1] & 0x80 != 0
+                         && framed[index + 2] & 0x80 != 0 && framed[index + 3] == 0x0A, "no block header at \(index)")
+            let size = Int(framed[index + 1] & 0x7F) | Int(framed[index + 2] & 0x7F) << 7
+            precondition(size <= 16_255 && index + 4 + size <= framed.count, "a block of \(size) bytes at \(index)")
+            let decoded = framed[(index + 4)..<(index + 4 + size)].withUnsafeBytes { source in
+                output.withUnsafeMutableBytes { target in
+                    LZ4_decompress_safe_continue(decoder, source.baseAddress!.assumingMemoryBound(to: CChar.self),
+                                                 (target.baseAddress! + written).assumingMemoryBound(to: CChar.self), Int32(size), Int32(capacity - written))
+                }
+            }
+            precondition(decoded >= 0, "LZ4 refused the block at \(index)")
+            written += Int(decoded)
+            index += 4 + size
+        }
+        return Array(output[..<written])
     }
 
     static func document(_ bytes: [UInt8]) {

@@ -80,7 +80,7 @@ struct ChildSession {
         /// Hands the child and the parent to `SpliceAssembler` (the parent's answer first, then
         /// the child's early bytes to the parent); with a filter, the child's stream goes
         /// through `ChartFilterHandler`.
-        case startSplice(answer: [UInt8], early: ByteBuffer?, destination: String, handshakeSeconds: Double, filter: ChartFilter?)
+        case startSplice(answer: [UInt8], early: ByteBuffer?, destination: String, handshakeSeconds: Double, filter: FilteredLeg?)
         /// Passes the event on (`userInboundEventTriggered`).
         case forwardEvent
     }
@@ -233,28 +233,30 @@ struct ChildSession {
                 pairing = " (\(answeredBefore) first: it answered this node's stream_info)"
             }
             let destinations = plan.destinations.map(\.raw).joined(separator: " ")
-            // Compression. A filtered child's stream must be read as text. Of the two ways there
-            // (protocol.md 3.4), the relay takes the one without codecs: it offers the parent the
-            // child's `ver` without compression bits, and the parent's answer, a subset of that
-            // offer, tells the child not to compress. Both legs of a filtered child are then
-            // plain text. Decompressing and recompressing instead would need four codecs (LZ4,
-            // ZSTD, BROTLI, GZIP) with one long-lived stream state per child, and their CPU and
-            // memory, for the bandwidth of a leg that already carries only the charts that pass;
-            // a relay usually sits next to its parents. Children that are not filtered keep
-            // whatever compression they negotiate with the parent, end to end, untouched.
-            // `enable compression = no` for this child is honoured the same way.
-            let maskCompression = filter != nil || !plan.compression
+            // Compression. A filtered child's stream must be read as text. Of the ways there
+            // (protocol.md 3.4), the relay takes the one that needs a single encoder and no
+            // decoder: it offers the parent the child's `ver` with LZ4 as the only codec, and if
+            // the parent picks LZ4 the relay gives the child the answer without it
+            // (`upstreamAnswered`). The child then sends plain text, which the relay filters and
+            // compresses toward the parent itself (`LZ4StreamEncoder`), so the parent's leg
+            // stays compressed. Decoding the child's stream instead would need four decoders
+            // (LZ4, ZSTD, BROTLI, GZIP) with long-lived state per child; a relay usually sits
+            // near its children. Children that are not filtered keep whatever compression they
+            // negotiate with the parent, end to end, untouched. `enable compression = no` for
+            // this child offers no compression at all.
+            let offer: StreamRequest.CompressionOffer = !plan.compression ? .none : filter != nil ? .lz4Only : .asOffered
             var notes = ""
             if filter != nil, let setting = plan.sendChartsMatching {
-                notes += "; sending only the charts matching '\(setting.value)' (\(Self.describe(setting.source))), uncompressed"
-            } else if !plan.compression {
+                notes += "; sending only the charts matching '\(setting.value)' (\(Self.describe(setting.source)))"
+            }
+            if !plan.compression {
                 notes += "; uncompressed (enable compression = no, \(plan.compressionSetting.map { Self.describe($0.source) } ?? "default"))"
             }
             state = .connecting(Connecting(purpose: .stream(upstreamKey: upstreamKey, filter: filter)))
             return [.log(.child(.info, "accepted by \(file); forwarding to '\(destinations)'\(pairing) with API key \(SecretMasker.mask(upstreamKey))\(notes)",
                                 code: 200, reason: "ACCEPTED")),
                     .stopReading,
-                    .connectUpstream(request: request.replacingKey(with: upstreamKey, maskingCompression: maskCompression), destinations: plan.destinations,
+                    .connectUpstream(request: request.replacingKey(with: upstreamKey, compression: offer), destinations: plan.destinations,
                                      defaultPort: plan.defaultPort, upstreamKey: upstreamKey)]
         case .streamInfo(let head, let plan, let machineGUID):
             state = .connecting(Connecting(purpose: .streamInfo(machineGUID: machineGUID)))
@@ -280,8 +282,13 @@ struct ChildSession {
             if answer.isPrompt {
                 state = .splicing
                 let seconds = Double((now - started).nanoseconds) / 1e9
-                return [.log(.parent(.info, "connected to parent, answer '\(answer.text)'", destination: destination, code: 200, reason: nil, apiKey: upstreamKey)),
-                        .startSplice(answer: answer.bytes, early: connecting.early, destination: destination, handshakeSeconds: seconds, filter: filter)]
+                // A filtered child whose parent chose LZ4 is told no compression; the relay compresses.
+                let compress = filter != nil && answer.choseLZ4
+                let toChild = compress ? answer.withoutCompression() : answer
+                let note = compress ? "; the relay compresses toward it with LZ4 and answers the child '\(toChild.text)'" : ""
+                return [.log(.parent(.info, "connected to parent, answer '\(answer.text)'\(note)", destination: destination, code: 200, reason: nil, apiKey: upstreamKey)),
+                        .startSplice(answer: toChild.bytes, early: connecting.early, destination: destination, handshakeSeconds: seconds,
+                                     filter: filter.map { FilteredLeg(filter: $0, compressUpstream: compress) })]
             }
             state = .closing
             return [.log(.parent(.warning, "the parent answered '\(answer.text)': \(answer.childReaction)", destination: destination,

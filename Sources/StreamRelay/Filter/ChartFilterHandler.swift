@@ -5,7 +5,7 @@ import StreamConfig
 /// child half (`SpliceAssembler`):
 ///
 /// - inbound, the child's stream goes through `ChartStreamFilter`; what passes goes on to the
-///   splice. A filter failure (line over the cap, too many charts, compressed data) is fired as
+///   splice, LZ4-compressed when the parent chose it (`LZ4StreamEncoder`). A filter failure (line over the cap, too many charts, compressed data) is fired as
 ///   an error, so the splice closes this child and its parent connection, and logs why;
 /// - outbound, the parent's lines to the child pass unchanged, and the relay's own
 ///   `REPLAY_CHART "<id>" "true" 0 0` answers for dropped chart definitions are written between
@@ -14,6 +14,13 @@ import StreamConfig
 /// - when the filter has dropped everything the child sent for `keepalive`, an empty line goes
 ///   to the parent (a no-op for it), so a parent never times out a child whose charts are all
 ///   filtered.
+/// A filtered child's leg: the charts that go on, and whether the relay compresses them toward
+/// the parent (the parent chose LZ4 and the child was told no compression: `ChildSession`).
+struct FilteredLeg: Sendable, Equatable {
+    var filter: ChartFilter
+    var compressUpstream: Bool
+}
+
 final class ChartFilterHandler: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = ByteBuffer
     typealias InboundOut = ByteBuffer
@@ -41,9 +48,14 @@ final class ChartFilterHandler: ChannelDuplexHandler, RemovableChannelHandler {
     static let json = Array("JSON".utf8)
     static let jsonPayloadEnd = Array("JSON_PAYLOAD_END".utf8)
 
-    init(filter: ChartFilter, maxLineBytes: Int = ChartStreamFilter.defaultMaxLineBytes, keepalive: TimeAmount = .seconds(60)) {
+    /// Compresses what passes toward the parent, when it chose LZ4.
+    let encoder: LZ4StreamEncoder?
+
+    init(filter: ChartFilter, compressUpstream: Bool = false, maxLineBytes: Int = ChartStreamFilter.defaultMaxLineBytes,
+         keepalive: TimeAmount = .seconds(60)) {
         self.filter = ChartStreamFilter(filter: filter, maxLineBytes: maxLineBytes)
         self.keepalive = keepalive
+        encoder = compressUpstream ? LZ4StreamEncoder() : nil
     }
 
     /// Bytes the child sent before the parent's answer, filtered (nil when nothing passes).
@@ -51,7 +63,15 @@ final class ChartFilterHandler: ChannelDuplexHandler, RemovableChannelHandler {
         var output = allocator.buffer(capacity: early.readableBytes)
         try filter.feed(early, into: &output)
         pendingReplays += filter.takeReplayRequests()
-        return output.readableBytes > 0 ? output : nil
+        return output.readableBytes > 0 ? compressed(output, allocator: allocator) : nil
+    }
+
+    /// `output` as it goes to the parent: as it is, or LZ4 blocks.
+    private func compressed(_ output: ByteBuffer, allocator: ByteBufferAllocator) -> ByteBuffer {
+        guard let encoder, output.readableBytes > 0 else { return output }
+        var blocks = allocator.buffer(capacity: output.readableBytes / 2 + LZ4StreamEncoder.headerBytes + 64)
+        encoder.compress(output, into: &blocks)
+        return blocks
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -78,7 +98,7 @@ final class ChartFilterHandler: ChannelDuplexHandler, RemovableChannelHandler {
         guard output.readableBytes > 0 || !firedOnce else { return }
         firedOnce = true
         lastForward = now
-        context.fireChannelRead(wrapInboundOut(output))
+        context.fireChannelRead(wrapInboundOut(compressed(output, allocator: context.channel.allocator)))
     }
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {

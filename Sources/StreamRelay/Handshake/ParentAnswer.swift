@@ -19,6 +19,27 @@ public struct ParentAnswer: Sendable, Equatable {
     public var text: String { String(decoding: bytes, as: UTF8.self) }
     public var isPrompt: Bool { kind == .prompt }
 
+    /// The number of a prompt with a version (`...version=N`): a legacy version or a
+    /// capabilities bitmap (protocol.md 1.4, 1.5); nil for the fixed V1/V2 prompts and the rest.
+    public var version: UInt64? {
+        let prefix = ParentAnswerScanner.promptPrefix
+        guard kind == .prompt, bytes.count > prefix.count, bytes.starts(with: prefix) else { return nil }
+        return UInt64(String(decoding: bytes[prefix.count...], as: UTF8.self))
+    }
+
+    /// The parent chose LZ4: legacy version 5, or bit 10 of a bitmap.
+    public var choseLZ4: Bool {
+        guard let version else { return false }
+        return version < 8 ? version == 5 : version & StreamRequest.lz4Bit != 0
+    }
+
+    /// The same prompt offering no compression, for a child whose stream the relay compresses
+    /// itself: the child intersects the answer with its own offer and sends plain text.
+    public func withoutCompression() -> ParentAnswer {
+        guard let version else { return self }
+        return ParentAnswer(bytes: ParentAnswerScanner.promptPrefix + Array("\(StreamRequest.withoutCompression(version))".utf8), kind: .prompt)
+    }
+
     /// The code Netdata logs for this answer (spec 1.6 and 6.4); 400 = not understood.
     public var responseCode: Int {
         if kind == .prompt { return 200 }

@@ -83,8 +83,8 @@ public struct StreamRequest: Sendable, Equatable {
     public var query: String { String(decoding: bytes[queryRange], as: UTF8.self) }
 
     /// The request with every `key` piece replaced by `key=<apiKey>`; every other byte unchanged.
-    /// `maskingCompression`: every `ver` offers no compression either (`withoutCompression`).
-    public func replacingKey(with apiKey: String, maskingCompression: Bool = false) -> [UInt8] {
+    /// `compression`: what every `ver` offers of compression (`CompressionOffer`).
+    public func replacingKey(with apiKey: String, compression: CompressionOffer = .asOffered) -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(bytes.count + apiKey.utf8.count)
         out += bytes[..<queryRange.lowerBound]
@@ -92,16 +92,28 @@ public struct StreamRequest: Sendable, Equatable {
             if index > 0 { out.append(UInt8(ascii: "&")) }
             if piece.decodedName == "key" {
                 out += Array("key=".utf8) + Array(apiKey.utf8)
-            } else if maskingCompression, piece.decodedName == "ver",
+            } else if compression != .asOffered, piece.decodedName == "ver",
                       let decoded = URLDecoding.decode(bytes[piece.range]), let equals = decoded.firstIndex(of: UInt8(ascii: "=")),
                       let version = UInt64(String(decoding: decoded[(equals + 1)...], as: UTF8.self)) {
-                out += Array("ver=\(Self.withoutCompression(version))".utf8)
+                let offered = compression == .none ? Self.withoutCompression(version) : Self.lz4Only(version)
+                out += Array("ver=\(offered)".utf8)
             } else {
                 out += bytes[piece.range]
             }
         }
         out += bytes[queryRange.upperBound...]
         return out
+    }
+
+    /// What the relay offers the parent of the child's compression.
+    public enum CompressionOffer: Sendable, Equatable {
+        /// The child's `ver` unchanged: the relay splices, compression stays end to end.
+        case asOffered
+        /// No compression (`withoutCompression`): `enable compression = no` for this child.
+        case none
+        /// LZ4 or nothing (`lz4Only`): the relay reads the child's stream as text and
+        /// compresses toward the parent itself (`LZ4StreamEncoder`).
+        case lz4Only
     }
 
     /// Compression bits of `ver` (protocol.md 1.4, 3.1): LZ4 (10; 1.37's COMPRESSION), ZSTD (19),
@@ -116,6 +128,17 @@ public struct StreamRequest: Sendable, Equatable {
         if version < 8 { return version }
         return version & ~compressionBits
     }
+
+    /// A `ver` that offers everything `version` offers but ZSTD, GZIP and BROTLI: the parent
+    /// then picks LZ4 or nothing (protocol.md 3.1), the one codec the relay writes. Legacy
+    /// version 5 already means LZ4 only.
+    public static func lz4Only(_ version: UInt64) -> UInt64 {
+        if version < 8 { return version }
+        return version & ~(compressionBits & ~lz4Bit)
+    }
+
+    /// LZ4 in a capabilities bitmap (1.37's COMPRESSION).
+    public static let lz4Bit: UInt64 = 1 << 10
 
     /// The `User-Agent` header value, if any.
     public var userAgent: String? {

@@ -19,8 +19,8 @@ enum SpliceAssembler {
         var handshakeSeconds: Double
         /// When the child connected (`eventLoop.now`).
         var started: NIODeadline
-        /// The charts to forward, when not all of them (`ChartFilterHandler`).
-        var filter: ChartFilter?
+        /// The charts to forward, when not all of them, and whether to compress them (`ChartFilterHandler`).
+        var filter: FilteredLeg?
     }
 
     /// Runs on the child's event loop (the parent's connection shares it).
@@ -52,7 +52,9 @@ enum SpliceAssembler {
                 child.writeAndFlush(buffer, promise: nil)
                 // Installed after the answer went out: the filter follows the parent's lines from
                 // the first one after it.
-                let filterHandler = parts.filter.map { ChartFilterHandler(filter: $0, maxLineBytes: relay.limits.maxFilteredLineBytes) }
+                let filterHandler = parts.filter.map {
+                    ChartFilterHandler(filter: $0.filter, compressUpstream: $0.compressUpstream, maxLineBytes: relay.limits.maxFilteredLineBytes)
+                }
                 if let filterHandler { try child.pipeline.syncOperations.addHandler(filterHandler, position: .before(childHalf)) }
                 if let early = parts.early {
                     if let filterHandler {
@@ -78,8 +80,10 @@ enum SpliceAssembler {
                     if let filterHandler {
                         let charts = filterHandler.filter.chartCounts
                         filtered = " charts_sent=\(charts.sent)/\(charts.all) lines_dropped=\(filterHandler.filter.droppedLines) replay_answers=\(filterHandler.repliesWritten)"
+                        if let encoder = filterHandler.encoder { filtered += " lz4_in=\(encoder.bytesIn) lz4_out=\(encoder.bytesOut)" }
                     }
-                    // bytes_in counts what the child sent that went on to the parent (after the filter).
+                    // bytes_in counts what the child sent that went on to the parent (after the filter,
+                    // and compressed when lz4_in/lz4_out say so: text in, blocks out).
                     log.child(.notice, "receiver disconnected: reason=\"\(reason)\" bytes_in=\(childHalf.bytesRead) bytes_out=\(parentHalf.bytesRead) connected=\(Int(connected))s\(filtered)",
                               code: 200, reason: "DISCONNECTED")
                 }
