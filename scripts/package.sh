@@ -5,7 +5,7 @@
 #
 # The version is the one `stream-config --version` prints (StreamRelay.version, the only place
 # it is written). The binary is built in release mode with the Swift runtime linked statically,
-# then stripped, so it runs on a host with no Swift toolchain (glibc, libstdc++ and libuuid only).
+# then stripped, so it runs on a host with no Swift toolchain (glibc, libstdc++, libuuid and liblz4 only).
 # STREAM_CONFIG_RELEASE_BIN=path packages an already built release binary instead of building.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
