@@ -124,7 +124,8 @@ struct FleetRolloutAnsibleTests {
                 #expect(recap(first.output, host)["changed"] == 2 && recap(first.output, host)["failed"] == 0, "\(host): \(first.output)")
                 #expect(FileManager.default.fileExists(atPath: lab.marker(host)), "\(host) restarted")
             }
-            #expect(recap(first.output, "c3")["changed"] == 0 && recap(first.output, "c3")["ok"] == 1, "\(first.output)")
+            // ok: the role's argument check (meta/argument_specs.yml) and the module's task.
+            #expect(recap(first.output, "c3")["changed"] == 0 && recap(first.output, "c3")["ok"] == 2, "\(first.output)")
             #expect(!FileManager.default.fileExists(atPath: lab.marker("c3")), "c3's files did not change: no restart")
             for host in Self.hosts {
                 let installed = lab.root(host) + "/stream.conf"
@@ -202,6 +203,22 @@ struct FleetRolloutAnsibleTests {
                 #expect(recap(result.output, host)["failed"] == 0 && recap(result.output, host)["changed"] == 2, "\(host): \(result.output)")
             }
             for key in lab.keys { #expect(!result.output.contains(key), "a key in Ansible's output") }
+        }
+    }
+
+    /// A variable of the wrong type fails every host in the role's argument check, naming the
+    /// variable, before any file is written or any host restarted.
+    @Test func testAVariableOfTheWrongTypeFailsBeforeAnythingIsTouched() async throws {
+        try await offThePool {
+            let lab = try makeLab()
+            let result = try play(lab, ["-e", #"{"netdata_stream_restart_command": {"not": "a list"}}"#])
+            #expect(result.status != 0, "\(result.output)")
+            #expect(result.output.contains("netdata_stream_restart_command"), "\(result.output)")
+            for host in Self.hosts {
+                #expect(recap(result.output, host)["failed"] == 1 && recap(result.output, host)["changed"] == 0, "\(host): \(result.output)")
+                #expect(try FileManager.default.contentsOfDirectory(atPath: lab.root(host)).isEmpty, "\(host) was written")
+                #expect(!FileManager.default.fileExists(atPath: lab.marker(host)))
+            }
         }
     }
 
