@@ -51,6 +51,20 @@ public enum NetdataConfChecks {
             tlsFiles(&context, web: nil, tlsEntries: tlsEntries, unreadableFiles: unreadableFiles)
         }
         if let db = context.ini.section("db") { replication(&context, db) }
+        misspeltSections(&context)
+    }
+
+    /// NC111: `[Web]`, `[wbe]`, `[Global]`: a section that is `[web]`, `[global]` or `[db]`
+    /// misspelt, holding a line these checks read. Netdata matches section names as written, so
+    /// it reads nothing of it, and the checks above never see those lines either.
+    private static func misspeltSections(_ context: inout LintContext) {
+        for section in context.ini.sections where !ConfigKind.netdataSections.contains(section.name) {
+            guard let meant = Suggestions.misspeltSection(section.name, among: ["web", "global", "db"]),
+                  let names = readOptions[meant], let read = section.options.first(where: { names.contains($0.key) }) else { continue }
+            context.emitAtHeader("NC111", section: section,
+                                 "[\(section.name)] is not [\(meant)] (did you mean [\(meant)]?): Netdata matches section names as written, so it ignores this section, `\(read.key)` (line \(read.line + 1)) included",
+                                 hint: "rename the section to [\(meant)], or merge its lines into the [\(meant)] section")
+        }
     }
 
     /// The options these checks read, by section.

@@ -203,6 +203,9 @@ public enum Rules {
         Rule(code: "NC110", severity: .error, title: "invalid default port",
              explanation: "The default port (`[web] default port`, else `[global] port`, else `[global] default port`, the first that is set) is read with strtoll (a leading 0 is octal, text after the digits is ignored) and must be a port between 1 and 65535; entries of `bind to` without a port use it."),
 
+        Rule(code: "NC111", severity: .warning, title: "netdata.conf section name misspelt",
+             explanation: "A section named like `[web]`, `[global]` or `[db]` but not exactly (`[Web]`, `[wbe]`, `[globl]`) holding a line that decides streaming (`bind to`, `allow streaming from`, `default port`, replication): Netdata matches section names as written, so it ignores the whole section (checked on a real 1.37.1: `[Web] bind to = 127.0.0.1:PORT` leaves it listening on every address). The hint renames the section."),
+
         // NC2xx: netdata.conf TLS files.
         Rule(code: "NC201", severity: .warning, title: "^SSL without ssl key or ssl certificate",
              explanation: "A port with `^SSL=force` or `^SSL=optional` needs `[web] ssl key` and `ssl certificate`; when unset, Netdata looks for CONFIG_DIR/ssl/key.pem and cert.pem. Without readable files it serves no TLS at all (\"To use encryption it is necessary to set ...\"): a `^SSL=force` port then answers its dashboard in plaintext but refuses every child (a plaintext STREAM gets HTTP 400; checked on 1.37.1), and an `^SSL=optional` port takes plaintext only. `stream-config tls init --netdata-conf` makes and sets both."),

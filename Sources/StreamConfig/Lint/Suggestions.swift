@@ -23,6 +23,18 @@ enum Suggestions {
         name != "stream" && name.utf8.count >= 4 && name.utf8.count <= 9 && editDistance(name.lowercased(), "stream") <= 2
     }
 
+    /// `[Web]`, `[wbe]`, `[globl]`, `[DB]`: which of `candidates` (netdata.conf's own section
+    /// names) `name` is misspelt from: any letter case, plus one edit for a three-letter name and
+    /// two for a longer one (none for `db`: one edit from two letters is any other short name).
+    static func misspeltSection(_ name: String, among candidates: [String]) -> String? {
+        let lower = name.lowercased()
+        return candidates.first { candidate in
+            guard name != candidate, abs(lower.utf8.count - candidate.utf8.count) <= 2 else { return false }
+            let allowed = candidate.utf8.count <= 2 ? 0 : candidate.utf8.count == 3 ? 1 : 2
+            return editDistance(lower, candidate) <= allowed
+        }
+    }
+
     static func editDistance(_ a: String, _ b: String) -> Int {
         let a = Array(a.utf8)
         let b = Array(b.utf8)
