@@ -16,7 +16,10 @@ import NIOCore
 ///   after the parent's answer, so nothing from the parent can reach the child in the same
 ///   `recv` as the answer (protocol.md 1.5). Bytes the parent sent with its answer are
 ///   delivered then.
-final class SpliceHandler: ChannelDuplexHandler, RemovableChannelHandler {
+/// - Idle timeout (child side, with `idle`): bytes read on either side are activity; a splice
+///   that moves nothing for `idle.timeout` is closed ("idle timeout"). One `IdleTimeouts` wheel
+///   per event loop watches every child side, so an idle splice holds no timer of its own.
+final class SpliceHandler: ChannelDuplexHandler, RemovableChannelHandler, IdleWatched {
     typealias InboundIn = ByteBuffer
     typealias OutboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
@@ -63,19 +66,28 @@ final class SpliceHandler: ChannelDuplexHandler, RemovableChannelHandler {
     private var lastSmallCycle: NIODeadline?
     private var delayedRead: Scheduled<Void>?
 
-    private init(side: Side, held: Bool, heldForPartner: ByteBuffer?, coalesce: TimeAmount, metrics: RelayMetrics) {
+    /// Child side: the wheel that closes the splice when it has been idle too long.
+    private let idle: IdleTimeouts?
+    /// Child side: when either side last read bytes (both sides write it here).
+    private(set) var lastActivity: NIODeadline = .uptimeNanoseconds(0)
+    var idleHandle: TimerWheel<any IdleWatched>.Handle?
+
+    private init(side: Side, held: Bool, heldForPartner: ByteBuffer?, coalesce: TimeAmount, metrics: RelayMetrics, idle: IdleTimeouts?) {
         self.side = side
         self.coalesce = coalesce
         self.metrics = metrics
         self.held = held
         self.heldForPartner = heldForPartner
+        self.idle = idle
     }
 
     /// The two halves, wired to each other. `parentLeftover`: bytes that followed the answer.
     /// `coalesce`: how long the child side waits between small read cycles (`.zero`: never).
-    static func pair(parentLeftover: ByteBuffer?, coalesce: TimeAmount = .zero, metrics: RelayMetrics) -> (child: SpliceHandler, parent: SpliceHandler) {
-        let child = SpliceHandler(side: .child, held: false, heldForPartner: nil, coalesce: coalesce, metrics: metrics)
-        let parent = SpliceHandler(side: .parent, held: true, heldForPartner: parentLeftover, coalesce: .zero, metrics: metrics)
+    /// `idle`: the child's event loop's idle timeouts (nil: no idle timeout).
+    static func pair(parentLeftover: ByteBuffer?, coalesce: TimeAmount = .zero, metrics: RelayMetrics,
+                     idle: IdleTimeouts? = nil) -> (child: SpliceHandler, parent: SpliceHandler) {
+        let child = SpliceHandler(side: .child, held: false, heldForPartner: nil, coalesce: coalesce, metrics: metrics, idle: idle)
+        let parent = SpliceHandler(side: .parent, held: true, heldForPartner: parentLeftover, coalesce: .zero, metrics: metrics, idle: nil)
         child.partner = parent
         parent.partner = child
         return (child, parent)
@@ -83,13 +95,31 @@ final class SpliceHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
+        if let idle, context.channel.isActive {
+            lastActivity = context.eventLoop.now
+            idle.watch(self)
+        }
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
         delayedRead?.cancel()
         delayedRead = nil
+        idle?.unwatch(self)
         self.context = nil
         self.partner = nil
+    }
+
+    /// Bytes moved on either side (the child side keeps the time).
+    private func noteActivity(_ context: ChannelHandlerContext) {
+        let target = side == .child ? self : partner
+        if let target, target.idle != nil { target.lastActivity = context.eventLoop.now }
+    }
+
+    func idleTimedOut() {
+        guard let context else { return }
+        closeReason = "idle timeout"
+        partner?.partnerClosed(reason: "idle timeout")
+        context.close(promise: nil)
     }
 
     // MARK: Calls from the partner
@@ -178,6 +208,7 @@ final class SpliceHandler: ChannelDuplexHandler, RemovableChannelHandler {
         let bytes = unwrapInboundIn(data).readableBytes
         count(bytes)
         cycleBytes += bytes
+        noteActivity(context)
         partner?.partnerWrite(data)
         if side == .child { partner?.release() }
     }
@@ -192,6 +223,7 @@ final class SpliceHandler: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     func channelInactive(context: ChannelHandlerContext) {
+        idle?.unwatch(self)
         if closeReason == nil { closeReason = "\(side.rawValue) closed the connection" }
         partner?.partnerClosed(reason: "\(side.rawValue) closed the connection")
         partner = nil
@@ -207,10 +239,6 @@ final class SpliceHandler: ChannelDuplexHandler, RemovableChannelHandler {
         } else if event is RelayDrainEnded {
             closeReason = RelayDrainEnded.reason
             partner?.partnerClosed(reason: RelayDrainEnded.reason)
-            context.close(promise: nil)
-        } else if event is IdleStateHandler.IdleStateEvent {
-            closeReason = "idle timeout"
-            partner?.partnerClosed(reason: "idle timeout")
             context.close(promise: nil)
         }
         context.fireUserInboundEventTriggered(event)
