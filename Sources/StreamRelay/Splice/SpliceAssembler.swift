@@ -42,8 +42,8 @@ enum SpliceAssembler {
                                                                   coalesce: relay.limits.readCoalescing, metrics: relay.metrics,
                                                                   idle: relay.idleTimeouts(on: child.eventLoop))
                 _ = upstream.pipeline.syncOperations.removeHandler(answerHandler)
-                try SpliceHandler.tune(child)
-                try SpliceHandler.tune(upstream)
+                try SpliceHandler.tune(child, side: .child)
+                try SpliceHandler.tune(upstream, side: .parent)
                 try upstream.pipeline.syncOperations.addHandler(parentHalf)
                 try child.pipeline.syncOperations.addHandler(childHalf)
 

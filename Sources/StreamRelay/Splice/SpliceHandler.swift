@@ -42,19 +42,32 @@ final class SpliceHandler: ChannelDuplexHandler, RemovableChannelHandler, IdleWa
     /// Parent bytes kept while held, at most.
     static let maxHeldBytes = 64 * 1024
 
-    /// Reads grow with the traffic up to this size (NIO's adaptive allocator; 64 KiB by
-    /// default), so a busy stream is moved in few, large reads. A read's buffer is released
-    /// once written, so an idle connection holds none.
+    /// Reads grow with the traffic up to this size (NIO's adaptive allocator doubles the read
+    /// size after a read that filled it; 64 KiB by default), so a busy stream is moved in few,
+    /// large reads.
+    ///
+    /// NIO keeps each channel's last read buffer for the next read (`NIOPooledRecvBufferAllocator`),
+    /// at the largest size that channel has read, for as long as the channel is open: an idle
+    /// splice holds one buffer per side. The child's is the 2 KiB its handshake was read into
+    /// (a STREAM request is 0.5 to 1.5 KiB); the parent's side starts at `upstreamReadAllocator`'s
+    /// 128 bytes (a parent sends its answer and then little: replication requests, functions)
+    /// and grows only when the parent sends more.
     static let maximumReadBytes = 256 * 1024
+    /// The parent's connection, from its first read (the answer) on.
+    static let upstreamReadAllocator = AdaptiveRecvByteBufferAllocator(minimum: 64, initial: 128, maximum: maximumReadBytes)
     /// A side stops reading while its partner has more than `high` bytes queued, and resumes
     /// below `low`: at most about one read plus `high` is buffered per direction.
     static let writeWatermarks = ChannelOptions.Types.WriteBufferWaterMark(low: 128 * 1024, high: 256 * 1024)
 
-    /// Options of both channels once the handshake is over.
-    static func tune(_ channel: Channel) throws {
+    /// Options of a channel once the handshake is over. The parent's connection has read with
+    /// `upstreamReadAllocator` from the start (`UpstreamConnector`); the child's gets the same
+    /// maximum, from the 2 KiB its handshake buffer has.
+    static func tune(_ channel: Channel, side: Side) throws {
         guard let options = channel.syncOptions else { return }
-        try options.setOption(ChannelOptions.recvAllocator,
-                              value: AdaptiveRecvByteBufferAllocator(minimum: 64, initial: 2048, maximum: maximumReadBytes))
+        if side == .child {
+            try options.setOption(ChannelOptions.recvAllocator,
+                                  value: AdaptiveRecvByteBufferAllocator(minimum: 64, initial: 2048, maximum: maximumReadBytes))
+        }
         try options.setOption(ChannelOptions.writeBufferWaterMark, value: writeWatermarks)
     }
 

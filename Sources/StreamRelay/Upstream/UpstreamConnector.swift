@@ -172,6 +172,9 @@ final class UpstreamConnector {
         let bootstrap = ClientBootstrap(group: eventLoop)
             .connectTimeout(min(limits.connectTimeout, remaining))
             .channelOption(ChannelOptions.allowRemoteHalfClosure, value: true)
+            // Small first reads: NIO keeps a channel's read buffer while it is open, and a parent
+            // sends little after its answer (SpliceHandler.maximumReadBytes).
+            .channelOption(ChannelOptions.recvAllocator, value: SpliceHandler.upstreamReadAllocator)
             .channelInitializer { channel in
                 do {
                     let sync = channel.pipeline.syncOperations
