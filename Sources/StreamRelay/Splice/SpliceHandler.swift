@@ -49,12 +49,15 @@ final class SpliceHandler: ChannelDuplexHandler, RemovableChannelHandler, IdleWa
     /// NIO keeps each channel's last read buffer for the next read (`NIOPooledRecvBufferAllocator`),
     /// at the largest size that channel has read, for as long as the channel is open: an idle
     /// splice holds one buffer per side. The child's is the 2 KiB its handshake was read into
-    /// (a STREAM request is 0.5 to 1.5 KiB); the parent's side starts at `upstreamReadAllocator`'s
-    /// 128 bytes (a parent sends its answer and then little: replication requests, functions)
-    /// and grows only when the parent sends more.
+    /// (a STREAM request is 0.5 to 1.5 KiB); the parent's side, in plaintext, starts at
+    /// `upstreamReadAllocator`'s 128 bytes (a parent sends its answer and then little:
+    /// replication requests, functions) and grows only when the parent sends more.
     static let maximumReadBytes = 256 * 1024
-    /// The parent's connection, from its first read (the answer) on.
-    static let upstreamReadAllocator = AdaptiveRecvByteBufferAllocator(minimum: 64, initial: 128, maximum: maximumReadBytes)
+    /// The parent's connection, from its first read (the answer) on. Over TLS the first reads
+    /// carry the parent's handshake (certificates: kilobytes), so they start at NIO's 2 KiB.
+    static func upstreamReadAllocator(tls: Bool) -> AdaptiveRecvByteBufferAllocator {
+        AdaptiveRecvByteBufferAllocator(minimum: 64, initial: tls ? 2048 : 128, maximum: maximumReadBytes)
+    }
     /// A side stops reading while its partner has more than `high` bytes queued, and resumes
     /// below `low`: at most about one read plus `high` is buffered per direction.
     static let writeWatermarks = ChannelOptions.Types.WriteBufferWaterMark(low: 128 * 1024, high: 256 * 1024)
@@ -129,7 +132,7 @@ final class SpliceHandler: ChannelDuplexHandler, RemovableChannelHandler, IdleWa
     }
 
     func idleTimedOut() {
-        guard let context else { return }
+        guard let context, context.channel.isActive else { return }
         closeReason = "idle timeout"
         partner?.partnerClosed(reason: "idle timeout")
         context.close(promise: nil)
