@@ -71,6 +71,13 @@ import Testing
         #expect(wheel.isEmpty)
     }
 
+    @Test func testADistantDeadlineStaysUntilRemoved() {
+        var wheel = Wheel(tick: .milliseconds(10), buckets: 8, start: start)
+        let never = wheel.insert("never", deadline: .distantFuture)
+        #expect(wheel.expire(now: at(1_000_000)).isEmpty)
+        #expect(wheel.remove(never) == "never")
+    }
+
     @Test func testEntryTableIsReusedUnderChurn() {
         var wheel = Wheel(tick: .milliseconds(10), buckets: 16, start: start)
         var live: [Wheel.Handle] = []

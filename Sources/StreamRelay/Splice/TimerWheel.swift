@@ -64,7 +64,7 @@ struct TimerWheel<Value> {
     private func tickEnding(atOrAfter time: Int64) -> Int64 {
         let offset = time - origin
         if offset <= 0 { return 0 }
-        return (offset + tick - 1) / tick
+        return offset / tick + (offset % tick == 0 ? 0 : 1)  // no overflow near distantFuture
     }
 
     /// The last tick that has ended by `time`.
