@@ -166,6 +166,30 @@ func waitUntil(_ timeout: Duration, _ condition: () -> Bool) -> Bool {
         }
     }
 
+    @Test func testParentBytesBeyondTheFirstSmallReadsArriveWhole() async throws {
+        // The parent's connection reads from 128 bytes up (SpliceHandler.upstreamReadAllocator):
+        // 4 KiB glued to the answer and 200 KiB later take many reads and arrive whole, in order.
+        let glued = (0..<100).map { "REPLAY_CHART \"chart.\($0)\" \"true\" 0 0\n" }.joined()
+        let later = String(repeating: "FUNCTION_PAYLOAD x\n", count: 200 * 1024 / 19)
+        try await offThePool {
+            let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+            defer { try? group.syncShutdownGracefully() }
+            let parent = try FakeParent(group: group, script: [(.zero, prompt + glued), (.milliseconds(300), later)])
+            try withRelay(parent: parent) { port, server in
+                let child = try BlockingClient(port: port)
+                child.send(streamRequest())
+                #expect(waitUntil(.seconds(5)) { server.metrics.prometheusText().contains("handshake_seconds_count 1\n") })
+                #expect(child.receiveOnce() == prompt)
+                child.send("CHART a\n")
+                var received = ""
+                while received.utf8.count < glued.utf8.count + later.utf8.count, let more = child.receiveOnce(), !more.isEmpty {
+                    received += more
+                }
+                #expect(received == glued + later)
+            }
+        }
+    }
+
     @Test func testAnswerSplitAcrossWritesIsReassembled() async throws {
         try await offThePool {
             let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)

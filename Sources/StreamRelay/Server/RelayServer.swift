@@ -27,6 +27,8 @@ final class RelayContext: Sendable {
     let slots: ConnectionSlots
     /// Which parent answered a node's `stream_info`, for its STREAM request.
     let pairings = StreamInfoPairings()
+    /// The spliced connections' idle timeouts, one wheel per event loop (`idleTimeouts(on:)`).
+    private let idleTimeoutsByLoop = Mutex<[ObjectIdentifier: NIOLoopBound<IdleTimeouts>]>([:])
 
     init(configuration: RelayConfiguration, limits: RelayLimits, logger: Logger, metrics: RelayMetrics = RelayMetrics(),
          hostID: String = KeyGenerator.randomKey()) {
@@ -46,6 +48,17 @@ final class RelayContext: Sendable {
 
     func swap(_ configuration: RelayConfiguration) {
         configurationBox.withLock { $0 = configuration }
+    }
+
+    /// The idle timeouts of the splices on `loop` (made on first use). Call on `loop`.
+    func idleTimeouts(on loop: EventLoop) -> IdleTimeouts {
+        let timeout = limits.idleTimeout
+        return idleTimeoutsByLoop.withLock { table in
+            if let existing = table[ObjectIdentifier(loop)] { return existing }
+            let made = NIOLoopBound(IdleTimeouts(timeout: timeout, loop: loop), eventLoop: loop)
+            table[ObjectIdentifier(loop)] = made
+            return made
+        }.value
     }
 }
 

@@ -39,12 +39,12 @@ enum SpliceAssembler {
             }
             do {
                 let (childHalf, parentHalf) = SpliceHandler.pair(parentLeftover: answerHandler.takeLeftover(),
-                                                                  coalesce: relay.limits.readCoalescing, metrics: relay.metrics)
+                                                                  coalesce: relay.limits.readCoalescing, metrics: relay.metrics,
+                                                                  idle: relay.idleTimeouts(on: child.eventLoop))
                 _ = upstream.pipeline.syncOperations.removeHandler(answerHandler)
-                try SpliceHandler.tune(child)
-                try SpliceHandler.tune(upstream)
+                try SpliceHandler.tune(child, side: .child)
+                try SpliceHandler.tune(upstream, side: .parent)
                 try upstream.pipeline.syncOperations.addHandler(parentHalf)
-                try child.pipeline.syncOperations.addHandler(IdleStateHandler(allTimeout: relay.limits.idleTimeout))
                 try child.pipeline.syncOperations.addHandler(childHalf)
 
                 var buffer = child.allocator.buffer(capacity: parts.answer.count)

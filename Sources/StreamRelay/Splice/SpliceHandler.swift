@@ -16,7 +16,10 @@ import NIOCore
 ///   after the parent's answer, so nothing from the parent can reach the child in the same
 ///   `recv` as the answer (protocol.md 1.5). Bytes the parent sent with its answer are
 ///   delivered then.
-final class SpliceHandler: ChannelDuplexHandler, RemovableChannelHandler {
+/// - Idle timeout (child side, with `idle`): bytes read on either side are activity; a splice
+///   that moves nothing for `idle.timeout` is closed ("idle timeout"). One `IdleTimeouts` wheel
+///   per event loop watches every child side, so an idle splice holds no timer of its own.
+final class SpliceHandler: ChannelDuplexHandler, RemovableChannelHandler, IdleWatched {
     typealias InboundIn = ByteBuffer
     typealias OutboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
@@ -39,19 +42,35 @@ final class SpliceHandler: ChannelDuplexHandler, RemovableChannelHandler {
     /// Parent bytes kept while held, at most.
     static let maxHeldBytes = 64 * 1024
 
-    /// Reads grow with the traffic up to this size (NIO's adaptive allocator; 64 KiB by
-    /// default), so a busy stream is moved in few, large reads. A read's buffer is released
-    /// once written, so an idle connection holds none.
+    /// Reads grow with the traffic up to this size (NIO's adaptive allocator doubles the read
+    /// size after a read that filled it; 64 KiB by default), so a busy stream is moved in few,
+    /// large reads.
+    ///
+    /// NIO keeps each channel's last read buffer for the next read (`NIOPooledRecvBufferAllocator`),
+    /// at the largest size that channel has read, for as long as the channel is open: an idle
+    /// splice holds one buffer per side. The child's is the 2 KiB its handshake was read into
+    /// (a STREAM request is 0.5 to 1.5 KiB); the parent's side, in plaintext, starts at
+    /// `upstreamReadAllocator`'s 128 bytes (a parent sends its answer and then little:
+    /// replication requests, functions) and grows only when the parent sends more.
     static let maximumReadBytes = 256 * 1024
+    /// The parent's connection, from its first read (the answer) on. Over TLS the first reads
+    /// carry the parent's handshake (certificates: kilobytes), so they start at NIO's 2 KiB.
+    static func upstreamReadAllocator(tls: Bool) -> AdaptiveRecvByteBufferAllocator {
+        AdaptiveRecvByteBufferAllocator(minimum: 64, initial: tls ? 2048 : 128, maximum: maximumReadBytes)
+    }
     /// A side stops reading while its partner has more than `high` bytes queued, and resumes
     /// below `low`: at most about one read plus `high` is buffered per direction.
     static let writeWatermarks = ChannelOptions.Types.WriteBufferWaterMark(low: 128 * 1024, high: 256 * 1024)
 
-    /// Options of both channels once the handshake is over.
-    static func tune(_ channel: Channel) throws {
+    /// Options of a channel once the handshake is over. The parent's connection has read with
+    /// `upstreamReadAllocator` from the start (`UpstreamConnector`); the child's gets the same
+    /// maximum, from the 2 KiB its handshake buffer has.
+    static func tune(_ channel: Channel, side: Side) throws {
         guard let options = channel.syncOptions else { return }
-        try options.setOption(ChannelOptions.recvAllocator,
-                              value: AdaptiveRecvByteBufferAllocator(minimum: 64, initial: 2048, maximum: maximumReadBytes))
+        if side == .child {
+            try options.setOption(ChannelOptions.recvAllocator,
+                                  value: AdaptiveRecvByteBufferAllocator(minimum: 64, initial: 2048, maximum: maximumReadBytes))
+        }
         try options.setOption(ChannelOptions.writeBufferWaterMark, value: writeWatermarks)
     }
 
@@ -63,19 +82,28 @@ final class SpliceHandler: ChannelDuplexHandler, RemovableChannelHandler {
     private var lastSmallCycle: NIODeadline?
     private var delayedRead: Scheduled<Void>?
 
-    private init(side: Side, held: Bool, heldForPartner: ByteBuffer?, coalesce: TimeAmount, metrics: RelayMetrics) {
+    /// Child side: the wheel that closes the splice when it has been idle too long.
+    private let idle: IdleTimeouts?
+    /// Child side: when either side last read bytes (both sides write it here).
+    private(set) var lastActivity: NIODeadline = .uptimeNanoseconds(0)
+    var idleHandle: TimerWheel<any IdleWatched>.Handle?
+
+    private init(side: Side, held: Bool, heldForPartner: ByteBuffer?, coalesce: TimeAmount, metrics: RelayMetrics, idle: IdleTimeouts?) {
         self.side = side
         self.coalesce = coalesce
         self.metrics = metrics
         self.held = held
         self.heldForPartner = heldForPartner
+        self.idle = idle
     }
 
     /// The two halves, wired to each other. `parentLeftover`: bytes that followed the answer.
     /// `coalesce`: how long the child side waits between small read cycles (`.zero`: never).
-    static func pair(parentLeftover: ByteBuffer?, coalesce: TimeAmount = .zero, metrics: RelayMetrics) -> (child: SpliceHandler, parent: SpliceHandler) {
-        let child = SpliceHandler(side: .child, held: false, heldForPartner: nil, coalesce: coalesce, metrics: metrics)
-        let parent = SpliceHandler(side: .parent, held: true, heldForPartner: parentLeftover, coalesce: .zero, metrics: metrics)
+    /// `idle`: the child's event loop's idle timeouts (nil: no idle timeout).
+    static func pair(parentLeftover: ByteBuffer?, coalesce: TimeAmount = .zero, metrics: RelayMetrics,
+                     idle: IdleTimeouts? = nil) -> (child: SpliceHandler, parent: SpliceHandler) {
+        let child = SpliceHandler(side: .child, held: false, heldForPartner: nil, coalesce: coalesce, metrics: metrics, idle: idle)
+        let parent = SpliceHandler(side: .parent, held: true, heldForPartner: parentLeftover, coalesce: .zero, metrics: metrics, idle: nil)
         child.partner = parent
         parent.partner = child
         return (child, parent)
@@ -83,13 +111,31 @@ final class SpliceHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
+        if let idle, context.channel.isActive {
+            lastActivity = context.eventLoop.now
+            idle.watch(self)
+        }
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
         delayedRead?.cancel()
         delayedRead = nil
+        idle?.unwatch(self)
         self.context = nil
         self.partner = nil
+    }
+
+    /// Bytes moved on either side (the child side keeps the time).
+    private func noteActivity(_ context: ChannelHandlerContext) {
+        let target = side == .child ? self : partner
+        if let target, target.idle != nil { target.lastActivity = context.eventLoop.now }
+    }
+
+    func idleTimedOut() {
+        guard let context, context.channel.isActive else { return }
+        closeReason = "idle timeout"
+        partner?.partnerClosed(reason: "idle timeout")
+        context.close(promise: nil)
     }
 
     // MARK: Calls from the partner
@@ -178,6 +224,7 @@ final class SpliceHandler: ChannelDuplexHandler, RemovableChannelHandler {
         let bytes = unwrapInboundIn(data).readableBytes
         count(bytes)
         cycleBytes += bytes
+        noteActivity(context)
         partner?.partnerWrite(data)
         if side == .child { partner?.release() }
     }
@@ -192,6 +239,7 @@ final class SpliceHandler: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     func channelInactive(context: ChannelHandlerContext) {
+        idle?.unwatch(self)
         if closeReason == nil { closeReason = "\(side.rawValue) closed the connection" }
         partner?.partnerClosed(reason: "\(side.rawValue) closed the connection")
         partner = nil
@@ -207,10 +255,6 @@ final class SpliceHandler: ChannelDuplexHandler, RemovableChannelHandler {
         } else if event is RelayDrainEnded {
             closeReason = RelayDrainEnded.reason
             partner?.partnerClosed(reason: RelayDrainEnded.reason)
-            context.close(promise: nil)
-        } else if event is IdleStateHandler.IdleStateEvent {
-            closeReason = "idle timeout"
-            partner?.partnerClosed(reason: "idle timeout")
             context.close(promise: nil)
         }
         context.fireUserInboundEventTriggered(event)

@@ -172,6 +172,10 @@ final class UpstreamConnector {
         let bootstrap = ClientBootstrap(group: eventLoop)
             .connectTimeout(min(limits.connectTimeout, remaining))
             .channelOption(ChannelOptions.allowRemoteHalfClosure, value: true)
+            // Plaintext: small first reads (NIO keeps a channel's read buffer while it is open, and
+            // a parent sends little after its answer). TLS: NIO's usual 2 KiB first read, as the
+            // parent's handshake flight fills that much anyway (SpliceHandler.maximumReadBytes).
+            .channelOption(ChannelOptions.recvAllocator, value: SpliceHandler.upstreamReadAllocator(tls: tls != nil))
             .channelInitializer { channel in
                 do {
                     let sync = channel.pipeline.syncOperations
