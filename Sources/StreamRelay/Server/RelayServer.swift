@@ -109,6 +109,9 @@ public final class RelayServer: Sendable {
             do {
                 let socket = try ListeningSocket.make(host: address.host, port: address.port)
                 let channel = try bootstrap(listener: socket.fd).withBoundSocket(socket.fd).wait()
+                // NIO listens on a socket it is handed with its default backlog (128), before any
+                // option applies; listen(2) again sets ours (Linux updates a listening socket's).
+                _ = listen(socket.fd, Self.listenBacklog)
                 bound.append(channel)
             } catch {
                 for channel in bound { channel.close(promise: nil) }
@@ -182,12 +185,17 @@ public final class RelayServer: Sendable {
         }
     }
 
+    /// The accept queue. A parent restart brings its whole fleet back at once (reconnect
+    /// storm): a short queue overflows, and each child whose connection it drops waits for TCP
+    /// retransmits (seconds, growing). The kernel caps this at net.core.somaxconn (4096 by
+    /// default since Linux 5.4).
+    static let listenBacklog: CInt = 4096
+
     private func bootstrap(listener: CInt) -> ServerBootstrap {
         let logger = context.logger
         let metrics = context.metrics
         let notice = acceptFailureNotice
         return ServerBootstrap(group: group)
-            .serverChannelOption(ChannelOptions.backlog, value: 256)
             .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
             .serverChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
