@@ -109,9 +109,6 @@ public final class RelayServer: Sendable {
             do {
                 let socket = try ListeningSocket.make(host: address.host, port: address.port)
                 let channel = try bootstrap(listener: socket.fd).withBoundSocket(socket.fd).wait()
-                // NIO listens on a socket it is handed with its default backlog (128), before any
-                // option applies; listen(2) again sets ours (Linux updates a listening socket's).
-                _ = listen(socket.fd, Self.listenBacklog)
                 bound.append(channel)
             } catch {
                 for channel in bound { channel.close(promise: nil) }
@@ -187,9 +184,10 @@ public final class RelayServer: Sendable {
 
     /// The accept queue. A parent restart brings its whole fleet back at once (reconnect
     /// storm): a short queue overflows, and each child whose connection it drops waits for TCP
-    /// retransmits (seconds, growing). The kernel caps this at net.core.somaxconn (4096 by
-    /// default since Linux 5.4).
-    static let listenBacklog: CInt = 4096
+    /// retransmits (seconds, growing). A long one makes a flood from one address (refused, but
+    /// accepted first) delay the next child by the time it takes to drain: 1024 keeps both
+    /// short (BENCHMARKS.md, scenario 1). The kernel caps it at net.core.somaxconn.
+    static let listenBacklog: CInt = 1024
 
     private func bootstrap(listener: CInt) -> ServerBootstrap {
         let logger = context.logger
@@ -198,7 +196,12 @@ public final class RelayServer: Sendable {
         return ServerBootstrap(group: group)
             .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
             .serverChannelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
+                // NIO listens on a socket it is handed with its default backlog (128) when it
+                // takes it over, and the `backlog` option does not listen again: listen(2) again
+                // here, before the channel is registered, sets ours (Linux updates the backlog of
+                // a listening socket).
+                _ = listen(listener, Self.listenBacklog)
+                return channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(
                         AcceptFailures.backoffHandler(listener: listener, eventLoop: channel.eventLoop, metrics: metrics, notice: notice, logger: logger))
                 }
