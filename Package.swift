@@ -87,7 +87,9 @@ let package = Package(
         // relay-bench's TLS scenario uses the system OpenSSL (what Netdata children link) for its
         // blocking children and poll(2) sink.
         .systemLibrary(name: "COpenSSL", path: "bench/COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
-        .executableTarget(name: "relay-bench", dependencies: ["StreamConfig", "COpenSSL"], path: "bench/RelayBench"),
+        // epoll for the sink and the storm's children (10,000 descriptors in one loop).
+        .systemLibrary(name: "CEpoll", path: "bench/CEpoll"),
+        .executableTarget(name: "relay-bench", dependencies: ["StreamConfig", "COpenSSL", "CEpoll"], path: "bench/RelayBench"),
         // What every test target shares (one test process): a process runner that owns its descriptors.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "StreamConfigTests", dependencies: ["StreamConfig", "TestSupport"]),

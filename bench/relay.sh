@@ -6,7 +6,9 @@
 # 1. Synthetic (bench/RelayBench, `relay-bench`): synthetic 1.37 children and a discarding parent
 #    on loopback, directly, through HAProxy in TCP mode and through `stream-config relay`:
 #    throughput for 1 and 8 streams, CPU seconds per GB, RSS per idle child, handshakes per
-#    second and the round-trip latency of one small line.
+#    second, the round-trip latency of one small line, and the reconnect storm (9,968 connected
+#    children, the parent killed and restarted, the time until every child is spliced again);
+#    then issue 19's plaintext targets (relay vs HAProxy ratios, met or not).
 # 1b. The same over TLS (`relay-bench --tls`): children to the target over TLS (OpenSSL 3,
 #    verifying), HAProxy (`bind ... ssl crt`, `server ... ssl verify required ca-file`) and the
 #    relay (`--tls-certificate`, `:SSL` + `CAfile`) terminating and originating TLS with
@@ -22,7 +24,8 @@
 # --no-tls       skip scenario 1b
 # --tls-only     run only scenario 1b (prints it; with --write, nothing is written)
 # Other options go to relay-bench: --window S, --repeat N, --idle 1000,5000,10000,
-# --targets direct,haproxy,relay (see `relay-bench --help`).
+# --storm N (a smaller storm fleet), --storm-delay S, --targets direct,haproxy,relay
+# (see `relay-bench --help`).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 write=no netdata=yes tls=yes plain=yes
@@ -33,7 +36,7 @@ for argument in "$@"; do
         --no-netdata) netdata=no ;;
         --no-tls) tls=no ;;
         --tls-only) plain=no netdata=no ;;
-        -h|--help) sed -n '2,25p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,28p' "$0"; exit 0 ;;
         *) args+=("$argument") ;;
     esac
 done

@@ -2,10 +2,12 @@
 // follows (or echoes it, for children whose hostname starts with "echo"). It runs as its own
 // process (`relay-bench sink`) so its descriptors and CPU are not the harness's. Commands on
 // stdin, one per line: `stats` prints the counters; EOF ends the process.
-// `relay-bench sink --tls CERT KEY` serves TLS (OpenSSL, non-blocking, same poll loop).
+// `relay-bench sink --tls CERT KEY` serves TLS (OpenSSL, non-blocking, same epoll loop);
+// `--port N` listens on that port (the storm restarts the sink where the proxies expect it).
 #if canImport(Glibc)
 import Glibc
 #endif
+import CEpoll
 import COpenSSL
 import StreamConfig
 
@@ -30,16 +32,27 @@ enum Sink {
     static let headerEnd: [UInt8] = [13, 10, 13, 10]
     static let echoHost = Array("hostname=echo".utf8)
 
-    static func run(tls: TLSContext?) throws -> Never {
+    /// `port` 0: any free port (printed as `port=N`); a restarted sink asks for its old one.
+    static func run(tls: TLSContext?, port wanted: Int = 0) throws -> Never {
         _ = raiseDescriptorLimit()
-        let (listener, port) = try Socket.listen()
+        let (listener, port) = try Socket.listen(port: wanted)
         Socket.setNonBlocking(listener)
         print("port=\(port)")
         fflush(nil)
 
-        // poll(2): Glibc's Swift module has no epoll. Streams are few in the throughput runs;
-        // the idle runs have many descriptors but little traffic.
-        var descriptors = [pollfd(fd: listener, events: Int16(POLLIN), revents: 0), pollfd(fd: 0, events: Int16(POLLIN), revents: 0)]
+        // epoll: a reconnect storm has 10,000 connections arriving at once, where poll(2) would
+        // scan every descriptor for each event.
+        let epoll = epoll_create1(Int32(EPOLL_CLOEXEC))
+        guard epoll >= 0 else { throw BenchError("epoll_create1: \(errnoText())") }
+        func watch(_ fd: Int32) {
+            var event = epoll_event()
+            event.events = EPOLLIN.rawValue
+            event.data.fd = fd
+            epoll_ctl(epoll, EPOLL_CTL_ADD, fd, &event)
+        }
+        watch(listener)
+        watch(0)
+        var events = [epoll_event](repeating: epoll_event(), count: 1024)
         var connections = [SinkConnection?](repeating: nil, count: 65536)
         var counters = SinkCounters()
         let capacity = 256 * 1024
@@ -49,13 +62,13 @@ enum Sink {
         var unfreed: [OpaquePointer] = []  // SSL objects of dropped connections, freed with them
 
         func drop(_ fd: Int32) {
-            if let connection = connections[Int(fd)] {
-                if connection.streaming { counters.streaming -= 1 }
-                if connection.gotData { counters.withData -= 1 }
-                if let ssl = connection.ssl { unfreed.append(ssl) }
-            }
+            guard let connection = connections[Int(fd)] else { return }
+            if connection.streaming { counters.streaming -= 1 }
+            if connection.gotData { counters.withData -= 1 }
+            if let ssl = connection.ssl { unfreed.append(ssl) }
             connections[Int(fd)] = nil
-            closed.append(fd)
+            epoll_ctl(epoll, EPOLL_CTL_DEL, fd, nil)
+            closed.append(fd)  // closed after this batch of events, so no number is reused in it
         }
 
         /// Sends a small answer (the prompt, an echo); loopback buffers take it at once.
@@ -100,14 +113,13 @@ enum Sink {
         }
 
         while true {
-            let ready = poll(&descriptors, nfds_t(descriptors.count), -1)
+            let ready = epoll_wait(epoll, &events, Int32(events.count), -1)
             if ready < 0 {
                 if errno == EINTR { continue }
-                throw BenchError("poll: \(errnoText())")
+                throw BenchError("epoll_wait: \(errnoText())")
             }
-            var accepted: [Int32] = []
-            for index in descriptors.indices where descriptors[index].revents != 0 {
-                let fd = descriptors[index].fd
+            for index in 0..<Int(ready) {
+                let fd = events[index].data.fd
                 if fd == listener {
                     while true {
                         let client = accept(listener, nil, nil)
@@ -121,7 +133,7 @@ enum Sink {
                             SSL_set_accept_state(connection.ssl)
                         }
                         connections[Int(client)] = connection
-                        accepted.append(client)
+                        watch(client)
                     }
                     continue
                 }
@@ -167,14 +179,11 @@ enum Sink {
                 }
             }
             if !closed.isEmpty {
-                let gone = Set(closed)
-                descriptors.removeAll { gone.contains($0.fd) }
                 for fd in closed { close(fd) }
                 closed = []
                 for ssl in unfreed { SSL_free(ssl) }
                 unfreed = []
             }
-            descriptors += accepted.map { pollfd(fd: $0, events: Int16(POLLIN), revents: 0) }
         }
     }
 }

@@ -6,24 +6,45 @@ import Glibc
 
 /// The sink process and its stats channel.
 final class SinkProcess {
-    let process = Process()
-    private let input = Pipe()
-    private let output = Pipe()
+    private(set) var process = Process()
+    private var input = Pipe()
+    private var output = Pipe()
     private var pending: [UInt8] = []
     private(set) var port = 0
+    private let executable: String
+    private let tls: TLSFiles?
 
     struct Stats { var bytes = 0, handshakes = 0, streaming = 0, withData = 0 }
 
     /// `tls`: the sink's certificate and key (it then serves TLS only).
     init(executable: String, tls: TLSFiles? = nil) throws {
+        self.executable = executable
+        self.tls = tls
+        try launch(port: 0)
+    }
+
+    private func launch(port wanted: Int) throws {
+        process = Process()
+        input = Pipe()
+        output = Pipe()
+        pending = []
         process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = ["sink"] + (tls.map { ["--tls", $0.certificate, $0.key] } ?? [])
+        process.arguments = ["sink", "--port", String(wanted)] + (tls.map { ["--tls", $0.certificate, $0.key] } ?? [])
         process.standardInput = input
         process.standardOutput = output
         try process.run()
         let line = try readLine()
         guard line.hasPrefix("port="), let port = Int(line.dropFirst(5)) else { throw BenchError("sink said: \(line)") }
         self.port = port
+    }
+
+    /// A parent restart: SIGKILL (every connection drops at once, as when a parent dies), then a
+    /// new sink on the same port; returns once it listens.
+    func restart() throws {
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        try? input.fileHandleForWriting.close()
+        try launch(port: port)
     }
 
     private func readLine() throws -> String {

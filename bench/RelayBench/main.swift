@@ -1,11 +1,15 @@
 // relay-bench: direct vs HAProxy (TCP mode) vs `stream-config relay`, side by side, on loopback.
 // Usage: relay-bench [--relay-bin PATH] [--targets direct,haproxy,relay] [--window SECONDS]
-//                    [--repeat N] [--idle 1000,5000,10000] [--tls] [--markdown FILE]
+//                    [--repeat N] [--idle 1000,5000,10000] [--storm N] [--storm-delay S] [--tls]
+//                    [--markdown FILE]
 //        relay-bench sink [--tls CERT KEY]   (internal: the parent the children end at)
 // --tls: the TLS scenario. Children speak TLS (OpenSSL 3, verifying the certificate) to the
 // target; HAProxy and the relay terminate it with a `stream-config tls init` certificate and
 // originate TLS to the sink, verifying its (also `tls init`) certificate; `direct` is children to
 // the TLS sink. Columns are then named direct-tls, haproxy-tls, relay-tls.
+// --storm N: the reconnect storm's fleet (default 9,968, or what the descriptor limit allows:
+// a proxy holds two descriptors per child); --storm-delay S: the children's reconnect delay
+// (default 0.25 s). The storm runs in the plaintext scenario only.
 import Foundation
 #if canImport(Glibc)
 import Glibc
@@ -23,7 +27,11 @@ struct Settings {
     /// Seconds before the handshake phase (to attach a profiler).
     var handshakeDelay = 0.0
     var latencySamples = 5000
-    var phases: Set<String> = ["idle", "throughput", "paced", "latency", "handshakes"]
+    var phases: Set<String> = ["idle", "throughput", "paced", "latency", "handshakes", "storm"]
+    /// Children in the reconnect storm (capped by the descriptor limit at start).
+    var stormChildren = 9968
+    /// Seconds a storm child waits after its connection drops (or an attempt fails).
+    var stormDelay = 0.25
     var pacedSends = 10_000
     var tls = false
 
@@ -51,13 +59,17 @@ struct Settings {
             case "--handshake-seconds": handshakeSeconds = Double(try value(argument)) ?? handshakeSeconds
             case "--paced-sends": pacedSends = Int(try value(argument)) ?? pacedSends
             case "--tls": tls = true
+            case "--storm": stormChildren = max(1, Int(try value(argument)) ?? stormChildren)
+            case "--storm-delay": stormDelay = Double(try value(argument)) ?? stormDelay
             case "--only": phases = Set(try value(argument).split(separator: ",").map(String.init))
             case "-h", "--help":
-                print("usage: relay-bench [--relay-bin PATH] [--targets direct,haproxy,relay] [--window S] [--repeat N] [--idle 1000,5000,10000] [--only idle,throughput,paced,latency,handshakes] [--tls] [--markdown FILE]")
+                print("usage: relay-bench [--relay-bin PATH] [--targets direct,haproxy,relay] [--window S] [--repeat N] [--idle 1000,5000,10000] [--only idle,throughput,paced,latency,handshakes,storm] [--storm N] [--storm-delay S] [--tls] [--markdown FILE]")
                 exit(0)
             default: throw BenchError("unknown argument \(argument)")
             }
         }
+        // The storm's children speak plaintext only.
+        if tls { phases.remove("storm") }
     }
 }
 
@@ -78,6 +90,7 @@ struct TargetResult {
     /// Middle process CPU % (of one core) and bytes/s at the sink, paced small sends.
     var pacedCPUPercent: Double?
     var pacedBytesPerSecond: Double?
+    var storm: StormResult?
 }
 
 func log(_ text: String) {
@@ -192,16 +205,23 @@ func run(_ target: Target, sink: SinkProcess, settings: Settings, payload: [UInt
     }
 
     // 5. Handshakes per second.
-    guard settings.phases.contains("handshakes") else { return result }
-    try waitFor("the sink to drop earlier connections", seconds: 60) { try sink.stats().streaming == 0 }
-    if settings.handshakeDelay > 0 {
-        log("\(target.kind): pid \(target.pid.map(String.init) ?? "-"); handshakes in \(settings.handshakeDelay) s")
-        usleep(UInt32(settings.handshakeDelay * 1_000_000))
+    if settings.phases.contains("handshakes") {
+        try waitFor("the sink to drop earlier connections", seconds: 60) { try sink.stats().streaming == 0 }
+        if settings.handshakeDelay > 0 {
+            log("\(target.kind): pid \(target.pid.map(String.init) ?? "-"); handshakes in \(settings.handshakeDelay) s")
+            usleep(UInt32(settings.handshakeDelay * 1_000_000))
+        }
+        let handshakes = Workload.handshakes(port: target.port, workers: settings.handshakeWorkers, seconds: settings.handshakeSeconds)
+        result.handshakesPerSecond = Double(handshakes.count) / settings.handshakeSeconds
+        result.handshakeFailures = handshakes.failures
+        if let failure = handshakes.firstFailure { log("\(target.kind): \(handshakes.failures) handshake failures; first: \(failure)") }
     }
-    let handshakes = Workload.handshakes(port: target.port, workers: settings.handshakeWorkers, seconds: settings.handshakeSeconds)
-    result.handshakesPerSecond = Double(handshakes.count) / settings.handshakeSeconds
-    result.handshakeFailures = handshakes.failures
-    if let failure = handshakes.firstFailure { log("\(target.kind): \(handshakes.failures) handshake failures; first: \(failure)") }
+
+    // 6. Reconnect storm: the fleet connected, the parent restarted, the time until it is back.
+    if settings.phases.contains("storm") {
+        try waitFor("the sink to drop earlier connections", seconds: 60) { try sink.stats().streaming == 0 }
+        result.storm = try Storm.run(target: target, sink: sink, count: settings.stormChildren, reconnectDelay: settings.stormDelay)
+    }
     return result
 }
 
@@ -236,12 +256,45 @@ func table(_ results: [TargetResult], settings: Settings) -> [[String]] {
     rows.append(["handshakes per second (\(settings.handshakeWorkers) clients)"] + results.map { result in
         result.handshakesPerSecond.map { String(format: "%.0f", $0) + (result.handshakeFailures > 0 ? " (\(result.handshakeFailures) failed)" : "") } ?? "–"
     })
+    if settings.phases.contains("storm") {
+        rows.append(["reconnect storm: \(settings.stormChildren) children spliced again after a parent restart, median / all (s)"] + results.map { result in
+            result.storm.map { String(format: "%.2f / %.2f", $0.medianSeconds, $0.allSeconds) + ($0.failedAttempts > 0 ? " (\($0.failedAttempts) retries)" : "") } ?? "–"
+        })
+    }
     rows.append(["round trip p50 / p99 (µs)"] + results.map { r in r.latencyMicros.map { String(format: "%.1f / %.1f", $0.p50, $0.p99) } ?? "–" })
     rows.append(["added latency p50 / p99 (µs)"] + results.map { result in
         guard result.kind != .direct, let mine = result.latencyMicros, let base = direct?.latencyMicros else { return "–" }
         return String(format: "%.1f / %.1f", mine.p50 - base.p50, mine.p99 - base.p99)
     })
     return rows
+}
+
+/// Issue 19's plaintext targets, relay against HAProxy in the same run: handshakes per second
+/// ≥ 1.0x (stretch 1.5x), RSS per idle child ≤ 5 KiB (stretch ≤ HAProxy's); the reconnect
+/// storm's time as a ratio (no target). Empty without both columns.
+func plainTargetRows(_ results: [TargetResult], settings: Settings) -> [[String]] {
+    guard let relay = results.first(where: { $0.kind == .relay }),
+          let haproxy = results.first(where: { $0.kind == .haproxy }) else { return [] }
+    var rows: [[String]] = [["target (relay vs HAProxy, this run)", "ratio: verdict"]]
+    if let mine = relay.handshakesPerSecond, let theirs = haproxy.handshakesPerSecond, theirs > 0 {
+        let ratio = mine / theirs
+        rows.append(["handshakes per second, ≥ 1.0x (stretch ≥ 1.5x)",
+                     String(format: "%.2fx: ", ratio) + (ratio >= 1.0 ? "met" : "not met") + (ratio >= 1.5 ? ", stretch met" : ", stretch not met")])
+    }
+    func perChild(_ result: TargetResult) -> (level: Int, kib: Double)? {
+        guard let last = result.idle.last, let base = result.baselineRSSKiB, last.open > 0 else { return nil }
+        return (last.asked, Double(last.rssKiB - base) / Double(last.open))
+    }
+    if let mine = perChild(relay), let theirs = perChild(haproxy) {
+        rows.append(["RSS per idle child at \(mine.level), ≤ 5 KiB (stretch ≤ HAProxy's)",
+                     String(format: "%.1f KiB, %.2fx: ", mine.kib, mine.kib / theirs.kib) + (mine.kib <= 5 ? "met" : "not met")
+                        + (mine.kib <= theirs.kib ? ", stretch met" : ", stretch not met")])
+    }
+    if let mine = relay.storm, let theirs = haproxy.storm, theirs.allSeconds > 0 {
+        rows.append(["reconnect storm of \(mine.children), time until all spliced again (no target)",
+                     String(format: "%.2f vs %.2f s: %.2fx", mine.allSeconds, theirs.allSeconds, mine.allSeconds / theirs.allSeconds)])
+    }
+    return rows.count > 1 ? rows : []
 }
 
 /// Issue 19's TLS targets, relay against HAProxy in the same run: throughput ≥ 1.0x,
@@ -289,10 +342,21 @@ func markdown(_ rows: [[String]]) -> String {
 do {
     let arguments = Array(CommandLine.arguments.dropFirst())
     if arguments.first == "sink" {
-        if arguments.count == 4, arguments[1] == "--tls" {
-            try Sink.run(tls: try BenchTLS.serverContext(certificate: arguments[2], key: arguments[3]))
+        var rest = arguments.dropFirst()
+        var tls: TLSContext?
+        var port = 0
+        while let argument = rest.popFirst() {
+            switch argument {
+            case "--tls":
+                guard let certificate = rest.popFirst(), let key = rest.popFirst() else { throw BenchError("sink --tls CERT KEY") }
+                tls = try BenchTLS.serverContext(certificate: certificate, key: key)
+            case "--port":
+                guard let text = rest.popFirst(), let value = Int(text) else { throw BenchError("sink --port N") }
+                port = value
+            default: throw BenchError("sink: unknown argument \(argument)")
+            }
         }
-        try Sink.run(tls: nil)
+        try Sink.run(tls: tls, port: port)
     }
     let settings = try Settings(arguments: arguments)
     let limit = raiseDescriptorLimit()
@@ -302,6 +366,10 @@ do {
     settingsInForce.idleLevels = settings.idleLevels.map { min($0, proxyCap) }
     if settingsInForce.idleLevels != settings.idleLevels {
         log("descriptor limit \(limit): idle levels capped at \(proxyCap) children (two descriptors each in the middle process)")
+    }
+    if settings.stormChildren > proxyCap {
+        settingsInForce.stormChildren = proxyCap
+        log("descriptor limit \(limit): the storm's fleet capped at \(proxyCap) children")
     }
     let executable = try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")
     let work = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("relay-bench-\(getpid())")
@@ -339,7 +407,7 @@ do {
     }
     let rows = table(results, settings: settingsInForce)
     print(render(rows))
-    let targets = settingsInForce.tls ? targetRows(results) : []
+    let targets = settingsInForce.tls ? targetRows(results) : plainTargetRows(results, settings: settingsInForce)
     if !targets.isEmpty {
         print()
         print(render(targets))

@@ -175,18 +175,19 @@ struct ChildSession {
         let target = configuration.target
         let apiKey = request.value("key", target: target)
         let machineGUID = request.value("machine_guid", target: target)
-        let decision: AdmissionDecision
+        let answer: AdmissionTable.Answer
         if request.values("key").count > 1 {
-            decision = .refuse(.invalidKey)
+            answer = .init(decision: .refuse(.invalidKey))
         } else if request.values("machine_guid").count > 1 {
-            decision = .refuse(.invalidMachineGUID)
+            answer = .init(decision: .refuse(.invalidMachineGUID))
         } else {
             let admission = AdmissionRequest(apiKey: apiKey, hostname: request.value("hostname", target: target),
                                              machineGUID: machineGUID, hops: request.value("hops", target: target),
                                              peerAddress: peerIP)
-            decision = Admission.decide(admission, ini: configuration.ini, target: target)
+            // The table made at load answers the usual child; the rest is decided here.
+            answer = configuration.admission.decide(admission) ?? Self.decide(admission, configuration: configuration)
         }
-        switch decision {
+        switch answer.decision {
         case .refuse(let refusal):
             state = .closing
             return [.log(.child(.warning, "rejecting streaming connection; \(refusal.message) (\(refusal.reasonWord))",
@@ -200,12 +201,19 @@ struct ChildSession {
                 return [.log(.child(.error, "the configuration admits the child but names no API key for the parent", code: 500, reason: "INTERNAL ERROR")),
                         .countRefusal("noUpstreamKey"), .closeAll]
             }
-            // `*` first (the default) sends every chart: such a child stays on the zero-parse splice.
-            let chartFilter = plan.chartFilter(target: target)
             state = .reservingSlot(.stream(request: request, plan: plan, upstreamKey: upstreamKey, file: configuration.file,
-                                           filter: chartFilter.sendsEverything ? nil : chartFilter))
+                                           filter: answer.chartFilter))
             return [.reserveSlot(machineGUID: machineGUID)]
         }
+    }
+
+    /// `Admission.decide` for what `AdmissionTable` does not cover, with the plan's chart filter:
+    /// nil when `*` comes first (the default: such a child stays on the zero-parse splice).
+    static func decide(_ request: AdmissionRequest, configuration: RelayConfiguration) -> AdmissionTable.Answer {
+        let decision = Admission.decide(request, ini: configuration.ini, target: configuration.target)
+        guard case .accept(let plan) = decision else { return .init(decision: decision) }
+        let filter = plan.chartFilter(target: configuration.target)
+        return .init(decision: decision, chartFilter: filter.sendsEverything ? nil : filter)
     }
 
     /// The slot table's answer; `answeredBefore` is the parent that answered this node's

@@ -170,8 +170,39 @@ enum URLDecoding {
             if byte < 0x20 || byte == 0x7F { return nil }
             out.append(byte)
         }
-        guard Array(String(decoding: out, as: UTF8.self).utf8) == out else { return nil }
+        guard isValidUTF8(out) else { return nil }
         return out
+    }
+
+    /// Whether `bytes` are well-formed UTF-8 (Unicode 3.9, table 3-7): exactly the bytes that
+    /// `String(decoding:as:)` keeps unchanged, checked without building a String (a request has
+    /// a dozen pieces, each checked on the handshake path).
+    static func isValidUTF8(_ bytes: [UInt8]) -> Bool {
+        var index = 0
+        let count = bytes.count
+        while index < count {
+            let lead = bytes[index]
+            if lead < 0x80 {
+                index += 1
+                continue
+            }
+            let length: Int
+            var low: UInt8 = 0x80, high: UInt8 = 0xBF  // the second byte's range
+            switch lead {
+            case 0xC2...0xDF: length = 2
+            case 0xE0: length = 3; low = 0xA0
+            case 0xE1...0xEC, 0xEE...0xEF: length = 3
+            case 0xED: length = 3; high = 0x9F
+            case 0xF0: length = 4; low = 0x90
+            case 0xF1...0xF3: length = 4
+            case 0xF4: length = 4; high = 0x8F
+            default: return false
+            }
+            guard index + length <= count, (low...high).contains(bytes[index + 1]) else { return false }
+            for next in (index + 2)..<(index + length) where bytes[next] & 0xC0 != 0x80 { return false }
+            index += length
+        }
+        return true
     }
 
     static func hex(_ byte: UInt8) -> UInt8? {

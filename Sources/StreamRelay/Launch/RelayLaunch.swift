@@ -127,7 +127,10 @@ public enum RelayLaunch {
     /// Warnings are printed (gcc format, stderr) and logged, but do not stop the relay.
     private static func announce(_ configuration: RelayConfiguration, logger: Logger, host: Host) {
         let text = host.render(configuration.report, configuration.document)
-        if !text.isEmpty { host.printError(text) }
+        if !text.isEmpty {
+            RelayLogging.flush(timeout: 1)  // the lines logged so far come first on stderr
+            host.printError(text)
+        }
         logger.notice("configuration \(configuration.file): \(configuration.target.displayName) (\(configuration.report.targetReason)), \(configuration.report.warningCount) warning(s)")
         if let warning = configuration.tlsWarning { logger.warning("\(warning)") }
         logUnhonoured(configuration, logger: logger, prefix: "")

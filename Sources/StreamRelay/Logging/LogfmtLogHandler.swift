@@ -7,7 +7,9 @@ import Logging
 import Synchronization
 
 /// swift-log handler for the fallback when no journald is reachable: one logfmt line per entry,
-/// `ts=2025-11-24T21:45:00.123Z level=info msg="..." logger=... key=value ...`, written to stderr.
+/// `ts=2025-11-24T21:45:00.123Z level=info msg="..." logger=... key=value ...`, written to stderr
+/// by `LineWriter.standardError`'s thread (the caller only formats the line as bytes and queues
+/// it; `RelayLogging.flush` waits for the queue).
 /// logfmt is what Netdata 2.x writes to its own log files (protocol.md §6.2), so the same tools
 /// and greps work on both.
 ///
@@ -21,7 +23,7 @@ public struct LogfmtLogHandler: LogHandler {
     public var logLevel: Logger.Level = .info
     public var metadata: Logger.Metadata = [:]
     public var metadataProvider: Logger.MetadataProvider?
-    /// nil: the line's bytes go straight to stderr (no String is built).
+    /// nil: the line's bytes go to stderr through `LineWriter.standardError` (no String is built).
     private let output: (@Sendable (String) -> Void)?
 
     /// - Parameter write: receives each finished line (with its trailing newline); nil (the
@@ -42,15 +44,25 @@ public struct LogfmtLogHandler: LogHandler {
     }
 
     public func log(event: LogEvent) {
+        let timestamp = Self.now()
+        guard let output else {
+            // The caller's thread only collects the parts (the provider's metadata is read here:
+            // it may be task-local); merging, formatting and writing are the writer thread's.
+            let base = metadata, provided = metadataProvider?.get(), call = event.metadata
+            let level = event.level, message = event.message.description, label = label, error = event.error
+            LineWriter.standardError.submit { out in
+                var fields = JournaldLogHandler.merged(base, nil, provided)
+                if let call, !call.isEmpty { fields.merge(call) { $1 } }
+                if let error { fields["error"] = "\(String(describing: error))" }
+                Self.formatBytes(timestamp: timestamp, level: level, message: message, label: label, metadata: fields, into: &out)
+            }
+            return
+        }
         var fields = JournaldLogHandler.merged(metadata, metadataProvider, event.metadata)
         if let error = event.error { fields["error"] = "\(String(describing: error))" }
-        let line = Self.formatBytes(timestamp: Self.now(), level: event.level, message: event.message.description,
+        let line = Self.formatBytes(timestamp: timestamp, level: event.level, message: event.message.description,
                                     label: label, metadata: fields)
-        if let output {
-            output(String(decoding: line, as: UTF8.self))
-        } else {
-            Self.writeToStandardError(bytes: line)
-        }
+        output(String(decoding: line, as: UTF8.self))
     }
 
     /// Formats one line. Public and pure (the time is a parameter) so that it can be tested.
@@ -76,6 +88,19 @@ public struct LogfmtLogHandler: LogHandler {
     ) -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(256 + message.utf8.count + metadata.count * 48)
+        formatBytes(timestamp: timestamp, level: level, message: message, label: label, metadata: metadata, into: &out)
+        return out
+    }
+
+    /// `formatBytes`, appended to `out` (the writer thread's batch).
+    static func formatBytes(
+        timestamp: (seconds: Int, nanoseconds: Int),
+        level: Logger.Level,
+        message: String,
+        label: String,
+        metadata: Logger.Metadata,
+        into out: inout [UInt8]
+    ) {
         out.append(contentsOf: "ts=".utf8)
         appendRFC3339(timestamp, to: &out)
         out.append(contentsOf: " level=".utf8)
@@ -91,7 +116,6 @@ public struct LogfmtLogHandler: LogHandler {
             appendQuoted(value.description, to: &out)
         }
         out.append(UInt8(ascii: "\n"))
-        return out
     }
 
     /// `always`: `msg` is always quoted, so that a reader does not have to guess where it ends.

@@ -65,6 +65,7 @@ public enum RelayLogging {
                     sink = .stderr(description: "logfmt on stderr (journald socket \(path) unusable: \(error))")
                 }
             }
+            if factory == nil { state.lines = LineWriter.standardError }
             let makeHandler = factory ?? { label in
                 var handler = LogfmtLogHandler(label: label)
                 handler.logLevel = level
@@ -82,11 +83,14 @@ public enum RelayLogging {
         state.withLock { $0.journal?.droppedCount ?? 0 }
     }
 
-    /// Waits (at most `timeout` seconds) until queued journal entries are sent: call before the
-    /// process exits, so that its last lines reach the journal.
+    /// Waits (at most `timeout` seconds) until queued journal entries are sent and queued
+    /// logfmt lines written: call before the process exits, so that its last lines reach the
+    /// journal, and before writing to stderr otherwise, so that lines keep their order.
     @discardableResult
     public static func flush(timeout: Double = 2) -> Bool {
-        state.withLock { $0.writer }?.flush(timeout: timeout) ?? true
+        let (writer, lines) = state.withLock { ($0.writer, $0.lines) }
+        let journal = writer?.flush(timeout: timeout) ?? true
+        return (lines?.flush(timeout: timeout) ?? true) && journal
     }
 
     /// The decision behind `bootstrap`, without side effects other than probing sockets.
@@ -137,6 +141,8 @@ public enum RelayLogging {
         var description: String?
         var journal: JournaldSocket?
         var writer: JournaldWriter?
+        /// The stderr writer, when logging goes there.
+        var lines: LineWriter?
     }
     private static let state = Mutex(State())
 

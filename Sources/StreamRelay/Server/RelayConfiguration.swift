@@ -17,6 +17,8 @@ public struct RelayConfiguration: Sendable {
     public let tlsWarning: String?
     /// Service names used as destination ports, resolved here (off the event loops).
     public let servicePorts: ServicePorts
+    /// Admission of the usual child, worked out here once instead of per request.
+    let admission: AdmissionTable
 
     public var target: NetdataTarget { report.target }
 
@@ -42,6 +44,7 @@ public struct RelayConfiguration: Sendable {
         self.report = report
         self.tlsSettings = ProxyTLSSettings(ini: ini)
         self.servicePorts = ServicePorts.resolving(ini)
+        self.admission = AdmissionTable(ini: ini, target: report.target)
         // A TLS context holds the parsed system CA bundle (about a megabyte): build it only when
         // some destination can use TLS (`:SSL` appears in no value otherwise).
         if Self.mentionsTLS(ini) {

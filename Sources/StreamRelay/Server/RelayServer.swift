@@ -195,15 +195,26 @@ public final class RelayServer: Sendable {
         }
     }
 
+    /// The accept queue. A parent restart brings its whole fleet back at once (reconnect
+    /// storm): a short queue overflows, and each child whose connection it drops waits for TCP
+    /// retransmits (seconds, growing). A long one makes a flood from one address (refused, but
+    /// accepted first) delay the next child by the time it takes to drain: 1024 keeps both
+    /// short (BENCHMARKS.md, scenario 1). The kernel caps it at net.core.somaxconn.
+    static let listenBacklog: CInt = 1024
+
     private func bootstrap(listener: CInt) -> ServerBootstrap {
         let logger = context.logger
         let metrics = context.metrics
         let notice = acceptFailureNotice
         return ServerBootstrap(group: group)
-            .serverChannelOption(ChannelOptions.backlog, value: 256)
             .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
             .serverChannelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
+                // NIO listens on a socket it is handed with its default backlog (128) when it
+                // takes it over, and the `backlog` option does not listen again: listen(2) again
+                // here, before the channel is registered, sets ours (Linux updates the backlog of
+                // a listening socket).
+                _ = listen(listener, Self.listenBacklog)
+                return channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(
                         AcceptFailures.backoffHandler(listener: listener, eventLoop: channel.eventLoop, metrics: metrics, notice: notice, logger: logger))
                 }
