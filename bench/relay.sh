@@ -50,7 +50,7 @@ if [ ${#missing[@]} -gt 0 ]; then
     DEBIAN_FRONTEND=noninteractive apt-get install -y "${missing[@]}" >/dev/null
 fi
 
-scripts/deps.sh libssl-dev pkg-config  # relay-bench's TLS children and sink (COpenSSL)
+scripts/deps.sh libssl-dev liblz4-dev uuid-dev pkg-config  # relay-bench's TLS children and sink (COpenSSL)
 swift build -c release --static-swift-stdlib --product stream-config >&2
 swift build -c release --static-swift-stdlib --product relay-bench >&2
 
