@@ -1,4 +1,5 @@
 import Testing
+import TestSupport
 @testable import StreamConfig
 
 /// Random documents and random edit sequences (seeded, so a failure names the seed that
@@ -6,16 +7,11 @@ import Testing
 /// changes, every line the edit had no business touching is byte-equal and in order, and
 /// repeating the edit changes nothing.
 @Suite struct EditPropertyTests {
-    /// SplitMix64: a tiny deterministic generator.
+    /// SplitMix64 (TestSupport), with the draws these tests make.
     struct Random {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
+        var generator: SplitMix64
+        init(state: UInt64) { generator = SplitMix64(seed: state) }
+        mutating func next() -> UInt64 { generator.next() }
         mutating func below(_ n: Int) -> Int { Int(next() % UInt64(n)) }
         mutating func chance(_ percent: Int) -> Bool { below(100) < percent }
         mutating func pick<T>(_ items: [T]) -> T { items[below(items.count)] }

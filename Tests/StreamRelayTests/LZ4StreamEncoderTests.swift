@@ -3,6 +3,7 @@ import NIOCore
 import NIOEmbedded
 import StreamConfig
 import Testing
+import TestSupport
 @testable import StreamRelay
 
 /// A parent's side of an LZ4 stream (protocol.md 3.2, 3.3): the framing checked as a 2.11 parent
@@ -58,7 +59,7 @@ struct ParentLZ4Decoder {
 @Suite struct LZ4StreamEncoderTests {
     /// Chart updates as a busy child sends them: repetitive, with changing numbers.
     static func updates(_ count: Int, seed: UInt64 = 1) -> [UInt8] {
-        var generator = SplitMix(seed: seed)
+        var generator = SplitMix64(seed: seed)
         var text = ""
         for index in 0..<count {
             text += "BEGIN \"app.chart_\(index % 300)\" 1000000\n"
@@ -66,18 +67,6 @@ struct ParentLZ4Decoder {
             text += "END\n"
         }
         return Array(text.utf8)
-    }
-
-    struct SplitMix {
-        var state: UInt64
-        init(seed: UInt64) { state = seed }
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
     }
 
     /// Feeds `input` in pieces of the given sizes (cycled) and decodes the result.
@@ -106,7 +95,7 @@ struct ParentLZ4Decoder {
     }
 
     @Test func testIncompressibleBytesStayWithinTheBlockLimit() throws {
-        var generator = SplitMix(seed: 7)
+        var generator = SplitMix64(seed: 7)
         let input = (0..<300_000).map { _ in UInt8(truncatingIfNeeded: generator.next()) }
         let decoder = try roundTrip(input, pieces: [65_536, 3], ringBytes: ParentLZ4Decoder.netdata211)
         #expect(decoder.text == input)
