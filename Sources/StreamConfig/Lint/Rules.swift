@@ -204,7 +204,7 @@ public enum Rules {
              explanation: "The default port (`[web] default port`, else `[global] port`, else `[global] default port`, the first that is set) is read with strtoll (a leading 0 is octal, text after the digits is ignored) and must be a port between 1 and 65535; entries of `bind to` without a port use it."),
 
         Rule(code: "NC111", severity: .warning, title: "netdata.conf section name misspelt",
-             explanation: "A section named like `[web]`, `[global]` or `[db]` but not exactly (`[Web]`, `[wbe]`, `[globl]`) holding a line that decides streaming (`bind to`, `allow streaming from`, `default port`, replication): Netdata matches section names as written, so it ignores the whole section (checked on a real 1.37.1: `[Web] bind to = 127.0.0.1:PORT` leaves it listening on every address). The hint renames the section."),
+             explanation: "A section named like `[web]`, `[global]` or `[db]` but not exactly (`[Web]`, `[wbe]`, `[globl]`) holding a line that decides streaming (`bind to`, `allow streaming from`, `default port`, replication): Netdata matches section names as written, so it ignores the whole section (checked on a real 1.37.1: with its `[web]` written `[Web]`, the loopback address set there was not read and it listened on every address). The hint renames the section."),
 
         // NC2xx: netdata.conf TLS files.
         Rule(code: "NC201", severity: .warning, title: "^SSL without ssl key or ssl certificate",
