@@ -131,7 +131,8 @@ struct AdviceInteropTests {
     /// With a certificate and no `^SSL` at all, the same: TLS children only on 1.37.1. A TLS
     /// child streams; then a plaintext STREAM gets no answer ("FAILED - CANNOT REPLY"). Once in a
     /// full run the 1.37.1 parent exited right after that reply failed: doctor then saw nothing
-    /// listening, which this test accepts (and says) rather than hide.
+    /// listening, which this test accepts (and says) rather than hide; it may also exit just after
+    /// doctor's probe was closed unanswered.
     @Test func testCertificateWithoutCaretAnswersOnlyTLSChildrenOn137() async throws {
         try await NetdataLab.run { lab in
             let p = try await advisedParent(lab, .everything, tag: "default-tls")
@@ -144,12 +145,14 @@ struct AdviceInteropTests {
             let (plain, code) = try await doctorCode(lab, destination: p.streamingAddress, caFile: nil, tag: "default-tls-plain")
             #expect(await p.instance.waitForLog("'FAILED - CANNOT REPLY'", in: "access.log"), "\(lab.logTails())")
             #expect(p.instance.log().contains("cannot write to SSL connection - connection is not ready"))
-            if p.instance.isRunning {
-                #expect(plain.status == 1 && code == "closed-without-answer", "\(plain)")
+            // What doctor saw decides the branch, not whether the parent runs now: it may exit
+            // after doctor's probe was closed unanswered (seen in a clone's CI-style run).
+            if code == "closed-without-answer" {
+                #expect(plain.status == 1, "\(plain)")
                 #expect(plain.stdout.contains("a 1.37.1 parent then answers only TLS children"), "\(plain)")
             } else {
                 print("AdviceInteropTests: the 1.37.1 parent exited after failing to answer a plaintext child\n\(p.instance.logTails())")
-                #expect(plain.status == 1 && code == "connection-refused", "\(plain)")
+                #expect(plain.status == 1 && code == "connection-refused" && !p.instance.isRunning, "\(plain)")
             }
         }
     }
