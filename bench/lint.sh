@@ -8,9 +8,20 @@ scripts/deps.sh uuid-dev liblz4-dev pkg-config hyperfine
 swift build -c release --static-swift-stdlib --product stream-config >&2
 swift build -c release --static-swift-stdlib --product lint-bench >&2
 bin=$(swift build -c release --static-swift-stdlib --show-bin-path)
+# The stock files, found as the tests find them (Tests/TestSupport/StockFiles.swift): 1.37.1 from
+# STREAM_CONFIG_STOCK_V1, netdata-core's or ../shared; 2.11.0 from STREAM_CONFIG_STOCK_V2 or
+# ../shared. A missing one is skipped, with the reason.
 shared="$root/../shared/netdata-stock"
+first() { for f in "$@"; do [ -n "$f" ] && [ -f "$f" ] && { echo "$f"; return; }; done; }
+stocks=("$(first "${STREAM_CONFIG_STOCK_V1:-}" /usr/lib/netdata/conf.d/stream.conf "$shared/stream.conf.v1.37.1")"
+        "$(first "${STREAM_CONFIG_STOCK_V2:-}" "$shared/stream.conf.v2.11.0")")
 echo "# machine: $(nproc) cores, $(uname -r), $(swift --version 2>&1 | head -1)"
-for stock in "$shared/stream.conf.v1.37.1" "$shared/stream.conf.v2.11.0"; do
+for index in 0 1; do
+    stock=${stocks[$index]}
+    if [ -z "$stock" ]; then
+        echo "# skipped: Netdata $([ $index = 0 ] && echo 1.37.1 || echo 2.11.0)'s stock stream.conf not found (set STREAM_CONFIG_STOCK_V$((index + 1)), or keep shared/ beside the clone)"
+        continue
+    fi
     hyperfine -N --warmup 5 --runs 100 --export-json /tmp/lint-bench.$$.json "$bin/stream-config lint $stock" >/dev/null 2>&1
     mean=$(jq '.results[0].mean * 1000' /tmp/lint-bench.$$.json)
     sd=$(jq '.results[0].stddev * 1000' /tmp/lint-bench.$$.json)
