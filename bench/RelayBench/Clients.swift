@@ -11,16 +11,35 @@ enum Children {
     static let childKey = "11111111-2222-4333-8444-555555555555"
     static let promptPrefix = Array(StreamAnswer.promptPrefix.utf8)
 
-    /// A 1.37.1 child's request (protocol.md 1.2), with a distinct hostname and machine GUID.
+    /// A 1.37.1 child's request (protocol.md 1.2), with a distinct hostname and machine GUID, as
+    /// long as a real one: a real 1.37.1 child also sends its host's `NETDATA_SYSTEM_*` and
+    /// `NETDATA_CONTAINER_*` facts (1,399 bytes in `../shared/lab/captures`), and the request's
+    /// length decides how the relay reads it (and which read buffer an idle child keeps).
+    /// `ver=5`: the children speak the uncompressed text protocol.
     static func request(index: Int, echo: Bool = false) -> [UInt8] {
         let name = (echo ? "echo-" : "bench-") + String(index)
         let guid = "00000000-0000-4000-8000-" + String(String(index, radix: 16).reversed()).padding(toLength: 12, withPad: "0", startingAt: 0)
         let text = "STREAM key=\(childKey)&hostname=\(name)&registry_hostname=\(name)&machine_guid=\(guid)"
             + "&update_every=1&os=linux&timezone=Etc/UTC&abbrev_timezone=UTC&utc_offset=0&hops=1&ml_capable=1"
-            + "&ml_enabled=0&mc_version=1&tags=&ver=5&NETDATA_PROTOCOL_VERSION=1.1 HTTP/1.1\r\n"
+            + "&ml_enabled=0&mc_version=1&tags=&ver=5" + hostFacts + "&NETDATA_PROTOCOL_VERSION=1.1 HTTP/1.1\r\n"
             + "User-Agent: Netdata/v1.37.1\r\nAccept: */*\r\n\r\n"
         return Array(text.utf8)
     }
+
+    /// The host facts a 1.37.1 child appends to its request (values from a lab container).
+    static let hostFacts = [
+        "NETDATA_INSTANCE_CLOUD_TYPE=unknown", "NETDATA_INSTANCE_CLOUD_INSTANCE_TYPE=unknown",
+        "NETDATA_INSTANCE_CLOUD_INSTANCE_REGION=unknown", "NETDATA_SYSTEM_OS_NAME=unknown", "NETDATA_SYSTEM_OS_ID=unknown",
+        "NETDATA_SYSTEM_OS_ID_LIKE=unknown", "NETDATA_SYSTEM_OS_VERSION=unknown", "NETDATA_SYSTEM_OS_VERSION_ID=unknown",
+        "NETDATA_SYSTEM_OS_DETECTION=unknown", "NETDATA_HOST_IS_K8S_NODE=false", "NETDATA_SYSTEM_KERNEL_NAME=Linux",
+        "NETDATA_SYSTEM_KERNEL_VERSION=6.18.44-fc-v657", "NETDATA_SYSTEM_ARCHITECTURE=x86_64", "NETDATA_SYSTEM_VIRTUALIZATION=kvm",
+        "NETDATA_SYSTEM_VIRT_DETECTION=systemd-detect-virt", "NETDATA_SYSTEM_CONTAINER=docker",
+        "NETDATA_SYSTEM_CONTAINER_DETECTION=systemd-detect-virt", "NETDATA_CONTAINER_OS_NAME=Debian GNU/Linux",
+        "NETDATA_CONTAINER_OS_ID=debian", "NETDATA_CONTAINER_OS_ID_LIKE=unknown", "NETDATA_CONTAINER_OS_VERSION=12 (bookworm)",
+        "NETDATA_CONTAINER_OS_VERSION_ID=12", "NETDATA_CONTAINER_OS_DETECTION=/etc/os-release",
+        "NETDATA_SYSTEM_CPU_LOGICAL_CPU_COUNT=2", "NETDATA_SYSTEM_CPU_FREQ=2.299e+09", "NETDATA_SYSTEM_TOTAL_RAM=25276510208",
+        "NETDATA_SYSTEM_TOTAL_DISK_SIZE=274877906944",
+    ].map { "&" + $0 }.joined()
 
     /// Connects (over TLS in the TLS scenario), sends the request and reads the prompt.
     /// Returns the connection.

@@ -94,11 +94,11 @@ enum Sink {
                 return
             }
             connection.request += Array(UnsafeRawBufferPointer(rebasing: buffer[0..<n]))
-            guard let end = connection.request.firstRange(of: headerEnd)?.lowerBound else {
+            guard let end = findBytes(headerEnd, in: connection.request) else {
                 if connection.request.count > 16384 { drop(fd) }
                 return
             }
-            connection.echo = connection.request.firstRange(of: echoHost) != nil
+            connection.echo = findBytes(echoHost, in: connection.request) != nil
             connection.streaming = true
             counters.handshakes += 1
             counters.streaming += 1
