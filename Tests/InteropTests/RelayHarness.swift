@@ -80,10 +80,13 @@ extension NetdataLab {
     /// waits until it listens (or throws with its output if it exits first).
     /// `wrapper`: a command the relay runs under (e.g. `prlimit --nofile=64:64 --`, or a shell
     /// that sets up its descriptors), the relay's own command line appended to it.
+    /// `unprivileged`: run as the packaged unit does (`User=netdata`, no capabilities): when the
+    /// tests run as root, as uid/gid 65534 with every capability dropped (`setpriv`), owning its
+    /// directory and configuration; otherwise the relay already runs as the tests' own user.
     func startRelay(name: String = "relay", streamConf: String, arguments extra: [String] = [],
                     environment: [String: String] = ["STREAM_CONFIG_LOG": "stderr"], wrapper: [String] = [],
-                    timeout: Duration = .seconds(15)) async throws -> RelayUnderTest {
-        let bin = StreamConfigCLI.binaryPath()
+                    unprivileged: Bool = false, timeout: Duration = .seconds(15)) async throws -> RelayUnderTest {
+        var bin = StreamConfigCLI.binaryPath()
         guard FileManager.default.isExecutableFile(atPath: bin) else {
             throw LabError("stream-config binary not found at \(bin) (build it, or set STREAM_CONFIG_BIN)")
         }
@@ -91,6 +94,21 @@ extension NetdataLab {
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         let conf = dir.appendingPathComponent("stream.conf")
         try writeFile(conf, Data(streamConf.utf8), mode: 0o640)
+        var wrapper = wrapper
+        if unprivileged, geteuid() == 0 {
+            let nobody: uid_t = 65534
+            guard chown(dir.path, nobody, nobody) == 0, chown(conf.path, nobody, nobody) == 0 else {
+                throw LabError("chown \(dir.path): \(String(cString: strerror(errno)))")
+            }
+            if !Self.everyoneCanRun(bin) {
+                // The build directory may sit under a home only root can enter.
+                let copy = dir.appendingPathComponent("stream-config")
+                try FileManager.default.copyItem(atPath: bin, toPath: copy.path)
+                bin = copy.path
+            }
+            wrapper = ["/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--inh-caps=-all",
+                       "--bounding-set=-all", "--"] + wrapper
+        }
         let port = try FreePort.pick()
         let command = [bin, "relay", "--config", conf.path, "--listen", "127.0.0.1:\(port)", "--drain-timeout", "2"] + extra
         let full = wrapper + command
@@ -103,6 +121,18 @@ extension NetdataLab {
             throw LabError("relay did not start (exit \(process.exitStatus.map(String.init) ?? "-")):\n\(relay.log())")
         }
         return relay
+    }
+
+    /// Whether any user may run `path`: the file and every directory above it open to others.
+    static func everyoneCanRun(_ path: String) -> Bool {
+        var url = URL(fileURLWithPath: path)
+        var info = stat()
+        guard stat(url.path, &info) == 0, info.st_mode & S_IXOTH != 0 else { return false }
+        while url.path != "/" {
+            url = url.deletingLastPathComponent()
+            guard stat(url.path, &info) == 0, info.st_mode & S_IXOTH != 0 else { return false }
+        }
+        return true
     }
 
     /// A child instance streaming to `destination` with `apiKey` (plus extra [stream] lines).

@@ -71,6 +71,27 @@ struct RelayInteropTests {
         }
     }
 
+    /// The packaged unit runs the relay as `netdata` with no capabilities. Until this test, every
+    /// connection's set-up asked for SO_DEBUG (a TCP_NODELAY written at the socket level), which
+    /// needs CAP_NET_ADMIN: an unprivileged relay closed each child at once, unanswered, while
+    /// every test ran it as root.
+    @Test func testAnUnprivilegedRelayServesChildren() async throws {
+        try await NetdataLab.run { lab in
+            let parent = try lab.instance(hostname: "p-unprivileged", streamConf: parentConf)
+            try await parent.start()
+            let relay = try await lab.startRelay(streamConf: relayConf(destination: parent.address), unprivileged: true)
+            let status = (try? String(contentsOfFile: "/proc/\(relay.pid)/status", encoding: .utf8)) ?? ""
+            let uid = status.split(separator: "\n").first { $0.hasPrefix("Uid:") }?.split(whereSeparator: \.isWhitespace).dropFirst().first
+            let capabilities = status.split(separator: "\n").first { $0.hasPrefix("CapEff:") }?.split(whereSeparator: \.isWhitespace).last
+            #expect(uid != "0", "the relay runs as root:\n\(status)")
+            #expect(capabilities == "0000000000000000", "the relay holds capabilities:\n\(status)")
+            let child = try lab.child("unprivileged-child", destination: relay.address, apiKey: childKey)
+            try await child.start()
+            #expect(await parent.waitUntilStreaming("unprivileged-child"), "not streaming through an unprivileged relay\n\(relay.log())\n\(lab.logTails())")
+            #expect(relay.log().contains("connected and ready to receive data"), "\(relay.log())")
+        }
+    }
+
     @Test func testRefusedChildrenAreDeniedAndNeverReachTheParent() async throws {
         let unknownKey = "99999999-8888-4777-8666-555555555555"
         let disabledKey = "bbbbbbbb-cccc-4ddd-8eee-ffffffffffff"

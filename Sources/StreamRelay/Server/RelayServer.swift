@@ -220,7 +220,10 @@ public final class RelayServer: Sendable {
                 }
             }
             .childChannelOption(ChannelOptions.allowRemoteHalfClosure, value: true)
-            .childChannelOption(ChannelOptions.socketOption(.tcp_nodelay), value: 1)
+            // TCP_NODELAY is a TCP-level option: `socketOption(.tcp_nodelay)` would be SOL_SOCKET's
+            // option 1, SO_DEBUG, which needs CAP_NET_ADMIN, so an unprivileged relay (the
+            // packaged unit's User=netdata) closed every child at accept.
+            .childChannelOption(ChannelOptions.tcpOption(.tcp_nodelay), value: 1)
             .childChannelInitializer { [self] channel in
                 do {
                     try self.setUp(channel)

@@ -178,11 +178,9 @@ final class UpstreamConnector {
             .channelOption(ChannelOptions.recvAllocator, value: SpliceHandler.upstreamReadAllocator(tls: tls != nil))
             .channelInitializer { channel in
                 do {
+                    // Small writes (a child's single update) go out at once, as on the child's
+                    // side: ClientBootstrap turns TCP_NODELAY on for TCP connections itself.
                     let sync = channel.pipeline.syncOperations
-                    if destination.transport == .tcp {
-                        // Small writes (a child's single update) go out at once, as on the child's side.
-                        try channel.syncOptions?.setOption(ChannelOptions.socketOption(.tcp_nodelay), value: 1)
-                    }
                     if let tls {
                         try sync.addHandler(try NIOSSLClientHandler(context: tls.context, serverHostname: tls.serverName))
                     }
