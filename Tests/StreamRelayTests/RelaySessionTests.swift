@@ -30,8 +30,6 @@ func makeChildChannel(_ configuration: RelayConfiguration, limits: RelayLimits =
     let channel = EmbeddedChannel()
     try channel.connect(to: SocketAddress(ipAddress: peer, port: 40000)).wait()
     let context = RelayContext(configuration: configuration, limits: limits, logger: Logger(label: "test"))
-    try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(HandshakeDecoder(maxRequestBytes: limits.maxRequestBytes)),
-                                                   name: ChildSessionHandler.decoderName)
     try channel.pipeline.syncOperations.addHandler(ChildSessionHandler(relay: context))
     return (channel, context)
 }
@@ -52,6 +50,26 @@ extension EmbeddedChannel {
         #expect(try channel.writes() == [StreamAnswer.notPermitted])
         #expect(!channel.isActive)
         #expect(context.metrics.prometheusText().contains("keyNotEnabled"))
+    }
+
+    /// The handler reads the request itself: in any number of pieces it is the same request, and
+    /// no piece's buffer is kept (NIO reads into a channel's buffer again only while nobody else
+    /// holds it; a kept buffer makes it allocate another, held for the channel's life).
+    @Test(arguments: [1, 7, 512, 1000])
+    func testARequestInPiecesIsReadWholeWithoutKeepingTheReadBuffers(pieceBytes: Int) throws {
+        let (channel, _) = try makeChildChannel(try relayConfiguration(destination: "127.0.0.1:1"))
+        let request = Array(streamRequest(key: "99999999-8888-4777-8666-555555555555").utf8)
+        var offset = 0
+        while offset < request.count {
+            let piece = request[offset..<min(offset + pieceBytes, request.count)]
+            var fed = ByteBuffer(bytes: piece)
+            try channel.writeInbound(fed)
+            #expect(fed.modifyIfUniquelyOwned { _ in true } == true, "the piece at \(offset) is still held")
+            offset += piece.count
+            if offset < request.count { #expect(try channel.writes().isEmpty) }
+        }
+        #expect(try channel.writes() == [StreamAnswer.notPermitted])
+        #expect(!channel.isActive)
     }
 
     @Test func testEveryAdmissionRefusalAnswersTheSame() throws {

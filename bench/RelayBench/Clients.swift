@@ -234,7 +234,7 @@ final class Payload: @unchecked Sendable {
     let pointer: UnsafeMutableRawBufferPointer
     init(_ bytes: [UInt8]) {
         pointer = .allocate(byteCount: bytes.count, alignment: 64)
-        pointer.copyMemory(from: UnsafeRawBufferPointer(start: bytes, count: bytes.count))
+        bytes.withUnsafeBytes { pointer.copyMemory(from: $0) }
     }
 }
 

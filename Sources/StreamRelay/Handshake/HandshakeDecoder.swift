@@ -28,19 +28,27 @@ public struct HandshakeDecoder: ByteToMessageDecoder {
     }
 
     public mutating func decode(context: ChannelHandlerContext, buffer: inout ByteBuffer) throws -> DecodingState {
-        if rejected {
-            buffer.moveReaderIndex(to: buffer.writerIndex)
-            return .needMoreData
-        }
-        if finished {
-            guard buffer.readableBytes > 0, let rest = buffer.readSlice(length: buffer.readableBytes) else { return .needMoreData }
-            context.fireChannelRead(Self.wrapInboundOut(.bytes(rest)))
-            return .continue
-        }
-        guard let message = nextMessage(&buffer) else { return .needMoreData }
-        if case .rejected = message { rejected = true } else { finished = true }
+        guard let message = next(&buffer) else { return .needMoreData }
         context.fireChannelRead(Self.wrapInboundOut(message))
         return .continue
+    }
+
+    /// The next message in `buffer` (every byte received so far that no message took), or nil
+    /// to wait for more: first the request (or its rejection), then the rest as `.bytes`;
+    /// after a rejection every byte is dropped. The relay's `ChildSessionHandler` calls this
+    /// directly; as a `ByteToMessageDecoder` it serves tests and tools.
+    public mutating func next(_ buffer: inout ByteBuffer) -> HandshakeMessage? {
+        if rejected {
+            buffer.moveReaderIndex(to: buffer.writerIndex)
+            return nil
+        }
+        if finished {
+            guard buffer.readableBytes > 0, let rest = buffer.readSlice(length: buffer.readableBytes) else { return nil }
+            return .bytes(rest)
+        }
+        guard let message = nextMessage(&buffer) else { return nil }
+        if case .rejected = message { rejected = true } else { finished = true }
+        return message
     }
 
     public mutating func decodeLast(context: ChannelHandlerContext, buffer: inout ByteBuffer, seenEOF: Bool) throws -> DecodingState {

@@ -224,6 +224,8 @@ public final class RelayServer: Sendable {
             // option 1, SO_DEBUG, which needs CAP_NET_ADMIN, so an unprivileged relay (the
             // packaged unit's User=netdata) closed every child at accept.
             .childChannelOption(ChannelOptions.tcpOption(.tcp_nodelay), value: 1)
+            .childChannelOption(ChannelOptions.recvAllocator, value: SpliceHandler.childReadAllocator)
+            .childChannelOption(ChannelOptions.writeBufferWaterMark, value: SpliceHandler.writeWatermarks)
             .childChannelInitializer { [self] channel in
                 do {
                     try self.setUp(channel)
@@ -261,8 +263,6 @@ public final class RelayServer: Sendable {
         }
         let sync = channel.pipeline.syncOperations
         if let tls = serverTLS.withLock({ $0 }) { try sync.addHandler(TLSDetector(context: tls)) }
-        try sync.addHandler(ByteToMessageHandler(HandshakeDecoder(maxRequestBytes: options.limits.maxRequestBytes)),
-                            name: ChildSessionHandler.decoderName)
         try sync.addHandler(ChildSessionHandler(relay: context))
     }
 

@@ -6,13 +6,13 @@ import StreamConfig
 /// handshake handlers and the parent's answer handler, installs the two `SpliceHandler` halves
 /// (the parent's bytes that came after its answer go first), writes the parent's answer to the
 /// child in one write and the child's early bytes to the parent, and resumes reading the child.
-/// Logs the disconnect with the byte counts when the child's connection closes.
+/// The child's half logs the disconnect with the byte counts when the child's connection closes.
 enum SpliceAssembler {
     struct Parts {
         var child: Channel
         var upstream: Channel
         /// The handler to take out of the child's pipeline once the splice is in place.
-        var session: NIOLoopBound<ChildSessionHandler>
+        var session: ChildSessionHandler
         var answer: [UInt8]
         var early: ByteBuffer?
         var destination: String
@@ -23,75 +23,71 @@ enum SpliceAssembler {
         var filter: FilteredLeg?
     }
 
-    /// Runs on the child's event loop (the parent's connection shares it).
-    static func start(_ parts: Parts, decoderName: String, relay: RelayContext, log: ConnectionLog) {
+    /// Runs on the child's event loop (the parent's connection shares it), at once: the child is
+    /// not being read (the session stopped reading it), and the parent's answer handler has
+    /// stopped reading the parent.
+    static func start(_ parts: Parts, relay: RelayContext, log: ConnectionLog) {
         let child = parts.child
         let upstream = parts.upstream
-        let session = parts.session
-        // The decoder's removal completes on a later tick; the child is not being read meanwhile.
-        child.pipeline.removeHandler(name: decoderName).whenComplete { _ in
-            guard child.isActive, upstream.isActive,
-                  let answerHandler = try? upstream.pipeline.syncOperations.handler(type: UpstreamAnswerHandler.self) else {
-                log.child(.warning, "a side closed before the splice started", code: 499, reason: "CLOSED EARLY")
-                upstream.close(promise: nil)
-                child.close(promise: nil)
-                return
-            }
-            do {
-                let (childHalf, parentHalf) = SpliceHandler.pair(parentLeftover: answerHandler.takeLeftover(),
-                                                                  coalesce: relay.limits.readCoalescing, metrics: relay.metrics,
-                                                                  idle: relay.idleTimeouts(on: child.eventLoop))
-                _ = upstream.pipeline.syncOperations.removeHandler(answerHandler)
-                try SpliceHandler.tune(child, side: .child)
-                try SpliceHandler.tune(upstream, side: .parent)
-                try upstream.pipeline.syncOperations.addHandler(parentHalf)
-                try child.pipeline.syncOperations.addHandler(childHalf)
-
-                var buffer = child.allocator.buffer(capacity: parts.answer.count)
-                buffer.writeBytes(parts.answer)
-                child.writeAndFlush(buffer, promise: nil)
-                // Installed after the answer went out: the filter follows the parent's lines from
-                // the first one after it.
-                let filterHandler = parts.filter.map {
-                    ChartFilterHandler(filter: $0.filter, compressUpstream: $0.compressUpstream, maxLineBytes: relay.limits.maxFilteredLineBytes)
-                }
-                if let filterHandler { try child.pipeline.syncOperations.addHandler(filterHandler, position: .before(childHalf)) }
-                if let early = parts.early {
-                    if let filterHandler {
-                        if let passed = try filterHandler.filterEarly(early, allocator: child.allocator) { upstream.writeAndFlush(passed, promise: nil) }
-                    } else {
-                        upstream.writeAndFlush(early, promise: nil)
-                    }
-                }
-
-                _ = child.pipeline.syncOperations.removeHandler(session.value)
-                try child.syncOptions?.setOption(ChannelOptions.autoRead, value: true)
-                log.child(.info, "connected and ready to receive data, forwarded to \(parts.destination) (handshake \(format3(parts.handshakeSeconds))s)",
-                          code: 200, reason: "CONNECTED")
-                relay.metrics.handshakeCompleted(seconds: parts.handshakeSeconds)
-                let halves = NIOLoopBound((childHalf, parentHalf, filterHandler), eventLoop: child.eventLoop)
-                let started = parts.started
-                let loop = child.eventLoop
-                child.closeFuture.whenComplete { _ in
-                    let (childHalf, parentHalf, filterHandler) = halves.value
-                    let reason = childHalf.closeReason ?? parentHalf.closeReason ?? "closed"
-                    let connected = Double((loop.now - started).nanoseconds) / 1e9
-                    var filtered = ""
-                    if let filterHandler {
-                        let charts = filterHandler.filter.chartCounts
-                        filtered = " charts_sent=\(charts.sent)/\(charts.all) lines_dropped=\(filterHandler.filter.droppedLines) replay_answers=\(filterHandler.repliesWritten)"
-                        if let encoder = filterHandler.encoder { filtered += " lz4_in=\(encoder.bytesIn) lz4_out=\(encoder.bytesOut)" }
-                    }
-                    // bytes_in counts what the child sent that went on to the parent (after the filter,
-                    // and compressed when lz4_in/lz4_out say so: text in, blocks out).
-                    log.child(.notice, "receiver disconnected: reason=\"\(reason)\" bytes_in=\(childHalf.bytesRead) bytes_out=\(parentHalf.bytesRead) connected=\(Int(connected))s\(filtered)",
-                              code: 200, reason: "DISCONNECTED")
-                }
-            } catch {
-                log.child(.error, "cannot start the splice: \(error)", code: 500, reason: "INTERNAL ERROR")
-                upstream.close(promise: nil)
-                child.close(promise: nil)
-            }
+        guard child.isActive, upstream.isActive,
+              let answerHandler = try? upstream.pipeline.syncOperations.handler(type: UpstreamAnswerHandler.self) else {
+            log.child(.warning, "a side closed before the splice started", code: 499, reason: "CLOSED EARLY")
+            upstream.close(promise: nil)
+            child.close(promise: nil)
+            return
         }
+        do {
+            let (childHalf, parentHalf) = SpliceHandler.pair(parentLeftover: answerHandler.takeLeftover(),
+                                                              coalesce: relay.limits.readCoalescing, metrics: relay.metrics,
+                                                              idle: relay.idleTimeouts(on: child.eventLoop))
+            let filterHandler = parts.filter.map {
+                ChartFilterHandler(filter: $0.filter, compressUpstream: $0.compressUpstream, maxLineBytes: relay.limits.maxFilteredLineBytes)
+            }
+            childHalf.reportClose(SpliceHandler.Report(log: log, started: parts.started, filter: filterHandler))
+            _ = upstream.pipeline.syncOperations.removeHandler(answerHandler)
+            try upstream.pipeline.syncOperations.addHandler(parentHalf)
+            try child.pipeline.syncOperations.addHandler(childHalf)
+
+            var buffer = child.allocator.buffer(capacity: parts.answer.count)
+            buffer.writeBytes(parts.answer)
+            child.writeAndFlush(buffer, promise: nil)
+            // Installed after the answer went out: the filter follows the parent's lines from
+            // the first one after it.
+            if let filterHandler { try child.pipeline.syncOperations.addHandler(filterHandler, position: .before(childHalf)) }
+            if let early = parts.early {
+                if let filterHandler {
+                    if let passed = try filterHandler.filterEarly(early, allocator: child.allocator) { upstream.writeAndFlush(passed, promise: nil) }
+                } else {
+                    upstream.writeAndFlush(early, promise: nil)
+                }
+            }
+
+            _ = child.pipeline.syncOperations.removeHandler(parts.session)
+            try child.syncOptions?.setOption(ChannelOptions.autoRead, value: true)
+            log.child(.info, "connected and ready to receive data, forwarded to \(parts.destination) (handshake \(format3(parts.handshakeSeconds))s)",
+                      code: 200, reason: "CONNECTED")
+            relay.metrics.handshakeCompleted(seconds: parts.handshakeSeconds)
+        } catch {
+            log.child(.error, "cannot start the splice: \(error)", code: 500, reason: "INTERNAL ERROR")
+            upstream.close(promise: nil)
+            child.close(promise: nil)
+        }
+    }
+
+    /// The disconnect line, when the child's connection has closed.
+    static func logDisconnect(_ report: SpliceHandler.Report, child childHalf: SpliceHandler, parent parentHalf: SpliceHandler?,
+                              now: NIODeadline) {
+        let reason = childHalf.closeReason ?? parentHalf?.closeReason ?? "closed"
+        let connected = Double((now - report.started).nanoseconds) / 1e9
+        var filtered = ""
+        if let filterHandler = report.filter {
+            let charts = filterHandler.filter.chartCounts
+            filtered = " charts_sent=\(charts.sent)/\(charts.all) lines_dropped=\(filterHandler.filter.droppedLines) replay_answers=\(filterHandler.repliesWritten)"
+            if let encoder = filterHandler.encoder { filtered += " lz4_in=\(encoder.bytesIn) lz4_out=\(encoder.bytesOut)" }
+        }
+        // bytes_in counts what the child sent that went on to the parent (after the filter,
+        // and compressed when lz4_in/lz4_out say so: text in, blocks out).
+        report.log.child(.notice, "receiver disconnected: reason=\"\(reason)\" bytes_in=\(childHalf.bytesRead) bytes_out=\(parentHalf?.bytesRead ?? 0) connected=\(Int(connected))s\(filtered)",
+                         code: 200, reason: "DISCONNECTED")
     }
 }

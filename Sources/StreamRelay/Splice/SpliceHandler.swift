@@ -48,31 +48,23 @@ final class SpliceHandler: ChannelDuplexHandler, RemovableChannelHandler, IdleWa
     ///
     /// NIO keeps each channel's last read buffer for the next read (`NIOPooledRecvBufferAllocator`),
     /// at the largest size that channel has read, for as long as the channel is open: an idle
-    /// splice holds one buffer per side. The child's is the 2 KiB its handshake was read into
-    /// (a STREAM request is 0.5 to 1.5 KiB); the parent's side, in plaintext, starts at
-    /// `upstreamReadAllocator`'s 128 bytes (a parent sends its answer and then little:
-    /// replication requests, functions) and grows only when the parent sends more.
+    /// splice holds one buffer per side. Both sides' first reads are therefore small and grow
+    /// only with what the peer sends: the child's from `ChildSessionHandler.firstReadBytes` (its
+    /// 1.4 KB request leaves 1 KiB), the parent's, in plaintext, from 128 bytes (a parent sends
+    /// its answer and then little: replication requests, functions).
     static let maximumReadBytes = 256 * 1024
+    /// The child's connection, from its first read (the request) on (`RelayServer`).
+    static let childReadAllocator = AdaptiveRecvByteBufferAllocator(minimum: 64, initial: ChildSessionHandler.firstReadBytes,
+                                                                    maximum: maximumReadBytes)
     /// The parent's connection, from its first read (the answer) on. Over TLS the first reads
     /// carry the parent's handshake (certificates: kilobytes), so they start at NIO's 2 KiB.
     static func upstreamReadAllocator(tls: Bool) -> AdaptiveRecvByteBufferAllocator {
         AdaptiveRecvByteBufferAllocator(minimum: 64, initial: tls ? 2048 : 128, maximum: maximumReadBytes)
     }
     /// A side stops reading while its partner has more than `high` bytes queued, and resumes
-    /// below `low`: at most about one read plus `high` is buffered per direction.
+    /// below `low`: at most about one read plus `high` is buffered per direction. Both channels
+    /// are made with it (`RelayServer`, `UpstreamConnector`): it matters only once they are spliced.
     static let writeWatermarks = ChannelOptions.Types.WriteBufferWaterMark(low: 128 * 1024, high: 256 * 1024)
-
-    /// Options of a channel once the handshake is over. The parent's connection has read with
-    /// `upstreamReadAllocator` from the start (`UpstreamConnector`); the child's gets the same
-    /// maximum, from the 2 KiB its handshake buffer has.
-    static func tune(_ channel: Channel, side: Side) throws {
-        guard let options = channel.syncOptions else { return }
-        if side == .child {
-            try options.setOption(ChannelOptions.recvAllocator,
-                                  value: AdaptiveRecvByteBufferAllocator(minimum: 64, initial: 2048, maximum: maximumReadBytes))
-        }
-        try options.setOption(ChannelOptions.writeBufferWaterMark, value: writeWatermarks)
-    }
 
     /// Reads at most once per this interval after a small cycle (`.zero`: never wait).
     private let coalesce: TimeAmount
@@ -129,6 +121,23 @@ final class SpliceHandler: ChannelDuplexHandler, RemovableChannelHandler, IdleWa
     private func noteActivity(_ context: ChannelHandlerContext) {
         let target = side == .child ? self : partner
         if let target, target.idle != nil { target.lastActivity = context.eventLoop.now }
+    }
+
+    /// Child side: what to log when the child's connection closes (set once the splice is up).
+    struct Report {
+        var log: ConnectionLog
+        /// When the child connected (`eventLoop.now`).
+        var started: NIODeadline
+        var filter: ChartFilterHandler?
+    }
+
+    private var report: Report?
+
+    /// Child side: logs the disconnect, with both sides' byte counts, when the child's connection
+    /// closes (`SpliceAssembler.logDisconnect`). Kept here rather than in a close callback: an
+    /// idle splice then holds no closure.
+    func reportClose(_ report: Report) {
+        self.report = report
     }
 
     func idleTimedOut() {
@@ -241,8 +250,13 @@ final class SpliceHandler: ChannelDuplexHandler, RemovableChannelHandler, IdleWa
     func channelInactive(context: ChannelHandlerContext) {
         idle?.unwatch(self)
         if closeReason == nil { closeReason = "\(side.rawValue) closed the connection" }
+        let partner = self.partner
         partner?.partnerClosed(reason: "\(side.rawValue) closed the connection")
-        partner = nil
+        self.partner = nil
+        if let report {
+            self.report = nil
+            SpliceAssembler.logDisconnect(report, child: self, parent: partner, now: context.eventLoop.now)
+        }
         context.fireChannelInactive()
     }
 

@@ -176,6 +176,7 @@ final class UpstreamConnector {
             // a parent sends little after its answer). TLS: NIO's usual 2 KiB first read, as the
             // parent's handshake flight fills that much anyway (SpliceHandler.maximumReadBytes).
             .channelOption(ChannelOptions.recvAllocator, value: SpliceHandler.upstreamReadAllocator(tls: tls != nil))
+            .channelOption(ChannelOptions.writeBufferWaterMark, value: SpliceHandler.writeWatermarks)
             .channelInitializer { channel in
                 do {
                     // Small writes (a child's single update) go out at once, as on the child's
