@@ -3,6 +3,7 @@ import NIOEmbedded
 import NIOTestUtils
 import StreamConfig
 import Testing
+import TestSupport
 @testable import StreamRelay
 
 /// A 1.37.1 child's request (shape of the lab capture `default-compression-on/conn01.c2s`).
@@ -46,6 +47,58 @@ let streamInfoRequest = "GET /api/v3/stream_info?machine_guid=b7227164-e842-11f1
         // An encoded name is still the key: the parent decodes before splitting.
         let encoded = try StreamRequest(bytes: Array("STREAM %6bey=old&hops=1 HTTP/1.1\r\n\r\n".utf8))
         #expect(String(decoding: encoded.replacingKey(with: "new"), as: UTF8.self) == "STREAM key=new&hops=1 HTTP/1.1\r\n\r\n")
+    }
+
+    /// The request is read piece by piece without copying (a real one has 30 to 40 pieces, read
+    /// on every handshake); this checks it against the plain reading Netdata does, over random
+    /// queries full of escapes, `+`, `=`, `&`, control bytes and UTF-8: decode the whole query
+    /// (else badEncoding), refuse an encoded `&`, then split on `&` and the first `=`.
+    @Test func testReadingPieceByPieceIsReadingTheWholeQuery() throws {
+        var random = SplitMix64(seed: 19)
+        let alphabet: [[UInt8]] = ["k", "e", "y", "v", "r", "=", "&", "+", "%", "%3D", "%26", "%2B", "%6b", "%C3%A9", "%zz", "%0a",
+                                   "%C3", "é", "\u{1}", " ", "0", "5"].map { Array($0.utf8) } + [[0xFF], [0xC3], [0xA9]]
+        for _ in 0..<20_000 {
+            var query: [UInt8] = []
+            for _ in 0..<Int.random(in: 0...12, using: &random) { query += alphabet.randomElement(using: &random)! }
+            let bytes = Array("STREAM ".utf8) + query + Array(" HTTP/1.1\r\n\r\n".utf8)
+            let expected = Self.plainReading(query)
+            do {
+                let request = try StreamRequest(bytes: bytes)
+                guard case .success(let parameters) = expected else {
+                    Issue.record("\(String(decoding: query, as: UTF8.self)): read, expected \(expected)")
+                    continue
+                }
+                #expect(request.parameters.map { "\($0.name)=\($0.value)" } == parameters.map { "\($0.name)=\($0.value)" })
+                for name in ["key", "ver", "k", "é"] {
+                    #expect(request.value(name, target: .v1_37) == parameters.last { $0.name == name }?.value)
+                    #expect(request.value(name, target: .v2) == parameters.first { $0.name == name }?.value)
+                }
+                // Rewriting the key changes only `key` pieces: read again, the parameters are the
+                // same but for the key.
+                let rewritten = try StreamRequest(bytes: request.replacingKey(with: "NEW"))
+                let others = { (list: [(name: String, value: String)]) in list.filter { $0.name != "key" }.map { "\($0.name)=\($0.value)" } }
+                #expect(others(rewritten.parameters) == others(parameters))
+                #expect(rewritten.values("key").allSatisfy { $0 == "NEW" })
+            } catch {
+                #expect(expected.failure == error, "\(String(decoding: query, as: UTF8.self))")
+            }
+        }
+    }
+
+    /// Netdata's reading, the simple way (and the relay's before it read piece by piece).
+    static func plainReading(_ query: [UInt8]) -> Result<[(name: String, value: String)], StreamRequest.ParseError> {
+        guard let decoded = URLDecoding.decode(query[...]) else { return .failure(.badEncoding) }
+        for piece in query.split(separator: UInt8(ascii: "&"), omittingEmptySubsequences: false) {
+            if URLDecoding.decode(piece)?.contains(UInt8(ascii: "&")) == true { return .failure(.encodedSeparator) }
+        }
+        var result: [(name: String, value: String)] = []
+        for piece in decoded.split(separator: UInt8(ascii: "&")) {
+            guard let equals = piece.firstIndex(of: UInt8(ascii: "=")) else { continue }
+            let name = piece[..<equals], value = piece[(equals + 1)...]
+            if name.isEmpty || value.isEmpty { continue }
+            result.append((String(decoding: name, as: UTF8.self), String(decoding: value, as: UTF8.self)))
+        }
+        return .success(result)
     }
 
     @Test func testMalformedRequests() {
@@ -286,5 +339,12 @@ extension String {
             return
         }
         #expect(answer.responseCode == 400)
+    }
+}
+
+extension Result {
+    var failure: Failure? {
+        if case .failure(let error) = self { return error }
+        return nil
     }
 }

@@ -9,10 +9,20 @@ public struct StreamRequest: Sendable, Equatable {
     public let bytes: [UInt8]
     /// Where the query string is in `bytes` (after `STREAM `, before the first ` HTTP/`).
     public let queryRange: Range<Int>
-    /// The raw query split on `&` (byte ranges in `bytes`), each with its decoded name.
-    let rawPieces: [(range: Range<Int>, decodedName: String)]
-    /// Decoded `name=value` pairs in order, empty ones skipped.
-    public let parameters: [(name: String, value: String)]
+    /// The raw query split on `&`, in order (empty pieces too, for `replacingKey`).
+    let pieces: [Piece]
+
+    /// One `&`-separated piece of the query. A request is read on every handshake, and a real
+    /// one has 30 to 40 pieces: a piece whose bytes need no decoding (no `%`, no `+`: nearly
+    /// all) is read where it is, and names and values become Strings only when asked for.
+    struct Piece: Sendable {
+        /// The piece's raw bytes in `bytes`.
+        let range: Range<Int>
+        /// Its decoded bytes when they differ from the raw ones; nil when they are the same.
+        let decoded: [UInt8]?
+        /// The length of the decoded name (the bytes before the first `=`); nil without `=`.
+        let nameLength: Int?
+    }
 
     public enum ParseError: Error, Sendable, Equatable {
         /// No ` HTTP/` after the query (Netdata never completes such a request).
@@ -31,51 +41,98 @@ public struct StreamRequest: Sendable, Equatable {
     static let httpMarker = Array(" HTTP/".utf8)
 
     /// `bytes` must start with `STREAM ` and end with `\r\n\r\n`.
+    ///
+    /// Netdata decodes the whole query, then splits it on `&`. An encoded `&` is refused
+    /// (`encodedSeparator`), so splitting the raw query on `&` gives the same pieces, and a
+    /// query decodes when each piece does (`&` is ASCII: no escape or UTF-8 sequence spans it);
+    /// any bad piece makes the request `badEncoding`, as the whole query's decoding would.
     public init(bytes: [UInt8]) throws(ParseError) {
         self.bytes = bytes
         let start = StreamRequest.prefix.count
         guard let end = Bytes.find(StreamRequest.httpMarker, in: bytes, from: start) else { throw .noHTTPVersion }
         queryRange = start..<end
-        guard let decoded = URLDecoding.decode(bytes[queryRange]) else { throw .badEncoding }
 
-        var pieces: [(Range<Int>, String)] = []
+        var pieces: [Piece] = []
+        pieces.reserveCapacity(48)
+        var encodedSeparator = false
         var pieceStart = start
-        for index in start...end where index == end || bytes[index] == UInt8(ascii: "&") {
+        var plain = true
+        var firstEquals: Int?
+        for index in start...end {
+            if index < end {
+                let byte = bytes[index]
+                if byte == UInt8(ascii: "&") {
+                    // handled below
+                } else {
+                    if byte == UInt8(ascii: "%") || byte == UInt8(ascii: "+") { plain = false }
+                    if byte == UInt8(ascii: "="), firstEquals == nil { firstEquals = index }
+                    continue
+                }
+            }
             let range = pieceStart..<index
+            if plain {
+                guard URLDecoding.isPlainText(bytes[range]) else { throw .badEncoding }
+                pieces.append(Piece(range: range, decoded: nil, nameLength: firstEquals.map { $0 - range.lowerBound }))
+            } else {
+                guard let decoded = URLDecoding.decode(bytes[range]) else { throw .badEncoding }
+                if decoded.contains(UInt8(ascii: "&")) { encodedSeparator = true }
+                pieces.append(Piece(range: range, decoded: decoded, nameLength: decoded.firstIndex(of: UInt8(ascii: "="))))
+            }
             pieceStart = index + 1
-            guard let piece = URLDecoding.decode(bytes[range]) else { throw .badEncoding }
-            if piece.contains(UInt8(ascii: "&")) { throw .encodedSeparator }
-            let nameEnd = piece.firstIndex(of: UInt8(ascii: "=")) ?? piece.endIndex
-            pieces.append((range, String(decoding: piece[..<nameEnd], as: UTF8.self)))
+            plain = true
+            firstEquals = nil
         }
-        rawPieces = pieces
-        parameters = StreamRequest.split(decoded)
+        if encodedSeparator { throw .encodedSeparator }
+        self.pieces = pieces
     }
 
-    static func split(_ decoded: [UInt8]) -> [(name: String, value: String)] {
-        var result: [(String, String)] = []
-        for piece in decoded.split(separator: UInt8(ascii: "&"), omittingEmptySubsequences: true) {
-            guard let equals = piece.firstIndex(of: UInt8(ascii: "=")) else { continue }
-            let name = piece[piece.startIndex..<equals]
-            let value = piece[(equals + 1)...]
-            if name.isEmpty || value.isEmpty { continue }
-            result.append((String(decoding: name, as: UTF8.self), String(decoding: value, as: UTF8.self)))
+    /// The piece's decoded bytes.
+    private func decodedBytes(_ piece: Piece) -> ArraySlice<UInt8> {
+        piece.decoded.map { $0[...] } ?? bytes[piece.range]
+    }
+
+    /// The decoded name (the whole piece when it has no `=`).
+    private func name(_ piece: Piece) -> ArraySlice<UInt8> {
+        let decoded = decodedBytes(piece)
+        return decoded.prefix(piece.nameLength ?? decoded.count)
+    }
+
+    /// The decoded value of a `name=value` parameter as Netdata counts them (a name and a value,
+    /// both non-empty); nil for other pieces.
+    private func parameterValue(_ piece: Piece) -> ArraySlice<UInt8>? {
+        guard let nameLength = piece.nameLength, nameLength > 0 else { return nil }
+        let value = decodedBytes(piece).dropFirst(nameLength + 1)
+        return value.isEmpty ? nil : value
+    }
+
+    private func isParameter(_ piece: Piece, named wanted: String) -> Bool {
+        parameterValue(piece) != nil && name(piece).elementsEqual(wanted.utf8)
+    }
+
+    /// Decoded `name=value` pairs in order, empty ones skipped.
+    public var parameters: [(name: String, value: String)] {
+        pieces.compactMap { piece in
+            parameterValue(piece).map { (String(decoding: name(piece), as: UTF8.self), String(decoding: $0, as: UTF8.self)) }
         }
-        return result
     }
 
     /// A string parameter as the parent reads it: 1.37 keeps the last occurrence, 2.x the first.
     public func value(_ name: String, target: NetdataTarget) -> String? {
+        let found: Piece?
         switch target {
-        case .v1_37: return parameters.last { $0.name == name }?.value
-        case .v2: return parameters.first { $0.name == name }?.value
+        case .v1_37: found = pieces.last { isParameter($0, named: name) }
+        case .v2: found = pieces.first { isParameter($0, named: name) }
         }
+        return found.flatMap(parameterValue).map { String(decoding: $0, as: UTF8.self) }
     }
 
     /// Distinct values sent for `name` (more than one means the child was ambiguous).
     public func values(_ name: String) -> [String] {
         var seen: [String] = []
-        for parameter in parameters where parameter.name == name && !seen.contains(parameter.value) { seen.append(parameter.value) }
+        for piece in pieces where isParameter(piece, named: name) {
+            let value = String(decoding: parameterValue(piece)!, as: UTF8.self)
+            if !seen.contains(value) { seen.append(value) }
+        }
         return seen
     }
 
@@ -88,15 +145,16 @@ public struct StreamRequest: Sendable, Equatable {
         var out: [UInt8] = []
         out.reserveCapacity(bytes.count + apiKey.utf8.count)
         out += bytes[..<queryRange.lowerBound]
-        for (index, piece) in rawPieces.enumerated() {
+        for (index, piece) in pieces.enumerated() {
             if index > 0 { out.append(UInt8(ascii: "&")) }
-            if piece.decodedName == "key" {
-                out += Array("key=".utf8) + Array(apiKey.utf8)
-            } else if compression != .asOffered, piece.decodedName == "ver",
-                      let decoded = URLDecoding.decode(bytes[piece.range]), let equals = decoded.firstIndex(of: UInt8(ascii: "=")),
-                      let version = UInt64(String(decoding: decoded[(equals + 1)...], as: UTF8.self)) {
+            let pieceName = name(piece)
+            if pieceName.elementsEqual("key".utf8) {
+                out += "key=".utf8
+                out += apiKey.utf8
+            } else if compression != .asOffered, pieceName.elementsEqual("ver".utf8), let nameLength = piece.nameLength,
+                      let version = UInt64(String(decoding: decodedBytes(piece).dropFirst(nameLength + 1), as: UTF8.self)) {
                 let offered = compression == .none ? Self.withoutCompression(version) : Self.lz4Only(version)
-                out += Array("ver=\(offered)".utf8)
+                out += "ver=\(offered)".utf8
             } else {
                 out += bytes[piece.range]
             }
@@ -178,6 +236,18 @@ enum URLDecoding {
     /// `String(decoding:as:)` keeps unchanged, checked without building a String (a request has
     /// a dozen pieces, each checked on the handshake path).
     static func isValidUTF8(_ bytes: [UInt8]) -> Bool {
+        bytes.withUnsafeBufferPointer { isValidUTF8($0) }
+    }
+
+    /// Whether raw query bytes that need no decoding (no `%`, no `+`) are acceptable as they
+    /// are: no control characters, and valid UTF-8.
+    static func isPlainText(_ bytes: ArraySlice<UInt8>) -> Bool {
+        bytes.withUnsafeBufferPointer { buffer in
+            !buffer.contains { $0 < 0x20 || $0 == 0x7F } && isValidUTF8(buffer)
+        }
+    }
+
+    static func isValidUTF8(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
         var index = 0
         let count = bytes.count
         while index < count {
