@@ -246,18 +246,20 @@ import Glibc
         limits.drainTimeout = .milliseconds(300)
         try await withRelay(limits: limits, logger: records.logger) { server, port in
             let child = try await Self.streamingChild(port: port, host: "draining")
-            // A pending connection that the relay holds. In this shared test process an accepted
-            // connection was seen, rarely, closed before it became active (never with the relay as
-            // its own process): such a socket is replaced, so the drain is what is tested here.
+            // A pending connection that the relay holds. The relay counts a connection when it is
+            // accepted, and NIO registers it a moment later, on the listener's loop: one not yet
+            // registered when the listener closes is closed with it. So the drain is tested with a
+            // connection the relay has registered (active); a socket that is not is replaced.
             var idle = try await onOwnThread { try LoopbackSocket(port: port, from: "127.0.0.6") }
-            for _ in 0..<3 where !(await poll(timeout: .seconds(2)) { server.connectionCount == 2 && idle.isOpenAtPeer }) {
+            let held = { server.connectionCount == 2 && server.context.slots.channels.allSatisfy(\.isActive) && idle.isOpenAtPeer }
+            for _ in 0..<3 where !(await poll(timeout: .seconds(2)) { held() }) {
                 // The replaced socket must be gone from the relay first: otherwise its closing
                 // connection is the second one counted, and the new one may not be accepted yet.
                 idle.close()
                 #expect(await poll(timeout: .seconds(5)) { server.connectionCount == 1 })
                 idle = try await onOwnThread { try LoopbackSocket(port: port, from: "127.0.0.6") }
             }
-            #expect(await poll(timeout: .seconds(2)) { server.connectionCount == 2 && idle.isOpenAtPeer })
+            #expect(await poll(timeout: .seconds(2)) { held() })
             server.shutdown()
             try await server.stoppedFuture.get()
             withExtendedLifetime((child, idle)) {}
