@@ -62,10 +62,11 @@ public struct JournaldLogHandler: LogHandler {
     ) -> Logger.Metadata {
         var result = base
         if let provided = provider?.get(), !provided.isEmpty {
-            result.merge(provided, uniquingKeysWith: { _, new in new })
+            if result.isEmpty { result = provided } else { result.merge(provided, uniquingKeysWith: { _, new in new }) }
         }
         if let call, !call.isEmpty {
-            result.merge(call, uniquingKeysWith: { _, new in new })
+            // The relay's per-connection lines carry all their fields in the call: no copy then.
+            if result.isEmpty { result = call } else { result.merge(call, uniquingKeysWith: { _, new in new }) }
         }
         return result
     }

@@ -52,7 +52,10 @@ public struct LogfmtLogHandler: LogHandler {
             let level = event.level, message = event.message.description, label = label, error = event.error
             LineWriter.standardError.submit { out in
                 var fields = JournaldLogHandler.merged(base, nil, provided)
-                if let call, !call.isEmpty { fields.merge(call) { $1 } }
+                if let call, !call.isEmpty {
+                    // The relay's per-connection lines carry all their fields in the call.
+                    if fields.isEmpty { fields = call } else { fields.merge(call) { $1 } }
+                }
                 if let error { fields["error"] = "\(String(describing: error))" }
                 Self.formatBytes(timestamp: timestamp, level: level, message: message, label: label, metadata: fields, into: &out)
             }
