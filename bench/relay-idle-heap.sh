@@ -55,15 +55,15 @@ import collections, re, sys
 # allocations land in the function that inlined them).
 items = [
     ("read buffers (NIO keeps one per channel)", r"readFromSocket|BaseStreamSocketChannelC08readFrom"),
-    ("log context (ConnectionLog: Logger metadata, strings)", r"LogfmtLogHandler|JournaldLogHandler|metadataKey|Logger7handler|RequestV5split|swift_allocBox"),
+    ("log context (ConnectionLog: its strings; a Logger with metadata before)", r"LogfmtLogHandler|JournaldLogHandler|metadataKey|Logger7handler|RequestV5split|swift_allocBox"),
     ("NIO pending-writes state", r"PendingStreamWrites"),
     ("NIO channel objects (sockets, locks, atomics, addresses)", r"ServerSocketChannelC08readFrom|SocketChannelC9eventLoop|SocketChannelC6socket|ClientBootstrap|initializeAndRegister|SocketAddress|BaseSocket|NIOLock|ManagedAtomic"),
     ("NIO pipelines and handler contexts", r"ChannelPipeline|ChannelHandlerContext|addHandlerSync"),
     ("event-loop registrations", r"MultiThreadedEventLoopGroup|Selector.*register|SelectableEventLoopC6thread"),
     ("IdleStateHandler and scheduled tasks", r"IdleStateHandler|_prepareToSchedule|scheduleTaskIsolated|HeapV6append"),
     ("splice handlers", r"SpliceHandlerC4pair|SpliceHandlerC4side"),
-    ("splice set-up closure (disconnect log on closeFuture)", r"SpliceAssemblerO5start"),
-    ("receive-allocator boxes (SpliceHandler.tune)", r"SpliceHandlerC4tune"),
+    ("splice set-up (SpliceAssembler.start; the disconnect-log closure before)", r"SpliceAssemblerO5start"),
+    ("receive-allocator boxes", r"SpliceHandlerC4tune|RecvByteBufferAllocator"),
     ("slot table and the accept-time close callback", r"setUp|ConnectionSlots|SlotTable|CallbackList|whenComplete"),
     ("idle timer wheel", r"TimerWheel|IdleTimeouts"),
 ]
