@@ -83,14 +83,14 @@ import Glibc
 
     /// A relay on 127.0.0.1 in front of a fake parent that answers `prompt`.
     func withRelay(limits: RelayLimits = RelayLimits(), logger: Logger = Logger(label: "test"), serverTLS: NIOSSLContextBox? = nil,
-                   _ body: @Sendable (RelayServer, Int) async throws -> Void) async throws {
+                   keyLines: String = "", _ body: @Sendable (RelayServer, Int) async throws -> Void) async throws {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 2)
         let result: Result<Void, Error>
         do {
             let parent = try FakeParent(group: group, script: [(.zero, prompt)])
             // Children come from several loopback addresses here (127.0.0.2, ...), which Netdata
             // does not call `localhost`.
-            let server = RelayServer(configuration: try relayConfiguration(destination: "127.0.0.1:\(parent.port)", extra: "allow from = *"),
+            let server = RelayServer(configuration: try relayConfiguration(destination: "127.0.0.1:\(parent.port)", extra: "allow from = *" + keyLines),
                                      options: RelayOptions(listen: [ListenAddress(host: "127.0.0.1", port: 0)], limits: limits),
                                      serverTLS: serverTLS?.context, logger: logger, group: group)
             let port = try #require(try server.start().first?.port)
@@ -240,6 +240,26 @@ import Glibc
         }
     }
 
+    /// A splice that cannot start says so in one line, not also with a disconnect line. Here a
+    /// filtered child sends, with its request, a line longer than the filter takes.
+    @Test func testASpliceThatCannotStartSaysSoOnce() async throws {
+        let records = LogRecords()
+        var limits = RelayLimits()
+        limits.maxFilteredLineBytes = 64
+        try await withRelay(limits: limits, logger: records.logger, keyLines: "\n    default proxy send charts matching = system.*") { server, port in
+            let answer = try await onOwnThread {
+                let child = try LoopbackSocket(port: port, timeoutSeconds: 5)
+                child.send(streamRequest(host: "early-long-line") + "BEGIN system." + String(repeating: "x", count: 200) + "\n")
+                return child.receiveOnce()
+            }
+            #expect(answer?.hasPrefix("Hit me baby") == true, "\(answer ?? "no answer")")
+            #expect(await poll(timeout: .seconds(5)) { server.connectionCount == 0 && records.contains("cannot start the splice") },
+                    "\(records.lines.joined(separator: "\n"))")
+            let closing = records.lines.filter { $0.contains("cannot start the splice") || $0.contains("receiver disconnected") }
+            #expect(closing.count == 1, "\(records.lines.joined(separator: "\n"))")
+        }
+    }
+
     @Test func testConnectionsCutAtTheEndOfTheDrainSaySo() async throws {
         let records = LogRecords()
         var limits = RelayLimits()
@@ -263,8 +283,8 @@ import Glibc
             server.shutdown()
             try await server.stoppedFuture.get()
             withExtendedLifetime((child, idle)) {}
-            // The spliced child's last line is written by its own close callback, which may run
-            // just after the relay says it stopped.
+            // The spliced child's last line is written by its splice half when its connection
+            // closes (polled: the test's view of the records may lag).
             #expect(await poll(timeout: .seconds(2)) { records.contains("receiver disconnected") }, "\(records.lines)")
             let disconnect = records.lines.first { $0.contains("receiver disconnected") } ?? ""
             #expect(disconnect.contains(RelayDrainEnded.reason), "\(records.lines)")

@@ -7,8 +7,9 @@ import StreamConfig
 /// events, and carries out its actions on the channel, the shared tables (slots, pairings,
 /// metrics), the `UpstreamConnector` and `SpliceAssembler`. Every decision is the session's.
 ///
-/// It reads the child's bytes itself (`HandshakeDecoder.next`), so a child's pipeline holds one
-/// handler until the splice replaces it. A request that arrives in pieces is copied out of the
+/// It reads the child's bytes itself (`HandshakeDecoder.next`), so a plaintext child's pipeline
+/// holds this one handler until the splice replaces it (over TLS, NIOSSL's handler before it).
+/// Bytes it keeps (a request that arrives in pieces, bytes after it) are copied out of the
 /// channel's read buffer: NIO reads into the same buffer again only while nobody else holds it,
 /// and keeps each channel's buffer, at the largest size it grew to, for as long as the channel is
 /// open; a child's first reads are small (`firstReadBytes`), so an idle spliced child keeps 1 KiB
@@ -64,18 +65,30 @@ final class ChildSessionHandler: ChannelInboundHandler, RemovableChannelHandler 
         if var partial {
             self.partial = nil
             partial.writeBuffer(&bytes)
-            consume(&partial, context: context)
+            consume(&partial, ours: true, context: context)
         } else {
-            consume(&bytes, context: context)
+            consume(&bytes, ours: false, context: context)
         }
     }
 
-    /// Hands every message in `buffer` to the session; keeps a copy of an unfinished request.
-    private func consume(_ buffer: inout ByteBuffer, context: ChannelHandlerContext) {
+    /// Hands every message in `buffer` to the session and keeps what is left of an unfinished
+    /// request. `ours`: `buffer` is our own (`partial`), not the channel's read buffer, whose
+    /// bytes are copied before they are kept (the rest of a request, bytes after it). Reads are
+    /// not nested: nothing the session does reads the child synchronously.
+    private func consume(_ buffer: inout ByteBuffer, ours: Bool, context: ChannelHandlerContext) {
         while let message = decoder.next(&buffer) {
-            received(message, context: context)
+            if !ours, case .bytes(let slice) = message {
+                var copy = context.channel.allocator.buffer(capacity: slice.readableBytes)
+                copy.writeImmutableBuffer(slice)
+                received(.bytes(copy), context: context)
+            } else {
+                received(message, context: context)
+            }
         }
-        if buffer.readableBytes > 0 {
+        guard buffer.readableBytes > 0 else { return }
+        if ours {
+            partial = buffer
+        } else {
             var copy = context.channel.allocator.buffer(capacity: buffer.readableBytes)
             copy.writeBuffer(&buffer)
             partial = copy

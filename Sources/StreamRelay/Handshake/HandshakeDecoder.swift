@@ -36,7 +36,7 @@ public struct HandshakeDecoder: ByteToMessageDecoder {
     /// The next message in `buffer` (every byte received so far that no message took), or nil
     /// to wait for more: first the request (or its rejection), then the rest as `.bytes`;
     /// after a rejection every byte is dropped. The relay's `ChildSessionHandler` calls this
-    /// directly; as a `ByteToMessageDecoder` it serves tests and tools.
+    /// directly; as a `ByteToMessageDecoder` it serves the tests and the fuzz target.
     public mutating func next(_ buffer: inout ByteBuffer) -> HandshakeMessage? {
         if rejected {
             buffer.moveReaderIndex(to: buffer.writerIndex)

@@ -3,7 +3,7 @@ import NIOCore
 import StreamConfig
 
 /// Turns an admitted child and the parent that answered it into a splice: removes the child's
-/// handshake handlers and the parent's answer handler, installs the two `SpliceHandler` halves
+/// session handler and the parent's answer handler, installs the two `SpliceHandler` halves
 /// (the parent's bytes that came after its answer go first), writes the parent's answer to the
 /// child in one write and the child's early bytes to the parent, and resumes reading the child.
 /// The child's half logs the disconnect with the byte counts when the child's connection closes.
@@ -25,7 +25,9 @@ enum SpliceAssembler {
 
     /// Runs on the child's event loop (the parent's connection shares it), at once: the child is
     /// not being read (the session stopped reading it), and the parent's answer handler has
-    /// stopped reading the parent.
+    /// stopped reading the parent. It runs inside that answer handler's callback (the reply's
+    /// promise is completed there), and removes it: what the handler would pass on after that
+    /// goes nowhere, which is harmless, as the parent's half starts held.
     static func start(_ parts: Parts, relay: RelayContext, log: ConnectionLog) {
         let child = parts.child
         let upstream = parts.upstream
@@ -36,24 +38,26 @@ enum SpliceAssembler {
             child.close(promise: nil)
             return
         }
+        var childHalf: SpliceHandler?
         do {
-            let (childHalf, parentHalf) = SpliceHandler.pair(parentLeftover: answerHandler.takeLeftover(),
+            let (childSide, parentHalf) = SpliceHandler.pair(parentLeftover: answerHandler.takeLeftover(),
                                                               coalesce: relay.limits.readCoalescing, metrics: relay.metrics,
                                                               idle: relay.idleTimeouts(on: child.eventLoop))
+            childHalf = childSide
             let filterHandler = parts.filter.map {
                 ChartFilterHandler(filter: $0.filter, compressUpstream: $0.compressUpstream, maxLineBytes: relay.limits.maxFilteredLineBytes)
             }
-            childHalf.reportClose(SpliceHandler.Report(log: log, started: parts.started, filter: filterHandler))
+            childSide.reportClose(SpliceHandler.Report(log: log, started: parts.started, filter: filterHandler))
             _ = upstream.pipeline.syncOperations.removeHandler(answerHandler)
             try upstream.pipeline.syncOperations.addHandler(parentHalf)
-            try child.pipeline.syncOperations.addHandler(childHalf)
+            try child.pipeline.syncOperations.addHandler(childSide)
 
             var buffer = child.allocator.buffer(capacity: parts.answer.count)
             buffer.writeBytes(parts.answer)
             child.writeAndFlush(buffer, promise: nil)
             // Installed after the answer went out: the filter follows the parent's lines from
             // the first one after it.
-            if let filterHandler { try child.pipeline.syncOperations.addHandler(filterHandler, position: .before(childHalf)) }
+            if let filterHandler { try child.pipeline.syncOperations.addHandler(filterHandler, position: .before(childSide)) }
             if let early = parts.early {
                 if let filterHandler {
                     if let passed = try filterHandler.filterEarly(early, allocator: child.allocator) { upstream.writeAndFlush(passed, promise: nil) }
@@ -68,7 +72,12 @@ enum SpliceAssembler {
                       code: 200, reason: "CONNECTED")
             relay.metrics.handshakeCompleted(seconds: parts.handshakeSeconds)
         } catch {
-            log.child(.error, "cannot start the splice: \(error)", code: 500, reason: "INTERNAL ERROR")
+            // One closing line per child: the child's half has written its disconnect line if the
+            // child's connection closed meanwhile (its answer could not be written); otherwise
+            // this one, instead of it.
+            if childHalf?.withdrawReport() ?? true {
+                log.child(.error, "cannot start the splice: \(error)", code: 500, reason: "INTERNAL ERROR")
+            }
             upstream.close(promise: nil)
             child.close(promise: nil)
         }

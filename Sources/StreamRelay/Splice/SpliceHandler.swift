@@ -140,6 +140,13 @@ final class SpliceHandler: ChannelDuplexHandler, RemovableChannelHandler, IdleWa
         self.report = report
     }
 
+    /// Child side: no disconnect line after all (the set-up failed and says so itself). False
+    /// when the line was written already (the child's connection closed meanwhile).
+    func withdrawReport() -> Bool {
+        defer { report = nil }
+        return report != nil
+    }
+
     func idleTimedOut() {
         guard let context, context.channel.isActive else { return }
         closeReason = "idle timeout"
