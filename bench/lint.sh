@@ -12,7 +12,9 @@ bin=$(swift build -c release --static-swift-stdlib --show-bin-path)
 # STREAM_CONFIG_STOCK_V1, netdata-core's or ../shared; 2.11.0 from STREAM_CONFIG_STOCK_V2 or
 # ../shared. A missing one is skipped, with the reason.
 shared="$root/../shared/netdata-stock"
-first() { for f in "$@"; do [ -n "$f" ] && [ -f "$f" ] && { echo "$f"; return; }; done; }
+# Prints the first path that is a file, or nothing (status 0 either way: under `set -e` a
+# failing lookup would end the script instead of skipping that file).
+first() { for f in "$@"; do [ -n "$f" ] && [ -f "$f" ] && { echo "$f"; return 0; }; done; return 0; }
 stocks=("$(first "${STREAM_CONFIG_STOCK_V1:-}" /usr/lib/netdata/conf.d/stream.conf "$shared/stream.conf.v1.37.1")"
         "$(first "${STREAM_CONFIG_STOCK_V2:-}" "$shared/stream.conf.v2.11.0")")
 echo "# machine: $(nproc) cores, $(uname -r), $(swift --version 2>&1 | head -1)"
