@@ -55,7 +55,6 @@ final class RelayUnderTest {
 
     func signal(_ number: Int32) { kill(process.pid, number) }
 
-    /// Resident set size in KiB (Linux /proc).
     /// User plus system CPU time the relay has used, from /proc/PID/stat.
     func cpuSeconds() -> Double? {
         guard let stat = try? String(contentsOfFile: "/proc/\(process.pid)/stat", encoding: .utf8),
@@ -66,12 +65,19 @@ final class RelayUnderTest {
         return (user + system) / Double(sysconf(Int32(_SC_CLK_TCK)))
     }
 
+    /// Resident set size in KiB (Linux /proc).
     func rssKiB() -> Int? {
-        guard let status = try? String(contentsOfFile: "/proc/\(process.pid)/status", encoding: .utf8) else { return nil }
-        for line in status.split(separator: "\n") where line.hasPrefix("VmRSS:") {
-            return Int(line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "")
+        status("VmRSS").first.flatMap { Int($0) }
+    }
+
+    /// The values of a `/proc/PID/status` line (`Uid`: real, effective, saved, filesystem); empty
+    /// when there is no such line.
+    func status(_ field: String) -> [Substring] {
+        guard let status = try? String(contentsOfFile: "/proc/\(process.pid)/status", encoding: .utf8) else { return [] }
+        for line in status.split(separator: "\n") where line.hasPrefix(field + ":") {
+            return Array(line.split(whereSeparator: \.isWhitespace).dropFirst())
         }
-        return nil
+        return []
     }
 }
 

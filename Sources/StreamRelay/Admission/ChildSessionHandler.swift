@@ -76,23 +76,20 @@ final class ChildSessionHandler: ChannelInboundHandler, RemovableChannelHandler 
     /// bytes are copied before they are kept (the rest of a request, bytes after it). Reads are
     /// not nested: nothing the session does reads the child synchronously.
     private func consume(_ buffer: inout ByteBuffer, ours: Bool, context: ChannelHandlerContext) {
+        func kept(_ bytes: ByteBuffer) -> ByteBuffer {
+            guard !ours else { return bytes }
+            var copy = context.channel.allocator.buffer(capacity: bytes.readableBytes)
+            copy.writeImmutableBuffer(bytes)
+            return copy
+        }
         while let message = decoder.next(&buffer) {
-            if !ours, case .bytes(let slice) = message {
-                var copy = context.channel.allocator.buffer(capacity: slice.readableBytes)
-                copy.writeImmutableBuffer(slice)
-                received(.bytes(copy), context: context)
+            if case .bytes(let slice) = message {
+                received(.bytes(kept(slice)), context: context)
             } else {
                 received(message, context: context)
             }
         }
-        guard buffer.readableBytes > 0 else { return }
-        if ours {
-            partial = buffer
-        } else {
-            var copy = context.channel.allocator.buffer(capacity: buffer.readableBytes)
-            copy.writeBuffer(&buffer)
-            partial = copy
-        }
+        if buffer.readableBytes > 0 { partial = kept(buffer) }
     }
 
     private func received(_ message: HandshakeMessage, context: ChannelHandlerContext) {

@@ -59,16 +59,15 @@ public struct StreamRequest: Sendable, Equatable {
         var plain = true
         var firstEquals: Int?
         for index in start...end {
-            if index < end {
-                let byte = bytes[index]
-                if byte == UInt8(ascii: "&") {
-                    // handled below
-                } else {
-                    if byte == UInt8(ascii: "%") || byte == UInt8(ascii: "+") { plain = false }
-                    if byte == UInt8(ascii: "="), firstEquals == nil { firstEquals = index }
-                    continue
+            if index < end, bytes[index] != UInt8(ascii: "&") {
+                switch bytes[index] {
+                case UInt8(ascii: "%"), UInt8(ascii: "+"): plain = false
+                case UInt8(ascii: "=") where firstEquals == nil: firstEquals = index
+                default: break
                 }
+                continue
             }
+            // The end of a piece.
             let range = pieceStart..<index
             if plain {
                 guard URLDecoding.isPlainText(bytes[range]) else { throw .badEncoding }
@@ -225,7 +224,7 @@ enum URLDecoding {
                 if byte == UInt8(ascii: "+") { byte = UInt8(ascii: " ") }
                 index += 1
             }
-            if byte < 0x20 || byte == 0x7F { return nil }
+            if isControl(byte) { return nil }
             out.append(byte)
         }
         guard isValidUTF8(out) else { return nil }
@@ -243,9 +242,12 @@ enum URLDecoding {
     /// are: no control characters, and valid UTF-8.
     static func isPlainText(_ bytes: ArraySlice<UInt8>) -> Bool {
         bytes.withUnsafeBufferPointer { buffer in
-            !buffer.contains { $0 < 0x20 || $0 == 0x7F } && isValidUTF8(buffer)
+            !buffer.contains(where: isControl) && isValidUTF8(buffer)
         }
     }
+
+    /// A byte Netdata refuses in a decoded query.
+    static func isControl(_ byte: UInt8) -> Bool { byte < 0x20 || byte == 0x7F }
 
     static func isValidUTF8(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
         var index = 0

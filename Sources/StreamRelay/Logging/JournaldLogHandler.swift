@@ -47,7 +47,7 @@ public struct JournaldLogHandler: LogHandler {
             level: event.level,
             message: event.message.description,
             label: label,
-            metadata: Self.merged(metadata, metadataProvider, event.metadata),
+            metadata: Self.merged(metadata, provided: metadataProvider?.get(), event.metadata),
             error: event.error,
             file: event.file,
             function: event.function,
@@ -57,16 +57,16 @@ public struct JournaldLogHandler: LogHandler {
 
     /// Handler metadata, then the provider's (task-local context), then the call's own metadata;
     /// later ones win on equal keys, as in swift-log's own handlers.
+    /// `provided`: the provider's metadata, read by the caller (it may be task-local). A layer
+    /// over nothing is taken as it is: the relay's per-connection lines carry all their fields
+    /// in the call, and are not copied.
     static func merged(
-        _ base: Logger.Metadata, _ provider: Logger.MetadataProvider?, _ call: Logger.Metadata?
+        _ base: Logger.Metadata, provided: Logger.Metadata?, _ call: Logger.Metadata?
     ) -> Logger.Metadata {
         var result = base
-        if let provided = provider?.get(), !provided.isEmpty {
-            if result.isEmpty { result = provided } else { result.merge(provided, uniquingKeysWith: { _, new in new }) }
-        }
-        if let call, !call.isEmpty {
-            // The relay's per-connection lines carry all their fields in the call: no copy then.
-            if result.isEmpty { result = call } else { result.merge(call, uniquingKeysWith: { _, new in new }) }
+        for layer in [provided, call] {
+            guard let layer, !layer.isEmpty else { continue }
+            if result.isEmpty { result = layer } else { result.merge(layer, uniquingKeysWith: { _, new in new }) }
         }
         return result
     }

@@ -51,17 +51,13 @@ public struct LogfmtLogHandler: LogHandler {
             let base = metadata, provided = metadataProvider?.get(), call = event.metadata
             let level = event.level, message = event.message.description, label = label, error = event.error
             LineWriter.standardError.submit { out in
-                var fields = JournaldLogHandler.merged(base, nil, provided)
-                if let call, !call.isEmpty {
-                    // The relay's per-connection lines carry all their fields in the call.
-                    if fields.isEmpty { fields = call } else { fields.merge(call) { $1 } }
-                }
+                var fields = JournaldLogHandler.merged(base, provided: provided, call)
                 if let error { fields["error"] = "\(String(describing: error))" }
                 Self.formatBytes(timestamp: timestamp, level: level, message: message, label: label, metadata: fields, into: &out)
             }
             return
         }
-        var fields = JournaldLogHandler.merged(metadata, metadataProvider, event.metadata)
+        var fields = JournaldLogHandler.merged(metadata, provided: metadataProvider?.get(), event.metadata)
         if let error = event.error { fields["error"] = "\(String(describing: error))" }
         let line = Self.formatBytes(timestamp: timestamp, level: event.level, message: event.message.description,
                                     label: label, metadata: fields)

@@ -14,8 +14,8 @@ struct ConnectionLog: Sendable {
     let logger: Logger
     let peerIP: String
     let peerPort: Int
-    private(set) var hostname = "unknown"
-    private var named = false
+    /// The child's name from its request, if it gave one.
+    private var node: String?
     private var machineGUID: String?
     private var maskedAPIKey: String?
     private var method: Method?
@@ -41,10 +41,7 @@ struct ConnectionLog: Sendable {
 
     /// Adds what the request told us about the child.
     mutating func describe(method: Method, hostname: String?, machineGUID: String?, apiKey: String?) {
-        if let hostname, !hostname.isEmpty {
-            self.hostname = hostname
-            named = true
-        }
+        if let hostname, !hostname.isEmpty { node = hostname }
         if let machineGUID, !machineGUID.isEmpty { self.machineGUID = machineGUID }
         if let apiKey, !apiKey.isEmpty { maskedAPIKey = SecretMasker.mask(apiKey) }
         self.method = method
@@ -57,12 +54,15 @@ struct ConnectionLog: Sendable {
         metadata["ND_SRC_IP"] = .string(peerIP)
         metadata["ND_SRC_PORT"] = .string(String(peerPort))
         if let tls { metadata["ND_SRC_TRANSPORT"] = .string(tls ? "https" : "http") }
-        if named { metadata["ND_NIDL_NODE"] = .string(hostname) }
+        if let node { metadata["ND_NIDL_NODE"] = .string(node) }
         if let machineGUID { metadata["ND_MACHINE_GUID"] = .string(machineGUID) }
         if let maskedAPIKey { metadata["ND_API_KEY"] = .string(maskedAPIKey) }
         if let method { metadata["ND_REQUEST_METHOD"] = .string(method.word) }
         return metadata
     }
+
+    /// The name lines use: the child's, or `unknown` as Netdata says.
+    var hostname: String { node ?? "unknown" }
 
     private var from: String {
         let ip = peerIP.contains(":") ? "[\(peerIP)]" : peerIP

@@ -254,18 +254,8 @@ public final class RelayServer: Sendable {
             slots.leave(channel)
             metrics.connectionClosed()
         }
-        // Options are set here, synchronously, once the slot is sure to be freed on close: the
-        // bootstrap's `childChannelOption`s would be applied one future chain per option (about a
-        // dozen allocations each, measured), on every accept.
-        // TCP_NODELAY is a TCP-level option: `socketOption(.tcp_nodelay)` would be SOL_SOCKET's
-        // option 1, SO_DEBUG, which needs CAP_NET_ADMIN, so an unprivileged relay (the packaged
-        // unit's User=netdata) closed every child at accept.
-        if let options = channel.syncOptions {
-            try options.setOption(ChannelOptions.allowRemoteHalfClosure, value: true)
-            try options.setOption(ChannelOptions.tcpOption(.tcp_nodelay), value: 1)
-            try options.setOption(ChannelOptions.recvAllocator, value: SpliceHandler.childReadAllocator)
-            try options.setOption(ChannelOptions.writeBufferWaterMark, value: SpliceHandler.writeWatermarks)
-        }
+        // Once the slot is sure to be freed on close, whatever fails.
+        try SpliceHandler.setOptions(of: channel, side: .child)
         let sync = channel.pipeline.syncOperations
         if let tls = serverTLS.withLock({ $0 }) { try sync.addHandler(TLSDetector(context: tls)) }
         try sync.addHandler(ChildSessionHandler(relay: context))

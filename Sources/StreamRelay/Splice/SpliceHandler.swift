@@ -53,7 +53,7 @@ final class SpliceHandler: ChannelDuplexHandler, RemovableChannelHandler, IdleWa
     /// 1.4 KB request leaves 1 KiB), the parent's, in plaintext, from 128 bytes (a parent sends
     /// its answer and then little: replication requests, functions).
     static let maximumReadBytes = 256 * 1024
-    /// The child's connection, from its first read (the request) on (`RelayServer`).
+    /// The child's connection, from its first read (the request) on.
     static let childReadAllocator = AdaptiveRecvByteBufferAllocator(minimum: 64, initial: ChildSessionHandler.firstReadBytes,
                                                                     maximum: maximumReadBytes)
     /// The parent's connection, from its first read (the answer) on. Over TLS the first reads
@@ -63,8 +63,24 @@ final class SpliceHandler: ChannelDuplexHandler, RemovableChannelHandler, IdleWa
     }
     /// A side stops reading while its partner has more than `high` bytes queued, and resumes
     /// below `low`: at most about one read plus `high` is buffered per direction. Both channels
-    /// are made with it (`RelayServer`, `UpstreamConnector`): it matters only once they are spliced.
+    /// are made with it (`setOptions`): it matters only once they are spliced.
     static let writeWatermarks = ChannelOptions.Types.WriteBufferWaterMark(low: 128 * 1024, high: 256 * 1024)
+
+    /// A side's channel options, from the moment its channel is made: half-closure, the read
+    /// sizes and write watermarks above, and TCP_NODELAY for the child (`ClientBootstrap` sets it
+    /// on the parent's TCP connection itself), so small writes go out at once. Called from the
+    /// channel initializers (`RelayServer`, `UpstreamConnector`): set synchronously there, where
+    /// bootstrap options would be applied one future chain per option (about a dozen allocations
+    /// each, measured) on every connection. TCP_NODELAY is a TCP-level option:
+    /// `socketOption(.tcp_nodelay)` is SOL_SOCKET's option 1, SO_DEBUG, which needs
+    /// CAP_NET_ADMIN (an unprivileged relay, as the packaged unit runs it, closed every child).
+    static func setOptions(of channel: Channel, side: Side, tls: Bool = false) throws {
+        guard let options = channel.syncOptions else { return }
+        try options.setOption(ChannelOptions.allowRemoteHalfClosure, value: true)
+        try options.setOption(ChannelOptions.recvAllocator, value: side == .child ? childReadAllocator : upstreamReadAllocator(tls: tls))
+        try options.setOption(ChannelOptions.writeBufferWaterMark, value: writeWatermarks)
+        if side == .child { try options.setOption(ChannelOptions.tcpOption(.tcp_nodelay), value: 1) }
+    }
 
     /// Reads at most once per this interval after a small cycle (`.zero`: never wait).
     private let coalesce: TimeAmount

@@ -173,18 +173,7 @@ final class UpstreamConnector {
             .connectTimeout(min(limits.connectTimeout, remaining))
             .channelInitializer { channel in
                 do {
-                    // Options set here, synchronously: the bootstrap's `channelOption`s are applied
-                    // one future chain per option (about a dozen allocations each, measured).
-                    // Plaintext: small first reads (NIO keeps a channel's read buffer while it is
-                    // open, and a parent sends little after its answer). TLS: NIO's usual 2 KiB first
-                    // read, as the parent's handshake flight fills that much anyway. Small writes (a
-                    // child's single update) go out at once, as on the child's side: ClientBootstrap
-                    // turns TCP_NODELAY on for TCP connections itself.
-                    if let options = channel.syncOptions {
-                        try options.setOption(ChannelOptions.allowRemoteHalfClosure, value: true)
-                        try options.setOption(ChannelOptions.recvAllocator, value: SpliceHandler.upstreamReadAllocator(tls: tls != nil))
-                        try options.setOption(ChannelOptions.writeBufferWaterMark, value: SpliceHandler.writeWatermarks)
-                    }
+                    try SpliceHandler.setOptions(of: channel, side: .parent, tls: tls != nil)
                     let sync = channel.pipeline.syncOperations
                     if let tls {
                         try sync.addHandler(try NIOSSLClientHandler(context: tls.context, serverHostname: tls.serverName))
